@@ -1,0 +1,349 @@
+//! The verification cache that sits in front of remote token checks.
+//!
+//! Remote providers (AIGC, ShangCloud, Authing's online check) cost a network round trip per
+//! verification. [`VerifyCache`] remembers successful answers for a bounded time, keyed by the
+//! SHA-256 of the token (the raw token is never stored as a key), and collapses concurrent
+//! misses for one token into a single upstream call (single-flight). Errors are not cached,
+//! except a definite "invalid token" answer, which is remembered for a short negative TTL so a
+//! client hammering a bad token does not hammer the provider.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use moka::Expiry;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::model::{UserProfile, VerifiedToken};
+use crate::secret::AccessToken;
+
+/// Settings of a [`VerifyCache`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// How long a successful verification is reused. Also capped by the token's own expiry.
+    /// This is how long a revoked token keeps working: choose with care.
+    pub ttl: Duration,
+    /// How long a definite `InvalidToken`/`Unauthenticated` answer is reused. Zero disables
+    /// negative caching.
+    pub negative_ttl: Duration,
+    /// Maximum number of cached tokens (least recently used evicted first).
+    pub capacity: u64,
+}
+
+impl Default for CacheConfig {
+    /// 60 s TTL, 5 s negative TTL, 10,000 tokens.
+    fn default() -> Self {
+        CacheConfig {
+            ttl: Duration::from_secs(60),
+            negative_ttl: Duration::from_secs(5),
+            capacity: 10_000,
+        }
+    }
+}
+
+/// Something whose freshness ends at a known time (a token's expiry).
+pub trait Expiring {
+    /// When the value stops being valid, if known.
+    fn expires_at(&self) -> Option<SystemTime> {
+        None
+    }
+}
+
+impl Expiring for VerifiedToken {
+    fn expires_at(&self) -> Option<SystemTime> {
+        self.expires_at
+    }
+}
+
+impl Expiring for UserProfile {}
+
+impl<T: Expiring + ?Sized> Expiring for Arc<T> {
+    fn expires_at(&self) -> Option<SystemTime> {
+        (**self).expires_at()
+    }
+}
+
+impl<A: Expiring, B: Expiring> Expiring for (A, B) {
+    fn expires_at(&self) -> Option<SystemTime> {
+        match (self.0.expires_at(), self.1.expires_at()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Cached<V> {
+    Valid(V, Duration),
+    Invalid(Error, Duration),
+}
+
+struct CachedTtl;
+
+impl<V> Expiry<[u8; 32], Cached<V>> for CachedTtl {
+    fn expire_after_create(
+        &self,
+        _key: &[u8; 32],
+        value: &Cached<V>,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(match value {
+            Cached::Valid(_, ttl) | Cached::Invalid(_, ttl) => *ttl,
+        })
+    }
+}
+
+/// A bounded, TTL-limited, single-flight cache of verification results.
+///
+/// `V` is what a verification yields (a `VerifiedToken`, an `Arc<UserProfile>`, or a tuple of
+/// both); it must be cheap to clone (wrap large values in `Arc`).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+/// use polyauth_core::{AccessToken, CacheConfig, VerifiedToken, VerifyCache};
+/// let cache: VerifyCache<VerifiedToken> = VerifyCache::new(CacheConfig::default());
+/// let token = AccessToken::new("t1");
+/// let v = cache.get_or_verify(&token, async { Ok(VerifiedToken::new("u1")) }).await?;
+/// assert_eq!(v.subject, "u1");
+/// // The second call is answered from the cache; the closure's future is never awaited.
+/// let again = cache.get_or_verify(&token, async { unreachable!() }).await?;
+/// assert_eq!(again.subject, "u1");
+/// # Ok::<_, polyauth_core::Error>(()) }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct VerifyCache<V> {
+    inner: moka::future::Cache<[u8; 32], Cached<V>>,
+    config: CacheConfig,
+}
+
+impl<V> fmt::Debug for VerifyCache<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyCache")
+            .field("config", &self.config)
+            .field("entries", &self.inner.entry_count())
+            .finish()
+    }
+}
+
+impl<V> VerifyCache<V>
+where
+    V: Expiring + Clone + Send + Sync + 'static,
+{
+    /// A cache with the given settings.
+    pub fn new(config: CacheConfig) -> Self {
+        let inner = moka::future::Cache::builder()
+            .max_capacity(config.capacity)
+            .expire_after(CachedTtl)
+            .build();
+        VerifyCache { inner, config }
+    }
+
+    /// The settings this cache was built with.
+    pub fn config(&self) -> &CacheConfig {
+        &self.config
+    }
+
+    /// The cache key of a token: its SHA-256 digest.
+    pub fn key(token: &AccessToken) -> [u8; 32] {
+        Sha256::digest(token.expose_secret().as_bytes()).into()
+    }
+
+    /// The cached result for `token`, if any: `Some(Ok)` for a cached success, `Some(Err)` for
+    /// a cached invalid-token answer, `None` on a miss.
+    pub async fn get(&self, token: &AccessToken) -> Option<Result<V>> {
+        self.inner.get(&Self::key(token)).await.map(|c| match c {
+            Cached::Valid(v, _) => Ok(v),
+            Cached::Invalid(e, _) => Err(e),
+        })
+    }
+
+    /// Returns the cached result for `token`, or awaits `verify` to produce it.
+    ///
+    /// Concurrent callers missing on the same token share one `verify` (the others wait for
+    /// its result). A success is cached for the configured TTL, capped by the value's own
+    /// expiry (an already-expired value is returned but not cached). An `InvalidToken` or
+    /// `Unauthenticated` error is cached for the negative TTL; every other error is returned
+    /// to all waiters and not cached, so the next call retries.
+    pub async fn get_or_verify<F>(&self, token: &AccessToken, verify: F) -> Result<V>
+    where
+        F: Future<Output = Result<V>> + Send,
+    {
+        let config = self.config;
+        let init = async move {
+            match verify.await {
+                Ok(v) => {
+                    let ttl = match v.expires_at() {
+                        Some(at) => at
+                            .duration_since(SystemTime::now())
+                            .unwrap_or_default()
+                            .min(config.ttl),
+                        None => config.ttl,
+                    };
+                    if ttl.is_zero() {
+                        // Nothing to cache, but the waiters still deserve the value: hand it
+                        // through the error path's sibling, an uncached success.
+                        Err(Uncached::Valid(v))
+                    } else {
+                        Ok(Cached::Valid(v, ttl))
+                    }
+                }
+                Err(e) if e.kind().is_auth_failure() && !config.negative_ttl.is_zero() => {
+                    Ok(Cached::Invalid(e, config.negative_ttl))
+                }
+                Err(e) => Err(Uncached::Failed(e)),
+            }
+        };
+        match self.inner.try_get_with(Self::key(token), init).await {
+            Ok(Cached::Valid(v, _)) => Ok(v),
+            Ok(Cached::Invalid(e, _)) => Err(e),
+            Err(shared) => match &*shared {
+                Uncached::Valid(v) => Ok(v.clone()),
+                Uncached::Failed(e) => Err(e.clone()),
+            },
+        }
+    }
+
+    /// Forgets `token` (after a logout or a revocation webhook).
+    pub async fn forget(&self, token: &AccessToken) {
+        self.inner.invalidate(&Self::key(token)).await;
+    }
+
+    /// Forgets every token.
+    pub fn clear(&self) {
+        self.inner.invalidate_all();
+    }
+
+    /// Number of cached entries (approximate until maintenance runs).
+    pub fn len(&self) -> u64 {
+        self.inner.entry_count()
+    }
+
+    /// Whether the cache holds nothing (approximate).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Why a single-flight init produced no cache entry.
+enum Uncached<V> {
+    Valid(V),
+    Failed(Error),
+}
+
+impl<V> fmt::Debug for Uncached<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Uncached::Valid(_) => f.write_str("Uncached::Valid"),
+            Uncached::Failed(e) => write!(f, "Uncached::Failed({e:?})"),
+        }
+    }
+}
+
+impl<V> fmt::Display for Uncached<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Uncached::Valid(_) => f.write_str("value not cached"),
+            Uncached::Failed(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl<V> std::error::Error for Uncached<V> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn cache(config: CacheConfig) -> VerifyCache<VerifiedToken> {
+        VerifyCache::new(config)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_make_one_call() {
+        let c = cache(CacheConfig::default());
+        let calls = Arc::new(AtomicUsize::new(0));
+        let token = AccessToken::new("shared");
+        let mut tasks = Vec::new();
+        for _ in 0..200 {
+            let (c, calls, token) = (c.clone(), calls.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                c.get_or_verify(&token, async {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Ok(VerifiedToken::new("u"))
+                })
+                .await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap().subject, "u");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn outages_are_not_cached_but_invalid_tokens_are_briefly() {
+        let c = cache(CacheConfig {
+            negative_ttl: Duration::from_millis(200),
+            ..Default::default()
+        });
+        let token = AccessToken::new("t");
+        let calls = AtomicUsize::new(0);
+        let down = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<VerifiedToken, _>(Error::unavailable("down"))
+        };
+        assert!(c.get_or_verify(&token, down()).await.is_err());
+        assert!(c.get_or_verify(&token, down()).await.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "outage must not be cached");
+
+        let bad = AccessToken::new("bad");
+        let invalid = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<VerifiedToken, _>(Error::invalid_token("bad signature"))
+        };
+        let before = calls.load(Ordering::SeqCst);
+        let e1 = c.get_or_verify(&bad, invalid()).await.err();
+        let e2 = c.get_or_verify(&bad, invalid()).await.err();
+        assert_eq!(calls.load(Ordering::SeqCst), before + 1);
+        assert_eq!(e1.map(|e| e.kind().clone()), Some(ErrorKind::InvalidToken));
+        assert_eq!(e2.map(|e| e.kind().clone()), Some(ErrorKind::InvalidToken));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let _ = c.get_or_verify(&bad, invalid()).await;
+        assert_eq!(calls.load(Ordering::SeqCst), before + 2, "negative TTL elapsed");
+    }
+
+    #[tokio::test]
+    async fn ttl_is_capped_by_token_expiry_and_forget_works() {
+        let c = cache(CacheConfig::default());
+        let token = AccessToken::new("short");
+        let soon = SystemTime::now() + Duration::from_millis(300);
+        let v = VerifiedToken::new("u").with_expires_at(Some(soon));
+        c.get_or_verify(&token, async { Ok(v) }).await.ok();
+        assert!(c.get(&token).await.is_some());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(c.get(&token).await.is_none(), "expired with the token");
+
+        let expired = VerifiedToken::new("u").with_expires_at(Some(SystemTime::UNIX_EPOCH));
+        let got = c.get_or_verify(&token, async { Ok(expired) }).await;
+        assert!(got.is_ok(), "value still handed back");
+        assert!(c.get(&token).await.is_none(), "but not cached");
+
+        let keep = AccessToken::new("keep");
+        c.get_or_verify(&keep, async { Ok(VerifiedToken::new("k")) }).await.ok();
+        assert!(c.get(&keep).await.is_some());
+        c.forget(&keep).await;
+        assert!(c.get(&keep).await.is_none());
+    }
+
+    #[test]
+    fn key_is_a_digest_not_the_token() {
+        let k = VerifyCache::<VerifiedToken>::key(&AccessToken::new("secret-token"));
+        assert_ne!(&k[..12], b"secret-token");
+        assert_eq!(k.len(), 32);
+    }
+}

@@ -1,0 +1,363 @@
+//! The one public error type of polyauth.
+//!
+//! Every crate of the workspace returns [`Error`]. Backends keep private error enums and convert
+//! at their boundary, stamping the provider name and the operation onto the error with
+//! [`Error::with_context`], so a log line or an HTTP answer can always say *which* provider call
+//! failed and *why*, without ever carrying a token or a token-bearing URL.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// `Result` with polyauth's [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, as a caller needs to react to it.
+///
+/// The enum is `#[non_exhaustive]`: match with a `_` arm. Compare with `==`, for example
+/// `err.kind() == &ErrorKind::NotFound`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// No credentials were presented, or the presented credentials (a password, a code) are
+    /// wrong. HTTP middleware answers 401.
+    Unauthenticated,
+    /// A token was presented but is malformed, expired, not yet valid, wrongly signed, or was
+    /// issued for another audience or issuer. HTTP middleware answers 401. This is the only
+    /// error kind a verification cache may remember (briefly).
+    InvalidToken,
+    /// The caller is known but not allowed to do this (missing role or permission, disabled
+    /// user, foreign application key). HTTP middleware answers 403.
+    PermissionDenied,
+    /// The user, role or other object does not exist.
+    NotFound,
+    /// The caller's input was rejected before or by the provider (empty field, too many ids,
+    /// password too long for encryption, ...).
+    InvalidInput,
+    /// The provider does not support this operation; the error names provider and operation.
+    Unsupported,
+    /// The configuration is incomplete or contradictory (missing key, unknown provider, a
+    /// provider whose cargo feature is not compiled in, unparsable key material).
+    ConfigInvalid,
+    /// An OAuth 2.0 `state` is missing, expired, foreign or was already used (replay).
+    InvalidState,
+    /// The provider answered with its own business error, kept verbatim: `code` is the
+    /// provider's error code as text (AIGC `403`, Authing `2004`, OAuth `invalid_grant`),
+    /// `message` its message.
+    Provider {
+        /// The provider's own error code, as text.
+        code: String,
+        /// The provider's own message.
+        message: String,
+    },
+    /// The provider asked us to slow down (HTTP 429) or a local bound was reached. Temporary.
+    RateLimited,
+    /// The provider could not be reached or failed (connect error, timeout, HTTP 5xx, a store
+    /// that is down). Temporary; HTTP middleware answers 503, never 401.
+    Unavailable,
+    /// The provider answered, but not in the shape its protocol promises (garbage JSON, a
+    /// missing field, an oversized body).
+    Protocol,
+}
+
+impl ErrorKind {
+    /// The kind an HTTP status code stands for, written once for every backend.
+    ///
+    /// 400 and 422 → `InvalidInput`, 401 → `Unauthenticated`, 403 → `PermissionDenied`,
+    /// 404 and 410 → `NotFound`, 408 → `Unavailable`, 429 → `RateLimited`, 5xx →
+    /// `Unavailable`, any other non-2xx → `Protocol`. Callers decide what a 2xx means.
+    pub fn from_http_status(status: u16) -> ErrorKind {
+        match status {
+            400 | 422 => ErrorKind::InvalidInput,
+            401 => ErrorKind::Unauthenticated,
+            403 => ErrorKind::PermissionDenied,
+            404 | 410 => ErrorKind::NotFound,
+            408 => ErrorKind::Unavailable,
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Unavailable,
+            _ => ErrorKind::Protocol,
+        }
+    }
+
+    /// Whether errors of this kind are temporary by default (`RateLimited`, `Unavailable`).
+    pub fn is_temporary_by_default(&self) -> bool {
+        matches!(self, ErrorKind::RateLimited | ErrorKind::Unavailable)
+    }
+
+    /// Whether the kind says the *token or credentials* are bad (`Unauthenticated` or
+    /// `InvalidToken`), as opposed to an outage or a refusal.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(self, ErrorKind::Unauthenticated | ErrorKind::InvalidToken)
+    }
+
+    fn label(&self) -> &'static str {
+        match self {
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::InvalidToken => "invalid token",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::ConfigInvalid => "invalid configuration",
+            ErrorKind::InvalidState => "invalid state",
+            ErrorKind::Provider { .. } => "provider error",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Protocol => "protocol error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Provider { code, message } => {
+                write!(f, "provider error {code}: {message}")
+            }
+            other => f.write_str(other.label()),
+        }
+    }
+}
+
+/// polyauth's error: a [`ErrorKind`], a message describing this layer, optional provider and
+/// operation context, an optional HTTP status seen upstream, a temporary flag and a source chain.
+///
+/// `Display` prints `"{provider} {operation}: {kind}: {message}"` (context parts only when set)
+/// and never the source; walk [`std::error::Error::source`] for causes. Cloning is cheap (the
+/// source is shared), which lets single-flight caches hand one failure to every waiter.
+#[derive(Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    provider: Option<&'static str>,
+    operation: Option<&'static str>,
+    status: Option<u16>,
+    temporary: bool,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message describing what this layer was doing. The temporary
+    /// flag starts as [`ErrorKind::is_temporary_by_default`].
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        let temporary = kind.is_temporary_by_default();
+        Error {
+            kind,
+            message: message.into(),
+            provider: None,
+            operation: None,
+            status: None,
+            temporary,
+            source: None,
+        }
+    }
+
+    /// `ErrorKind::Unsupported` naming the provider and the operation, for example
+    /// `Error::unsupported("aigc", "login")`.
+    pub fn unsupported(provider: &'static str, operation: &'static str) -> Self {
+        Error::new(
+            ErrorKind::Unsupported,
+            format!("provider `{provider}` does not support `{operation}`"),
+        )
+        .with_context(provider, operation)
+    }
+
+    /// `ErrorKind::Provider` carrying the provider's own code and message.
+    pub fn provider_error(code: impl Into<String>, message: impl Into<String>) -> Self {
+        let (code, message) = (code.into(), message.into());
+        let text = format!("provider answered {code}: {message}");
+        Error::new(ErrorKind::Provider { code, message }, text)
+    }
+
+    /// `ErrorKind::ConfigInvalid` with a message.
+    pub fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::ConfigInvalid, message)
+    }
+
+    /// `ErrorKind::InvalidToken` with a message (never put the token itself in it).
+    pub fn invalid_token(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::InvalidToken, message)
+    }
+
+    /// `ErrorKind::InvalidInput` with a message.
+    pub fn invalid_input(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    /// `ErrorKind::Unavailable` (temporary) with a message.
+    pub fn unavailable(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::Unavailable, message)
+    }
+
+    /// `ErrorKind::Protocol` with a message.
+    pub fn protocol(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::Protocol, message)
+    }
+
+    /// Stamps the provider name (`"aigc"`, `"authing"`, ...) and the operation (`"verify_token"`)
+    /// onto the error. Context already set is kept: the innermost layer knows best.
+    pub fn with_context(mut self, provider: &'static str, operation: &'static str) -> Self {
+        self.provider.get_or_insert(provider);
+        self.operation.get_or_insert(operation);
+        self
+    }
+
+    /// Attaches the cause. Make sure the cause carries no secret or token-bearing URL (for
+    /// reqwest errors, use `without_url()` first; the shared HTTP plumbing does).
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Records the HTTP status the provider answered with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Overrides the temporary flag (whether retrying the same call later may succeed).
+    pub fn set_temporary(mut self, temporary: bool) -> Self {
+        self.temporary = temporary;
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The message of this layer (without provider/operation prefix and without the source).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The provider the failed call went to, when known.
+    pub fn provider(&self) -> Option<&'static str> {
+        self.provider
+    }
+
+    /// The operation that failed (`"verify_token"`, `"login_by_email"`), when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.operation
+    }
+
+    /// The HTTP status the provider answered with, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Whether retrying the same call later may succeed.
+    pub fn is_temporary(&self) -> bool {
+        self.temporary
+    }
+
+    /// The provider's own `(code, message)` for `ErrorKind::Provider` errors.
+    pub fn provider_code(&self) -> Option<(&str, &str)> {
+        match &self.kind {
+            ErrorKind::Provider { code, message } => Some((code, message)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(p) = self.provider {
+            d.field("provider", &p);
+        }
+        if let Some(o) = self.operation {
+            d.field("operation", &o);
+        }
+        if let Some(s) = self.status {
+            d.field("status", &s);
+        }
+        d.field("temporary", &self.temporary);
+        if let Some(s) = &self.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.provider, self.operation) {
+            (Some(p), Some(o)) => write!(f, "{p} {o}: ")?,
+            (Some(p), None) => write!(f, "{p}: ")?,
+            (None, Some(o)) => write!(f, "{o}: ")?,
+            (None, None) => {}
+        }
+        if let ErrorKind::Provider { .. } = self.kind {
+            // The message already names the provider's code.
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.kind.label(), self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_mapping_is_total_and_stable() {
+        assert_eq!(ErrorKind::from_http_status(401), ErrorKind::Unauthenticated);
+        assert_eq!(ErrorKind::from_http_status(403), ErrorKind::PermissionDenied);
+        assert_eq!(ErrorKind::from_http_status(404), ErrorKind::NotFound);
+        assert_eq!(ErrorKind::from_http_status(429), ErrorKind::RateLimited);
+        assert_eq!(ErrorKind::from_http_status(503), ErrorKind::Unavailable);
+        assert_eq!(ErrorKind::from_http_status(400), ErrorKind::InvalidInput);
+        assert_eq!(ErrorKind::from_http_status(302), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn display_names_context_and_hides_source() {
+        let io = std::io::Error::other("socket reset");
+        let e = Error::unavailable("request failed")
+            .with_source(io)
+            .with_context("aigc", "verify_token");
+        assert_eq!(
+            e.to_string(),
+            "aigc verify_token: unavailable: request failed"
+        );
+        assert!(e.is_temporary());
+        let src = std::error::Error::source(&e).map(|s| s.to_string());
+        assert_eq!(src.as_deref(), Some("socket reset"));
+    }
+
+    #[test]
+    fn inner_context_wins() {
+        let e = Error::invalid_token("expired")
+            .with_context("jwt", "verify")
+            .with_context("facade", "user_info");
+        assert_eq!(e.provider(), Some("jwt"));
+        assert_eq!(e.operation(), Some("verify"));
+    }
+
+    #[test]
+    fn provider_errors_keep_code_and_message() {
+        let e = Error::provider_error("2004", "用户不存在").with_context("authing", "login");
+        assert_eq!(e.provider_code(), Some(("2004", "用户不存在")));
+        assert!(!e.is_temporary());
+        assert_eq!(e.to_string(), "authing login: provider answered 2004: 用户不存在");
+    }
+
+    #[test]
+    fn unsupported_names_provider_and_operation() {
+        let e = Error::unsupported("aigc", "login");
+        assert_eq!(e.kind(), &ErrorKind::Unsupported);
+        assert!(e.to_string().contains("aigc"));
+        assert!(e.to_string().contains("login"));
+    }
+}

@@ -1,0 +1,528 @@
+//! Shared HTTP plumbing for every remote backend, written once.
+//!
+//! [`HttpClient`] wraps a `reqwest::Client` (rustls) with:
+//! - connect and whole-request timeouts;
+//! - a response-size cap (a provider, or something pretending to be one, cannot make us buffer
+//!   50 MB);
+//! - retries with exponential backoff and full jitter, **only** for calls the caller marks
+//!   idempotent, on connect errors, timeouts, 429, 502, 503 and 504;
+//! - a `tracing` span per provider call (`polyauth.call` with `provider`, `operation`,
+//!   `attempt`, `status`, `elapsed_ms`), which records the host but never a path, query string or
+//!   header, so tokens in URLs never reach a log;
+//! - error mapping: transport failures become `Unavailable` (temporary) with the reqwest error,
+//!   stripped of its URL, as the source; HTTP statuses map through
+//!   [`ErrorKind::from_http_status`].
+//!
+//! Redirects are not followed: a provider API that redirects is answering with something other
+//! than its protocol, and following would send credentials to another place.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::AccessToken;
+
+/// Retry settings for idempotent calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0 disables retrying).
+    pub max_retries: u32,
+    /// Upper bound of the first backoff; doubles per retry (full jitter below the bound).
+    pub initial_backoff: Duration,
+    /// Cap of any single backoff.
+    pub max_backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Two retries, 100 ms initial backoff, 2 s cap.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..Default::default()
+        }
+    }
+
+    /// The backoff before retry number `retry` (1-based): uniformly random in
+    /// `[0, min(max_backoff, initial_backoff * 2^(retry-1))]`.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX));
+        let bound = exp.min(self.max_backoff);
+        let millis = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::random_range(0..=millis))
+    }
+}
+
+/// Settings of an [`HttpClient`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// TCP + TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout (connect, send, receive the full body), per attempt.
+    pub timeout: Duration,
+    /// Largest response body accepted, in bytes; larger answers are `Protocol` errors.
+    pub max_response_bytes: usize,
+    /// Retry policy for idempotent calls.
+    pub retry: RetryPolicy,
+    /// `User-Agent` header value.
+    pub user_agent: String,
+}
+
+impl Default for HttpConfig {
+    /// 5 s connect timeout, 10 s request timeout, 2 MiB body cap, default retries.
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            max_response_bytes: 2 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            user_agent: concat!("polyauth/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// The defaults with a different request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// Whether a call may be sent again after a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads and other calls with no side effect: retried per the [`RetryPolicy`].
+    Idempotent,
+    /// Calls that change state (login, create, send a code): sent once.
+    NonIdempotent,
+}
+
+/// A fully read, size-checked response.
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body (at most `max_response_bytes`).
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Parses the body as JSON. Errors: `Protocol` naming the expected type, with the serde error
+    /// (which quotes no body text beyond a position) as the source.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::protocol(format!(
+                "response body is not the expected JSON ({})",
+                short_type_name::<T>()
+            ))
+            .with_status(self.status)
+            .with_source(e)
+        })
+    }
+
+    /// The body as text, cut to `max_chars` characters, for error messages.
+    pub fn snippet(&self, max_chars: usize) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let mut out: String = text.chars().take(max_chars).collect();
+        if text.chars().count() > max_chars {
+            out.push('…');
+        }
+        out
+    }
+
+    /// The error a non-2xx answer stands for: kind by [`ErrorKind::from_http_status`], the
+    /// status recorded, and the server's message (a JSON `message`, `error_description`,
+    /// `error` or `msg` field, else a short text snippet) kept in the message.
+    pub fn status_error(&self) -> Error {
+        let server_message = serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|v| {
+                ["message", "error_description", "error", "msg"]
+                    .iter()
+                    .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_owned))
+            })
+            .unwrap_or_else(|| self.snippet(200));
+        let kind = ErrorKind::from_http_status(self.status);
+        let message = if server_message.is_empty() {
+            format!("HTTP {}", self.status)
+        } else {
+            format!("HTTP {}: {}", self.status, server_message)
+        };
+        Error::new(kind, message).with_status(self.status)
+    }
+}
+
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    full.rsplit("::").next().unwrap_or(full)
+}
+
+/// An `Authorization: Bearer` header value marked sensitive (hyper and reqwest then keep it out
+/// of their debug output). Errors: `InvalidInput` when the token has bytes a header cannot
+/// carry.
+pub fn bearer_header(token: &AccessToken) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        .map_err(|_| Error::invalid_input("token contains characters not allowed in a header"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// A sensitive header value from a secret (for `X-App-Secret` and the like).
+/// Errors: `InvalidInput` when the value has bytes a header cannot carry.
+pub fn sensitive_header(value: &str) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_input("secret contains characters not allowed in a header"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// The shared HTTP client of a backend. Cheap to clone (the connection pool is shared).
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    config: HttpConfig,
+    provider: &'static str,
+}
+
+impl HttpClient {
+    /// A client for `provider` (the name stamped on errors and spans).
+    /// Errors: `ConfigInvalid` when the TLS backend cannot be initialised.
+    pub fn new(provider: &'static str, config: HttpConfig) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                Error::config("could not build the HTTP client")
+                    .with_source(e.without_url())
+                    .with_context(provider, "http_client")
+            })?;
+        Ok(HttpClient {
+            client,
+            config,
+            provider,
+        })
+    }
+
+    /// The underlying reqwest client, to build requests with.
+    pub fn reqwest(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &HttpConfig {
+        &self.config
+    }
+
+    /// The provider name stamped on errors.
+    pub fn provider(&self) -> &'static str {
+        self.provider
+    }
+
+    /// Sends `request` and reads the whole body (up to the cap). Non-2xx statuses are returned,
+    /// not turned into errors: the caller knows the provider's error envelope. Idempotent
+    /// requests are retried on transport errors and on 429/502/503/504.
+    ///
+    /// Errors (with provider and `operation` as context): `Unavailable` for connect errors and
+    /// timeouts (the message says which and after how long), `Protocol` for an oversized body,
+    /// `InvalidInput` for a request that cannot be built.
+    pub async fn send(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+        idempotency: Idempotency,
+    ) -> Result<HttpResponse> {
+        let span = tracing::debug_span!(
+            "polyauth.call",
+            provider = self.provider,
+            operation,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        self.send_inner(request, idempotency)
+            .instrument(span)
+            .await
+            .map_err(|e| e.with_context(self.provider, operation))
+    }
+
+    async fn send_inner(
+        &self,
+        request: reqwest::RequestBuilder,
+        idempotency: Idempotency,
+    ) -> Result<HttpResponse> {
+        let retries = match idempotency {
+            Idempotency::Idempotent => self.config.retry.max_retries,
+            Idempotency::NonIdempotent => 0,
+        };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let span = tracing::Span::current();
+            span.record("attempt", attempt);
+            // A request whose body cannot be cloned (a stream) is sent once.
+            let this_try = if attempt <= retries {
+                request.try_clone()
+            } else {
+                None
+            };
+            let can_retry = this_try.is_some();
+            let builder = match this_try {
+                Some(b) => b,
+                None => {
+                    return self.send_once(request).await;
+                }
+            };
+            let started = Instant::now();
+            let outcome = self.send_once(builder).await;
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            let retry = can_retry
+                && match &outcome {
+                    Ok(resp) => matches!(resp.status, 429 | 502 | 503 | 504),
+                    Err(e) => e.kind() == &ErrorKind::Unavailable,
+                };
+            if !retry {
+                return outcome;
+            }
+            let wait = self.config.retry.backoff(attempt);
+            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse> {
+        let started = Instant::now();
+        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        tracing::Span::current().record("status", status);
+        let headers = response.headers().clone();
+        let cap = self.config.max_response_bytes;
+        if response.content_length().is_some_and(|len| len > cap as u64) {
+            return Err(too_large(cap, status));
+        }
+        let mut body = BytesMut::new();
+        let mut response = response;
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(e))? {
+            if body.len() + chunk.len() > cap {
+                return Err(too_large(cap, status));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        tracing::debug!(
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "provider answered"
+        );
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: body.freeze(),
+        })
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> Error {
+        let what = if e.is_timeout() {
+            format!(
+                "request timed out (timeout {} ms)",
+                self.config.timeout.as_millis()
+            )
+        } else if e.is_connect() {
+            "could not connect to the provider".to_owned()
+        } else if e.is_body() || e.is_decode() {
+            "the connection failed while reading the response".to_owned()
+        } else if e.is_builder() {
+            return Error::invalid_input("the request could not be built").with_source(e.without_url());
+        } else {
+            "the request failed".to_owned()
+        };
+        Error::unavailable(what).with_source(e.without_url())
+    }
+}
+
+fn too_large(cap: usize, status: u16) -> Error {
+    Error::protocol(format!("response body larger than {cap} bytes")).with_status(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+
+    async fn serve(router: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{addr}")
+    }
+
+    fn client(config: HttpConfig) -> HttpClient {
+        HttpClient::new("test", config).unwrap()
+    }
+
+    #[tokio::test]
+    async fn retries_idempotent_5xx_only() {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let h = hits.clone();
+        let base = serve(Router::new().route(
+            "/flaky",
+            get(move || {
+                let n = h.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 2 {
+                        (StatusCode::SERVICE_UNAVAILABLE, "busy")
+                    } else {
+                        (StatusCode::OK, "ok")
+                    }
+                }
+            }),
+        ))
+        .await;
+        let c = client(HttpConfig {
+            retry: RetryPolicy {
+                max_retries: 3,
+                initial_backoff: Duration::from_millis(5),
+                max_backoff: Duration::from_millis(10),
+            },
+            ..Default::default()
+        });
+        let url = format!("{base}/flaky");
+        let r = c
+            .send("flaky", c.reqwest().get(&url), Idempotency::Idempotent)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+        hits.store(0, Ordering::SeqCst);
+        let r = c
+            .send("flaky", c.reqwest().get(&url), Idempotency::NonIdempotent)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 503);
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "non-idempotent sent once");
+        let e = r.status_error();
+        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert_eq!(e.status(), Some(503));
+        assert!(e.message().contains("busy"));
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_and_timeouts_are_typed() {
+        let base = serve(
+            Router::new()
+                .route("/big", get(|| async { "x".repeat(4096) }))
+                .route(
+                    "/slow",
+                    get(|| async {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        "late"
+                    }),
+                ),
+        )
+        .await;
+        let c = client(HttpConfig {
+            max_response_bytes: 1024,
+            timeout: Duration::from_millis(200),
+            retry: RetryPolicy::none(),
+            ..Default::default()
+        });
+        let e = c
+            .send("big", c.reqwest().get(format!("{base}/big")), Idempotency::Idempotent)
+            .await
+            .err();
+        assert_eq!(e.as_ref().map(|e| e.kind().clone()), Some(ErrorKind::Protocol));
+
+        let started = Instant::now();
+        let e = c
+            .send("slow", c.reqwest().get(format!("{base}/slow?token=SECRET")), Idempotency::Idempotent)
+            .await
+            .err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let e = e.expect("expected a timeout");
+        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert!(e.is_temporary());
+        assert_eq!(e.operation(), Some("slow"));
+        // No URL (and so no token in a query string) anywhere in the error chain.
+        let mut chain = format!("{e} {e:?}");
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            chain.push_str(&format!(" {s} {s:?}"));
+            src = s.source();
+        }
+        assert!(!chain.contains("SECRET"), "{chain}");
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_unavailable() {
+        // Bind then drop to get a port nobody listens on.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").ok();
+        let port = l.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port()).unwrap_or(9);
+        drop(l);
+        let c = client(HttpConfig {
+            retry: RetryPolicy::none(),
+            ..Default::default()
+        });
+        let e = c
+            .send("down", c.reqwest().get(format!("http://127.0.0.1:{port}/")), Idempotency::Idempotent)
+            .await
+            .err();
+        assert_eq!(e.map(|e| e.kind().clone()), Some(ErrorKind::Unavailable));
+    }
+
+    #[test]
+    fn garbage_json_is_a_protocol_error() {
+        let r = HttpResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"<html>oops</html>"),
+        };
+        let e = r.json::<serde_json::Value>().err();
+        assert_eq!(e.map(|e| e.kind().clone()), Some(ErrorKind::Protocol));
+    }
+
+    #[test]
+    fn backoff_is_bounded() {
+        let p = RetryPolicy::default();
+        for retry in 1..40 {
+            assert!(p.backoff(retry) <= p.max_backoff);
+        }
+    }
+
+    #[test]
+    fn bearer_header_is_sensitive() {
+        let v = bearer_header(&AccessToken::new("abc")).unwrap();
+        assert!(v.is_sensitive());
+        assert!(bearer_header(&AccessToken::new("a\nb")).is_err());
+    }
+}

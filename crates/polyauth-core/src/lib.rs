@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cache;
+pub mod context;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod provider;
+pub mod secret;
+pub mod state;
+
+pub use async_trait::async_trait;
+pub use cache::{CacheConfig, Expiring, VerifyCache};
+pub use context::RequestContext;
+pub use error::{Error, ErrorKind, Result};
+pub use model::{
+    AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup, Credentials,
+    LoginIdentifier, NewUser, Page, PageRequest, Session, TokenSet, UserProfile, UserQuery,
+    UserUpdate, VerifiedToken,
+};
+pub use provider::{Capabilities, DirectoryCapabilities, IdentityProvider, UserDirectory};
+pub use secret::{
+    AccessToken, ClientSecret, IdToken, Password, RefreshToken, Secret, VerificationCode,
+};
+pub use state::{MemoryStateStore, StateStore};
