@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod context;
+pub mod env;
 pub mod error;
 pub mod http;
 pub mod model;

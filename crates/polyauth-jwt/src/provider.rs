@@ -1,0 +1,370 @@
+//! [`JwtProvider`]: local verification of JWTs.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
+use polyauth_core::model::dedup;
+use polyauth_core::{
+    AccessToken, Capabilities, Error, Expiring, IdentityProvider, Result, UserProfile,
+    VerifiedToken, VerifyCache,
+};
+use serde_json::{Map, Value};
+
+use crate::config::{ClaimNames, JwtConfig, KeySource};
+use crate::keys::{self, KeyEntry, KeyStore};
+
+const NAME: &str = "jwt";
+
+/// Tokens longer than this are rejected before any parsing (bytes).
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// A verified token together with the profile mapped from its claims, as cached.
+#[derive(Debug)]
+struct Verified {
+    token: VerifiedToken,
+    profile: Arc<UserProfile>,
+}
+
+impl Expiring for Verified {
+    fn expires_at(&self) -> Option<SystemTime> {
+        self.token.expires_at
+    }
+}
+
+/// Verifies JWTs locally: HS256/384/512, RS256/384/512, PS256/384/512, ES256/384 and EdDSA,
+/// with keys from a shared secret, a PEM, a JWK (Set) or a JWKS URL.
+///
+/// - Only the configured algorithms are accepted, and a key only verifies algorithms of its own
+///   family (no algorithm confusion; `none` is never accepted).
+/// - `exp` (required by default) and `nbf` are checked with a leeway; `iss` and `aud` when
+///   configured.
+/// - Claims map to a [`UserProfile`] through [`ClaimNames`]; permissions fall back to the
+///   space-separated `scope`.
+/// - Verified tokens are cached (SHA-256 key, TTL capped by `exp`) unless the cache is off.
+///
+/// `login`, OAuth flows, `refresh`, `logout` and `directory` are `Unsupported`: the provider
+/// checks tokens, it does not issue them (see [`TokenIssuer`](crate::TokenIssuer) for tests and
+/// development).
+#[derive(Debug)]
+pub struct JwtProvider {
+    keys: KeyStore,
+    /// One prepared `Validation` per accepted algorithm (cloning one per call would allocate).
+    validations: Vec<(Algorithm, Validation)>,
+    claims: ClaimNames,
+    cache: Option<VerifyCache<Arc<Verified>>>,
+}
+
+impl JwtProvider {
+    /// Builds the provider. No network call is made (a JWKS is fetched on first use).
+    ///
+    /// Errors: `ConfigInvalid` for unparsable key material, an algorithm that does not fit the
+    /// key (for example `HS256` with an RSA key), or an empty algorithm list that cannot be
+    /// derived.
+    pub fn new(config: JwtConfig) -> Result<Self> {
+        let (keys, families) = match &config.keys {
+            KeySource::Secret(secret) => {
+                if secret.is_empty() {
+                    return Err(Error::config("the JWT secret is empty"));
+                }
+                let entry = KeyEntry {
+                    kid: None,
+                    key: DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+                    algorithm: None,
+                };
+                (
+                    KeyStore::Static(vec![Arc::new(entry)]),
+                    vec![AlgorithmFamily::Hmac],
+                )
+            }
+            KeySource::Pem { pem, kid } => {
+                let entry = keys::entry_from_pem(pem, kid.clone())?;
+                let family = entry.key.family();
+                (KeyStore::Static(vec![Arc::new(entry)]), vec![family])
+            }
+            KeySource::Jwk(json) => {
+                let entries = keys::entries_from_jwk_json(json)?;
+                if entries.is_empty() {
+                    return Err(Error::config("the configured JWK Set holds no usable key"));
+                }
+                let families = entries.iter().map(|e| e.key.family()).collect();
+                (
+                    KeyStore::Static(entries.into_iter().map(Arc::new).collect()),
+                    families,
+                )
+            }
+            KeySource::JwksUrl(url) => (
+                KeyStore::Jwks(Arc::new(keys::JwksCache::new(url.clone(), config.jwks)?)),
+                vec![AlgorithmFamily::Rsa, AlgorithmFamily::Ec, AlgorithmFamily::Ed],
+            ),
+        };
+        let algorithms = if config.algorithms.is_empty() {
+            let first = families.first().copied().unwrap_or(AlgorithmFamily::Rsa);
+            vec![keys::default_algorithm(first)]
+        } else {
+            config.algorithms.clone()
+        };
+        for alg in &algorithms {
+            if !families.contains(&alg.family()) {
+                return Err(Error::config(format!(
+                    "algorithm {alg:?} does not fit the configured key type"
+                )));
+            }
+        }
+        let validations = algorithms
+            .iter()
+            .map(|&alg| (alg, validation_for(alg, &config)))
+            .collect();
+        Ok(JwtProvider {
+            keys,
+            validations,
+            claims: config.claims,
+            cache: config.cache.map(VerifyCache::new),
+        })
+    }
+
+    /// The accepted algorithms.
+    pub fn algorithms(&self) -> Vec<Algorithm> {
+        self.validations.iter().map(|(a, _)| *a).collect()
+    }
+
+    /// How many JWKS fetches were made so far (0 for static keys).
+    pub fn jwks_fetch_count(&self) -> u64 {
+        match &self.keys {
+            KeyStore::Jwks(c) => c.fetch_count(),
+            KeyStore::Static(_) => 0,
+        }
+    }
+
+    /// Forgets a cached verification (after a logout, for example).
+    pub async fn forget(&self, token: &AccessToken) {
+        if let Some(c) = &self.cache {
+            c.forget(token).await;
+        }
+    }
+
+    /// Verifies the signature and the registered claims, without the cache.
+    async fn decode(&self, token: &AccessToken) -> Result<Map<String, Value>> {
+        let raw = token.expose_secret();
+        if raw.len() > MAX_TOKEN_BYTES {
+            return Err(Error::invalid_token("the token is too long"));
+        }
+        let header = jsonwebtoken::decode_header(raw)
+            .map_err(|e| Error::invalid_token("the token is not a well-formed JWT").with_source(e))?;
+        let Some((_, validation)) = self.validations.iter().find(|(a, _)| *a == header.alg) else {
+            return Err(Error::invalid_token(format!(
+                "the token's algorithm {:?} is not accepted",
+                header.alg
+            )));
+        };
+        let entry = self.keys.key_for(header.kid.as_deref(), header.alg).await?;
+        if !entry.accepts(header.alg) {
+            return Err(Error::invalid_token(format!(
+                "the token's algorithm {:?} does not fit its key",
+                header.alg
+            )));
+        }
+        let data = jsonwebtoken::decode::<Map<String, Value>>(raw, &entry.key, validation)
+            .map_err(map_jwt_error)?;
+        Ok(data.claims)
+    }
+
+    fn verified_token(&self, claims: Map<String, Value>) -> Result<VerifiedToken> {
+        let subject = match lookup(&claims, &self.claims.subject) {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(Error::invalid_token("the token has no subject")),
+        };
+        let time = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_u64)
+                .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+        };
+        let mut v = VerifiedToken::new(subject).with_expires_at(time("exp"));
+        v.issued_at = time("iat");
+        v.claims = claims;
+        Ok(v)
+    }
+
+    async fn verify_uncached(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        let claims = self.decode(token).await?;
+        self.verified_token(claims)
+    }
+
+    async fn verified(&self, token: &AccessToken) -> Result<Arc<Verified>> {
+        let build = async {
+            let token = self.verify_uncached(token).await?;
+            let profile = Arc::new(profile_from_claims(&token, &self.claims));
+            Ok(Arc::new(Verified { token, profile }))
+        };
+        match &self.cache {
+            Some(cache) => cache.get_or_verify(token, build).await,
+            None => build.await,
+        }
+    }
+}
+
+fn validation_for(alg: Algorithm, config: &JwtConfig) -> Validation {
+    let mut v = Validation::new(alg);
+    v.leeway = config.leeway_seconds;
+    v.validate_exp = true;
+    v.validate_nbf = true;
+    let mut required: Vec<&str> = Vec::new();
+    if config.require_exp {
+        required.push("exp");
+    }
+    if !config.issuers.is_empty() {
+        v.set_issuer(&config.issuers);
+        required.push("iss");
+    }
+    if !config.audiences.is_empty() {
+        v.set_audience(&config.audiences);
+        required.push("aud");
+    }
+    v.set_required_spec_claims(&required);
+    v
+}
+
+fn map_jwt_error(e: jsonwebtoken::errors::Error) -> Error {
+    let message = match e.kind() {
+        JwtErrorKind::ExpiredSignature => "the token has expired",
+        JwtErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
+        JwtErrorKind::InvalidSignature => "the token's signature does not verify",
+        JwtErrorKind::InvalidIssuer => "the token's issuer is not accepted",
+        JwtErrorKind::InvalidAudience => "the token's audience is not accepted",
+        JwtErrorKind::InvalidAlgorithm => "the token's algorithm does not fit the key",
+        JwtErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+        JwtErrorKind::InvalidClaimFormat(_) => "a registered claim of the token is malformed",
+        _ => "the token is malformed",
+    };
+    Error::invalid_token(message).with_source(e)
+}
+
+/// Follows a dotted path into nested claim objects.
+fn lookup<'a>(claims: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    if let Some(v) = claims.get(path) {
+        return Some(v);
+    }
+    let mut parts = path.split('.');
+    let mut current = claims.get(parts.next()?)?;
+    for part in parts {
+        current = current.get(part)?;
+    }
+    Some(current)
+}
+
+fn string_claim(claims: &Map<String, Value>, path: &str) -> Option<String> {
+    match lookup(claims, path)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A list claim: an array of strings, or one string split on spaces and commas.
+fn list_claim(claims: &Map<String, Value>, path: &str) -> Option<Vec<String>> {
+    let items: Vec<String> = match lookup(claims, path)? {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        Value::String(s) => s
+            .split([' ', ','])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => return None,
+    };
+    Some(dedup(items))
+}
+
+/// Maps verified claims to the normalized profile.
+fn profile_from_claims(token: &VerifiedToken, names: &ClaimNames) -> UserProfile {
+    let c = &token.claims;
+    let mut p = UserProfile::new(NAME, token.subject.clone());
+    p.username = string_claim(c, &names.username).or_else(|| Some(token.subject.clone()));
+    p.nickname = string_claim(c, &names.name);
+    p.email = string_claim(c, &names.email);
+    p.phone = string_claim(c, &names.phone);
+    p.avatar = string_claim(c, &names.picture);
+    p.roles = list_claim(c, &names.roles).unwrap_or_default();
+    p.permissions = list_claim(c, &names.permissions)
+        .or_else(|| list_claim(c, &names.scope))
+        .unwrap_or_default();
+    p.groups = list_claim(c, &names.groups).unwrap_or_default();
+    p.is_admin = lookup(c, &names.is_admin)
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    p.raw = Value::Object(c.clone());
+    p
+}
+
+#[async_trait]
+impl IdentityProvider for JwtProvider {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            verify: true,
+            user_info: true,
+            roles: true,
+            permissions: true,
+            ..Default::default()
+        }
+    }
+
+    /// Verifies signature, algorithm, `exp`/`nbf` (with leeway), `iss` and `aud`.
+    ///
+    /// Errors: `InvalidToken` (malformed, wrong signature or algorithm, expired, wrong
+    /// issuer/audience, unknown `kid`, no `sub`); `Unavailable` when the JWKS cannot be fetched
+    /// and no cached key fits.
+    async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        let result = match &self.cache {
+            Some(_) => self.verified(token).await.map(|v| v.token.clone()),
+            None => self.verify_uncached(token).await,
+        };
+        result.map_err(|e| e.with_context(NAME, "verify"))
+    }
+
+    /// The profile mapped from the token's claims. Errors: as [`verify`](Self::verify).
+    async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        self.verified(token)
+            .await
+            .map(|v| v.profile.clone())
+            .map_err(|e| e.with_context(NAME, "user_info"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_mapping() {
+        let claims: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "sub": "u1",
+            "email": "a@example.com",
+            "realm_access": {"roles": ["admin", "dev", "admin"]},
+            "scope": "user:read  user:write",
+            "is_admin": true
+        }))
+        .unwrap();
+        let names = ClaimNames {
+            roles: "realm_access.roles".into(),
+            ..Default::default()
+        };
+        let token = VerifiedToken::new("u1").with_claims(claims);
+        let p = profile_from_claims(&token, &names);
+        assert_eq!(p.username.as_deref(), Some("u1"), "falls back to sub");
+        assert_eq!(p.roles, vec!["admin", "dev"]);
+        assert_eq!(p.permissions, vec!["user:read", "user:write"], "from scope");
+        assert!(p.is_admin);
+        assert_eq!(p.provider, "jwt");
+        assert_eq!(p.raw["email"], "a@example.com");
+    }
+}
