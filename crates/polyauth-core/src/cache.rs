@@ -314,7 +314,11 @@ mod tests {
         assert_eq!(e2.map(|e| e.kind().clone()), Some(ErrorKind::InvalidToken));
         tokio::time::sleep(Duration::from_millis(400)).await;
         let _ = c.get_or_verify(&bad, invalid()).await;
-        assert_eq!(calls.load(Ordering::SeqCst), before + 2, "negative TTL elapsed");
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            before + 2,
+            "negative TTL elapsed"
+        );
     }
 
     #[tokio::test]
@@ -334,7 +338,9 @@ mod tests {
         assert!(c.get(&token).await.is_none(), "but not cached");
 
         let keep = AccessToken::new("keep");
-        c.get_or_verify(&keep, async { Ok(VerifiedToken::new("k")) }).await.ok();
+        c.get_or_verify(&keep, async { Ok(VerifiedToken::new("k")) })
+            .await
+            .ok();
         assert!(c.get(&keep).await.is_some());
         c.forget(&keep).await;
         assert!(c.get(&keep).await.is_none());

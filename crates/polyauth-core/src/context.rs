@@ -1,7 +1,7 @@
 //! The request context: who is calling, from where, under which request and trace id,
 //! readable anywhere in the request's call tree without passing it down.
 //!
-//! The HTTP middleware (`polyauth-axum`) runs each request's handler inside [`scope`]; code
+//! The HTTP middleware (`polyauth-axum`) runs each request's handler inside [`scope_shared`]; code
 //! called from the handler, however deep, reads [`current_user`] or [`current`]. The context is
 //! bound to the request's future: it ends, and is gone, when the request ends, and requests
 //! running concurrently on the same threads never see each other's context.

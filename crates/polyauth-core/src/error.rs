@@ -79,6 +79,30 @@ impl ErrorKind {
         }
     }
 
+    /// The HTTP status a *server* answers its own caller with when a request fails with this
+    /// kind, written once for every web integration:
+    ///
+    /// | kind | status |
+    /// |---|---|
+    /// | `Unauthenticated`, `InvalidToken` | 401 |
+    /// | `PermissionDenied` | 403 |
+    /// | `InvalidInput`, `InvalidState` | 400 |
+    /// | `NotFound` | 404 |
+    /// | `RateLimited`, `Unavailable`, `Protocol` (the provider failed us) | 503 |
+    /// | `Unsupported`, `ConfigInvalid`, `Provider`, others | 500 |
+    ///
+    /// An outage is never reported as 401.
+    pub fn server_status(&self) -> u16 {
+        match self {
+            ErrorKind::Unauthenticated | ErrorKind::InvalidToken => 401,
+            ErrorKind::PermissionDenied => 403,
+            ErrorKind::InvalidInput | ErrorKind::InvalidState => 400,
+            ErrorKind::NotFound => 404,
+            ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Protocol => 503,
+            _ => 500,
+        }
+    }
+
     /// Whether errors of this kind are temporary by default (`RateLimited`, `Unavailable`).
     pub fn is_temporary_by_default(&self) -> bool {
         matches!(self, ErrorKind::RateLimited | ErrorKind::Unavailable)
@@ -126,7 +150,11 @@ impl fmt::Display for ErrorKind {
 /// and never the source; walk [`std::error::Error::source`] for causes. Cloning is cheap (the
 /// source is shared), which lets single-flight caches hand one failure to every waiter.
 #[derive(Clone)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// Boxed so `Result<T, Error>` stays one pointer wide on the success path.
+#[derive(Clone)]
+struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     provider: Option<&'static str>,
@@ -141,7 +169,7 @@ impl Error {
     /// flag starts as [`ErrorKind::is_temporary_by_default`].
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         let temporary = kind.is_temporary_by_default();
-        Error {
+        Error(Box::new(Inner {
             kind,
             message: message.into(),
             provider: None,
@@ -149,7 +177,7 @@ impl Error {
             status: None,
             temporary,
             source: None,
-        }
+        }))
     }
 
     /// `ErrorKind::Unsupported` naming the provider and the operation, for example
@@ -197,63 +225,63 @@ impl Error {
     /// Stamps the provider name (`"aigc"`, `"authing"`, ...) and the operation (`"verify_token"`)
     /// onto the error. Context already set is kept: the innermost layer knows best.
     pub fn with_context(mut self, provider: &'static str, operation: &'static str) -> Self {
-        self.provider.get_or_insert(provider);
-        self.operation.get_or_insert(operation);
+        self.0.provider.get_or_insert(provider);
+        self.0.operation.get_or_insert(operation);
         self
     }
 
     /// Attaches the cause. Make sure the cause carries no secret or token-bearing URL (for
     /// reqwest errors, use `without_url()` first; the shared HTTP plumbing does).
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
+        self.0.source = Some(Arc::new(source));
         self
     }
 
     /// Records the HTTP status the provider answered with.
     pub fn with_status(mut self, status: u16) -> Self {
-        self.status = Some(status);
+        self.0.status = Some(status);
         self
     }
 
     /// Overrides the temporary flag (whether retrying the same call later may succeed).
     pub fn set_temporary(mut self, temporary: bool) -> Self {
-        self.temporary = temporary;
+        self.0.temporary = temporary;
         self
     }
 
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The message of this layer (without provider/operation prefix and without the source).
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The provider the failed call went to, when known.
     pub fn provider(&self) -> Option<&'static str> {
-        self.provider
+        self.0.provider
     }
 
     /// The operation that failed (`"verify_token"`, `"login_by_email"`), when known.
     pub fn operation(&self) -> Option<&'static str> {
-        self.operation
+        self.0.operation
     }
 
     /// The HTTP status the provider answered with, when there was one.
     pub fn status(&self) -> Option<u16> {
-        self.status
+        self.0.status
     }
 
     /// Whether retrying the same call later may succeed.
     pub fn is_temporary(&self) -> bool {
-        self.temporary
+        self.0.temporary
     }
 
     /// The provider's own `(code, message)` for `ErrorKind::Provider` errors.
     pub fn provider_code(&self) -> Option<(&str, &str)> {
-        match &self.kind {
+        match &self.0.kind {
             ErrorKind::Provider { code, message } => Some((code, message)),
             _ => None,
         }
@@ -263,18 +291,19 @@ impl Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("kind", &self.kind).field("message", &self.message);
-        if let Some(p) = self.provider {
+        d.field("kind", &self.0.kind)
+            .field("message", &self.0.message);
+        if let Some(p) = self.0.provider {
             d.field("provider", &p);
         }
-        if let Some(o) = self.operation {
+        if let Some(o) = self.0.operation {
             d.field("operation", &o);
         }
-        if let Some(s) = self.status {
+        if let Some(s) = self.0.status {
             d.field("status", &s);
         }
-        d.field("temporary", &self.temporary);
-        if let Some(s) = &self.source {
+        d.field("temporary", &self.0.temporary);
+        if let Some(s) = &self.0.source {
             d.field("source", s);
         }
         d.finish()
@@ -283,24 +312,25 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.provider, self.operation) {
+        match (self.0.provider, self.0.operation) {
             (Some(p), Some(o)) => write!(f, "{p} {o}: ")?,
             (Some(p), None) => write!(f, "{p}: ")?,
             (None, Some(o)) => write!(f, "{o}: ")?,
             (None, None) => {}
         }
-        if let ErrorKind::Provider { .. } = self.kind {
+        if let ErrorKind::Provider { .. } = self.0.kind {
             // The message already names the provider's code.
-            f.write_str(&self.message)
+            f.write_str(&self.0.message)
         } else {
-            write!(f, "{}: {}", self.kind.label(), self.message)
+            write!(f, "{}: {}", self.0.kind.label(), self.0.message)
         }
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
+        self.0
+            .source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
     }
@@ -313,12 +343,29 @@ mod tests {
     #[test]
     fn status_mapping_is_total_and_stable() {
         assert_eq!(ErrorKind::from_http_status(401), ErrorKind::Unauthenticated);
-        assert_eq!(ErrorKind::from_http_status(403), ErrorKind::PermissionDenied);
+        assert_eq!(
+            ErrorKind::from_http_status(403),
+            ErrorKind::PermissionDenied
+        );
         assert_eq!(ErrorKind::from_http_status(404), ErrorKind::NotFound);
         assert_eq!(ErrorKind::from_http_status(429), ErrorKind::RateLimited);
         assert_eq!(ErrorKind::from_http_status(503), ErrorKind::Unavailable);
         assert_eq!(ErrorKind::from_http_status(400), ErrorKind::InvalidInput);
         assert_eq!(ErrorKind::from_http_status(302), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn server_status_never_turns_an_outage_into_401() {
+        assert_eq!(ErrorKind::Unavailable.server_status(), 503);
+        assert_eq!(ErrorKind::Protocol.server_status(), 503);
+        assert_eq!(ErrorKind::InvalidToken.server_status(), 401);
+        assert_eq!(ErrorKind::PermissionDenied.server_status(), 403);
+        let p = ErrorKind::Provider {
+            code: "x".into(),
+            message: "y".into(),
+        };
+        assert_eq!(p.server_status(), 500);
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
     }
 
     #[test]
@@ -350,7 +397,10 @@ mod tests {
         let e = Error::provider_error("2004", "用户不存在").with_context("authing", "login");
         assert_eq!(e.provider_code(), Some(("2004", "用户不存在")));
         assert!(!e.is_temporary());
-        assert_eq!(e.to_string(), "authing login: provider answered 2004: 用户不存在");
+        assert_eq!(
+            e.to_string(),
+            "authing login: provider answered 2004: 用户不存在"
+        );
     }
 
     #[test]

@@ -60,9 +60,10 @@ impl RetryPolicy {
     /// The backoff before retry number `retry` (1-based): uniformly random in
     /// `[0, min(max_backoff, initial_backoff * 2^(retry-1))]`.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX));
+        let exp = self.initial_backoff.saturating_mul(
+            1u32.checked_shl(retry.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
         let bound = exp.min(self.max_backoff);
         let millis = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
         Duration::from_millis(rand::random_range(0..=millis))
@@ -323,12 +324,19 @@ impl HttpClient {
         tracing::Span::current().record("status", status);
         let headers = response.headers().clone();
         let cap = self.config.max_response_bytes;
-        if response.content_length().is_some_and(|len| len > cap as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > cap as u64)
+        {
             return Err(too_large(cap, status));
         }
         let mut body = BytesMut::new();
         let mut response = response;
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport_error(e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
             if body.len() + chunk.len() > cap {
                 return Err(too_large(cap, status));
             }
@@ -357,7 +365,8 @@ impl HttpClient {
         } else if e.is_body() || e.is_decode() {
             "the connection failed while reading the response".to_owned()
         } else if e.is_builder() {
-            return Error::invalid_input("the request could not be built").with_source(e.without_url());
+            return Error::invalid_input("the request could not be built")
+                .with_source(e.without_url());
         } else {
             "the request failed".to_owned()
         };
@@ -458,14 +467,25 @@ mod tests {
             ..Default::default()
         });
         let e = c
-            .send("big", c.reqwest().get(format!("{base}/big")), Idempotency::Idempotent)
+            .send(
+                "big",
+                c.reqwest().get(format!("{base}/big")),
+                Idempotency::Idempotent,
+            )
             .await
             .err();
-        assert_eq!(e.as_ref().map(|e| e.kind().clone()), Some(ErrorKind::Protocol));
+        assert_eq!(
+            e.as_ref().map(|e| e.kind().clone()),
+            Some(ErrorKind::Protocol)
+        );
 
         let started = Instant::now();
         let e = c
-            .send("slow", c.reqwest().get(format!("{base}/slow?token=SECRET")), Idempotency::Idempotent)
+            .send(
+                "slow",
+                c.reqwest().get(format!("{base}/slow?token=SECRET")),
+                Idempotency::Idempotent,
+            )
             .await
             .err();
         assert!(started.elapsed() < Duration::from_secs(2));
@@ -487,14 +507,22 @@ mod tests {
     async fn connection_refused_is_unavailable() {
         // Bind then drop to get a port nobody listens on.
         let l = std::net::TcpListener::bind("127.0.0.1:0").ok();
-        let port = l.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.port()).unwrap_or(9);
+        let port = l
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+            .unwrap_or(9);
         drop(l);
         let c = client(HttpConfig {
             retry: RetryPolicy::none(),
             ..Default::default()
         });
         let e = c
-            .send("down", c.reqwest().get(format!("http://127.0.0.1:{port}/")), Idempotency::Idempotent)
+            .send(
+                "down",
+                c.reqwest().get(format!("http://127.0.0.1:{port}/")),
+                Idempotency::Idempotent,
+            )
             .await
             .err();
         assert_eq!(e.map(|e| e.kind().clone()), Some(ErrorKind::Unavailable));

@@ -97,9 +97,14 @@ impl UserProfile {
         self.roles.iter().any(|r| r == role)
     }
 
-    /// Whether the user has at least one of `roles`. False for an empty list.
-    pub fn has_any_role(&self, roles: &[&str]) -> bool {
-        roles.iter().any(|r| self.has_role(r))
+    /// Whether the user has at least one of `roles` (any iterator of string-likes: `&["a"]`,
+    /// `&Vec<String>`). False for an empty list.
+    pub fn has_any_role<I>(&self, roles: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        roles.into_iter().any(|r| self.has_role(r.as_ref()))
     }
 
     /// Whether the user holds `permission`.
@@ -112,14 +117,28 @@ impl UserProfile {
             .any(|held| permission_matches(held, permission))
     }
 
-    /// Whether the user holds at least one of `permissions`. False for an empty list.
-    pub fn has_any_permission(&self, permissions: &[&str]) -> bool {
-        permissions.iter().any(|p| self.has_permission(p))
+    /// Whether the user holds at least one of `permissions` (any iterator of string-likes).
+    /// False for an empty list.
+    pub fn has_any_permission<I>(&self, permissions: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        permissions
+            .into_iter()
+            .any(|p| self.has_permission(p.as_ref()))
     }
 
-    /// Whether the user holds every one of `permissions`. True for an empty list.
-    pub fn has_all_permissions(&self, permissions: &[&str]) -> bool {
-        permissions.iter().all(|p| self.has_permission(p))
+    /// Whether the user holds every one of `permissions` (any iterator of string-likes).
+    /// True for an empty list.
+    pub fn has_all_permissions<I>(&self, permissions: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        permissions
+            .into_iter()
+            .all(|p| self.has_permission(p.as_ref()))
     }
 }
 
@@ -493,10 +512,12 @@ mod tests {
         assert!(!u.has_permission("user:write"));
         assert!(!u.has_permission("orders"));
         assert!(u.has_any_permission(&["x", "user:read"]));
-        assert!(!u.has_any_permission(&[]));
+        assert!(!u.has_any_permission(Vec::<String>::new()));
         assert!(u.has_all_permissions(&["order:a", "user:read"]));
         assert!(!u.has_all_permissions(&["order:a", "user:write"]));
-        assert!(u.has_all_permissions(&[]));
+        assert!(u.has_all_permissions(&[] as &[&str]));
+        let owned = vec!["user:read".to_owned()];
+        assert!(u.has_all_permissions(&owned));
         let admin = UserProfile::new("t", "2").with_permissions(["*"]);
         assert!(admin.has_permission("anything:at:all"));
         // A bare trailing star without a colon is not a prefix wildcard.
@@ -522,9 +543,23 @@ mod tests {
 
     #[test]
     fn page_has_more() {
-        let p = Page::new(vec![1, 2], Some(5), PageRequest { page: 1, per_page: 2 });
+        let p = Page::new(
+            vec![1, 2],
+            Some(5),
+            PageRequest {
+                page: 1,
+                per_page: 2,
+            },
+        );
         assert!(p.has_more());
-        let last = Page::new(vec![5], Some(5), PageRequest { page: 3, per_page: 2 });
+        let last = Page::new(
+            vec![5],
+            Some(5),
+            PageRequest {
+                page: 3,
+                per_page: 2,
+            },
+        );
         assert!(!last.has_more());
     }
 }

@@ -93,6 +93,10 @@ impl DirectoryCapabilities {
 ///
 /// Errors follow [`ErrorKind`](crate::ErrorKind): a bad token is `InvalidToken` or
 /// `Unauthenticated`, an unreachable provider `Unavailable` (never reported as a bad token).
+/// Backends must map the provider's *token-related* business codes (an AIGC "token expired",
+/// an Authing "login expired") to `InvalidToken`/`Unauthenticated`: HTTP middleware answers
+/// by [`ErrorKind::server_status`](crate::ErrorKind::server_status), where a bare
+/// `Provider{..}` error is a 500.
 ///
 /// # Example: a custom provider
 ///
@@ -172,7 +176,10 @@ pub trait IdentityProvider: Send + Sync + Debug + 'static {
     /// Starts an OAuth 2.0 authorization-code flow: generates and stores `state` (and a PKCE
     /// verifier where supported) and returns the URL to redirect the user agent to.
     /// Default: `Unsupported`.
-    async fn start_authorization(&self, request: AuthorizationRequest) -> Result<AuthorizationStart> {
+    async fn start_authorization(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<AuthorizationStart> {
         let _ = request;
         Err(Error::unsupported(self.name(), "start_authorization"))
     }
@@ -247,7 +254,10 @@ pub trait UserDirectory: Send + Sync + Debug {
     /// Users by username; unknown names are listed in [`BatchLookup::not_found`].
     async fn get_users_by_usernames(&self, usernames: &[String]) -> Result<BatchLookup> {
         let _ = usernames;
-        Err(Error::unsupported(self.provider_name(), "get_users_by_usernames"))
+        Err(Error::unsupported(
+            self.provider_name(),
+            "get_users_by_usernames",
+        ))
     }
 
     /// One page of users, optionally filtered by a search text or a role.
@@ -301,7 +311,10 @@ impl<P: IdentityProvider + ?Sized> IdentityProvider for Arc<P> {
     async fn login(&self, credentials: Credentials) -> Result<Session> {
         (**self).login(credentials).await
     }
-    async fn start_authorization(&self, request: AuthorizationRequest) -> Result<AuthorizationStart> {
+    async fn start_authorization(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<AuthorizationStart> {
         (**self).start_authorization(request).await
     }
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {

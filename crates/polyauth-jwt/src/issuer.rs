@@ -142,7 +142,10 @@ impl TokenIssuer {
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => alg,
             _ => Algorithm::HS256,
         };
-        Self::with_key(EncodingKey::from_secret(secret.expose_secret().as_bytes()), alg)
+        Self::with_key(
+            EncodingKey::from_secret(secret.expose_secret().as_bytes()),
+            alg,
+        )
     }
 
     /// An issuer with a private key PEM: RSA (PKCS#1 or PKCS#8) for RS*/PS*, EC (PKCS#8) for

@@ -73,8 +73,9 @@ pub(crate) fn entries_from_jwk_json(json: &str) -> Result<Vec<KeyEntry>> {
     if let Ok(set) = serde_json::from_str::<JwkSet>(json) {
         return Ok(entries_from_jwks(&set));
     }
-    let jwk: Jwk = serde_json::from_str(json)
-        .map_err(|e| Error::config("the configured JWK is not valid JSON Web Key JSON").with_source(e))?;
+    let jwk: Jwk = serde_json::from_str(json).map_err(|e| {
+        Error::config("the configured JWK is not valid JSON Web Key JSON").with_source(e)
+    })?;
     entry_from_jwk(&jwk)
         .map(|e| vec![e])
         .ok_or_else(|| Error::config("the configured JWK is not a supported signature key"))
@@ -282,7 +283,9 @@ impl JwksCache {
                 None if snap.is_empty() => Err(Error::unavailable(
                     "no JWKS keys are available (the last fetch failed)",
                 )),
-                None => Err(Error::invalid_token("the token's key id is not in the JWKS")),
+                None => Err(Error::invalid_token(
+                    "the token's key id is not in the JWKS",
+                )),
             },
         }
     }
@@ -336,9 +339,11 @@ impl JwksCache {
         if !response.is_success() {
             let e = response.status_error();
             // Whatever the JWKS host says, it is an outage for us, not a bad token.
-            return Err(Error::unavailable(format!("JWKS endpoint answered: {}", e.message()))
-                .with_status(response.status)
-                .with_context("jwt", "fetch_jwks"));
+            return Err(
+                Error::unavailable(format!("JWKS endpoint answered: {}", e.message()))
+                    .with_status(response.status)
+                    .with_context("jwt", "fetch_jwks"),
+            );
         }
         let set: JwkSet = response
             .json()

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use base64::Engine;
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
 use polyauth_core::model::dedup;
@@ -97,7 +98,11 @@ impl JwtProvider {
             }
             KeySource::JwksUrl(url) => (
                 KeyStore::Jwks(Arc::new(keys::JwksCache::new(url.clone(), config.jwks)?)),
-                vec![AlgorithmFamily::Rsa, AlgorithmFamily::Ec, AlgorithmFamily::Ed],
+                vec![
+                    AlgorithmFamily::Rsa,
+                    AlgorithmFamily::Ec,
+                    AlgorithmFamily::Ed,
+                ],
             ),
         };
         let algorithms = if config.algorithms.is_empty() {
@@ -151,8 +156,7 @@ impl JwtProvider {
         if raw.len() > MAX_TOKEN_BYTES {
             return Err(Error::invalid_token("the token is too long"));
         }
-        let header = jsonwebtoken::decode_header(raw)
-            .map_err(|e| Error::invalid_token("the token is not a well-formed JWT").with_source(e))?;
+        let header = peek_header(raw)?;
         let Some((_, validation)) = self.validations.iter().find(|(a, _)| *a == header.alg) else {
             return Err(Error::invalid_token(format!(
                 "the token's algorithm {:?} is not accepted",
@@ -205,6 +209,38 @@ impl JwtProvider {
             None => build.await,
         }
     }
+}
+
+/// The two header fields needed to choose a key.
+struct HeaderPeek {
+    alg: Algorithm,
+    kid: Option<String>,
+}
+
+/// Reads `alg` and `kid` from the token's header to choose the key, without the full
+/// `jsonwebtoken::Header` parse (`decode` parses and checks the whole header again, so
+/// nothing is skipped). An `alg` of `none` or any unknown name is `InvalidToken`.
+fn peek_header(token: &str) -> Result<HeaderPeek> {
+    #[derive(serde::Deserialize)]
+    struct Peek<'a> {
+        #[serde(borrow)]
+        alg: std::borrow::Cow<'a, str>,
+        #[serde(borrow, default)]
+        kid: Option<std::borrow::Cow<'a, str>>,
+    }
+    let malformed = || Error::invalid_token("the token is not a well-formed JWT");
+    let encoded = token.split('.').next().ok_or_else(malformed)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| malformed())?;
+    let peek: Peek<'_> = serde_json::from_slice(&json).map_err(|_| malformed())?;
+    let alg = peek.alg.parse::<Algorithm>().map_err(|_| {
+        Error::invalid_token("the token's algorithm is not a supported signature algorithm")
+    })?;
+    Ok(HeaderPeek {
+        alg,
+        kid: peek.kid.map(|k| k.into_owned()),
+    })
 }
 
 fn validation_for(alg: Algorithm, config: &JwtConfig) -> Validation {

@@ -1,5 +1,7 @@
 //! JwtProvider against real keys, real tokens and a real JWKS server on loopback.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,7 +17,10 @@ use polyauth_testkit::server::{Fault, FaultKind};
 use serde_json::json;
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
 fn b64(v: &serde_json::Value) -> String {
@@ -31,7 +36,10 @@ async fn every_algorithm_round_trips() {
     let cases: Vec<(Algorithm, TokenIssuer, JwtConfig)> = vec![
         (
             Algorithm::HS256,
-            TokenIssuer::hmac(Algorithm::HS256, &Secret::new("s3cret-s3cret-s3cret-s3cret-32b!")),
+            TokenIssuer::hmac(
+                Algorithm::HS256,
+                &Secret::new("s3cret-s3cret-s3cret-s3cret-32b!"),
+            ),
             JwtConfig::hs256(Secret::new("s3cret-s3cret-s3cret-s3cret-32b!")),
         ),
         (
@@ -82,7 +90,10 @@ async fn every_algorithm_round_trips() {
         let token = issuer
             .issue(&TokenClaims::new("u1").username("alice").roles(["admin"]))
             .unwrap();
-        let me = p.user_info(&token).await.unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        let me = p
+            .user_info(&token)
+            .await
+            .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
         assert_eq!(me.username.as_deref(), Some("alice"), "{alg:?}");
         assert!(me.has_role("admin"));
         // Flip one signature character: rejected.
@@ -90,7 +101,11 @@ async fn every_algorithm_round_trips() {
         let last = raw.pop().unwrap();
         raw.push(if last == 'A' { 'B' } else { 'A' });
         assert!(
-            p.verify(&AccessToken::new(raw)).await.unwrap_err().kind().is_auth_failure(),
+            p.verify(&AccessToken::new(raw))
+                .await
+                .unwrap_err()
+                .kind()
+                .is_auth_failure(),
             "{alg:?} tampered"
         );
     }
@@ -110,7 +125,11 @@ async fn registered_claims_are_enforced() {
     let good = TokenIssuer::hs256(&secret)
         .with_issuer("https://issuer.test/")
         .with_audience("api");
-    assert!(p.verify(&good.issue(&TokenClaims::new("u")).unwrap()).await.is_ok());
+    assert!(
+        p.verify(&good.issue(&TokenClaims::new("u")).unwrap())
+            .await
+            .is_ok()
+    );
 
     let expired = good
         .issue(&TokenClaims::new("u").claim("exp", json!(now() - 60)))
@@ -119,10 +138,14 @@ async fn registered_claims_are_enforced() {
     assert_eq!(e.kind(), &ErrorKind::InvalidToken);
     assert!(e.message().contains("expired"), "{e}");
     // Within the leeway: accepted.
-    let just = good.issue(&TokenClaims::new("u").claim("exp", json!(now() - 2))).unwrap();
+    let just = good
+        .issue(&TokenClaims::new("u").claim("exp", json!(now() - 2)))
+        .unwrap();
     assert!(p.verify(&just).await.is_ok());
 
-    let early = good.issue(&TokenClaims::new("u").claim("nbf", json!(now() + 600))).unwrap();
+    let early = good
+        .issue(&TokenClaims::new("u").claim("nbf", json!(now() + 600)))
+        .unwrap();
     assert_eq!(kind_of(&p, &early).await, ErrorKind::InvalidToken);
 
     let wrong_aud = TokenIssuer::hs256(&secret)
@@ -144,9 +167,13 @@ async fn registered_claims_are_enforced() {
         kind_of(&p, &no_aud.issue(&TokenClaims::new("u")).unwrap()).await,
         ErrorKind::InvalidToken
     );
-    let no_exp = good.issue(&TokenClaims::new("u").claim("exp", json!(null))).unwrap();
+    let no_exp = good
+        .issue(&TokenClaims::new("u").claim("exp", json!(null)))
+        .unwrap();
     assert_eq!(kind_of(&p, &no_exp).await, ErrorKind::InvalidToken);
-    let no_sub = good.issue(&TokenClaims::new("").claim("sub", json!(null))).unwrap();
+    let no_sub = good
+        .issue(&TokenClaims::new("").claim("sub", json!(null)))
+        .unwrap();
     assert_eq!(kind_of(&p, &no_sub).await, ErrorKind::InvalidToken);
 }
 
@@ -176,7 +203,10 @@ async fn algorithm_confusion_and_none_are_rejected() {
     let header = b64(&json!({"alg": "none", "typ": "JWT"}));
     let body = b64(&json!({"sub": "attacker", "exp": now() + 600}));
     for token in [format!("{header}.{body}."), format!("{header}.{body}")] {
-        assert_eq!(kind_of(&p, &AccessToken::new(token)).await, ErrorKind::InvalidToken);
+        assert_eq!(
+            kind_of(&p, &AccessToken::new(token)).await,
+            ErrorKind::InvalidToken
+        );
     }
     // Another RSA key's signature.
     let other = TokenIssuer::from_pem(Algorithm::RS256, RSA2_PRIVATE_PEM.as_bytes()).unwrap();
@@ -194,7 +224,17 @@ async fn malformed_tokens_are_typed_errors() {
     let truncated = &good.expose_secret()[..good.len() / 2];
     let huge = "a".repeat(2 * 1024 * 1024);
     let bad_json = format!("{}.{}.sig", b64(&json!({"alg": "HS256"})), "bm90IGpzb24");
-    for t in ["", ".", "..", "a.b", "a.b.c.d", truncated, huge.as_str(), "é.é.é", bad_json.as_str()] {
+    for t in [
+        "",
+        ".",
+        "..",
+        "a.b",
+        "a.b.c.d",
+        truncated,
+        huge.as_str(),
+        "é.é.é",
+        bad_json.as_str(),
+    ] {
         let e = p.verify(&AccessToken::new(t)).await.unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{t:.40}");
         assert_eq!(e.provider(), Some("jwt"));
@@ -212,7 +252,11 @@ async fn cache_caps_ttl_by_expiry() {
     assert!(p.verify(&token).await.is_ok());
     assert!(p.verify(&token).await.is_ok(), "cached");
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(kind_of(&p, &token).await, ErrorKind::InvalidToken, "cache must not outlive exp");
+    assert_eq!(
+        kind_of(&p, &token).await,
+        ErrorKind::InvalidToken,
+        "cache must not outlive exp"
+    );
 }
 
 fn rsa_key(kid: &str) -> SigningKey {
@@ -242,7 +286,7 @@ fn jwks_provider(server: &JwksServer, cooldown: Duration) -> JwtProvider {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_unknown_kid_storm_makes_one_fetch() {
     let k1 = rsa_key("k1");
-    let server = JwksServer::start(&[k1.clone()]).await;
+    let server = JwksServer::start(std::slice::from_ref(&k1)).await;
     let cooldown = Duration::from_secs(1);
     let p = Arc::new(jwks_provider(&server, cooldown));
     let good = issuer_for(&k1).issue(&TokenClaims::new("u")).unwrap();
@@ -271,7 +315,10 @@ async fn jwks_unknown_kid_storm_makes_one_fetch() {
         tasks.push(tokio::spawn(async move { p.verify(&token).await }));
     }
     for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap_err().kind(), &ErrorKind::InvalidToken);
+        assert_eq!(
+            t.await.unwrap().unwrap_err().kind(),
+            &ErrorKind::InvalidToken
+        );
     }
     assert_eq!(server.fetches(), 2, "one refetch for the whole storm");
 }
@@ -280,7 +327,7 @@ async fn jwks_unknown_kid_storm_makes_one_fetch() {
 async fn jwks_rotation_outage_and_garbage() {
     let k1 = rsa_key("k1");
     let k2 = SigningKey::new("k2", Algorithm::ES256, EC_PRIVATE_PEM);
-    let server = JwksServer::start(&[k1.clone()]).await;
+    let server = JwksServer::start(std::slice::from_ref(&k1)).await;
     let p = jwks_provider(&server, Duration::from_millis(200));
     let t1 = issuer_for(&k1).issue(&TokenClaims::new("u1")).unwrap();
     assert!(p.verify(&t1).await.is_ok());
@@ -289,7 +336,10 @@ async fn jwks_rotation_outage_and_garbage() {
     // refetch and verifies.
     server.rotate(&[k1.clone(), k2.clone()]);
     let t2 = issuer_for(&k2).issue(&TokenClaims::new("u2")).unwrap();
-    assert_eq!(p.verify(&t2).await.unwrap_err().kind(), &ErrorKind::InvalidToken);
+    assert_eq!(
+        p.verify(&t2).await.unwrap_err().kind(),
+        &ErrorKind::InvalidToken
+    );
     assert_eq!(server.fetches(), 1, "no refetch within the cooldown");
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert_eq!(p.verify(&t2).await.unwrap().subject, "u2");
@@ -325,12 +375,19 @@ async fn jwks_rotation_outage_and_garbage() {
 #[tokio::test]
 async fn jwks_down_from_the_start_is_unavailable() {
     let server = JwksServer::start(&[rsa_key("k1")]).await;
-    server.emulator().inject(Fault::new(FaultKind::Delay(Duration::from_secs(3))));
+    server
+        .emulator()
+        .inject(Fault::new(FaultKind::Delay(Duration::from_secs(3))));
     let p = jwks_provider(&server, Duration::from_secs(30));
-    let t = issuer_for(&rsa_key("k1")).issue(&TokenClaims::new("u")).unwrap();
+    let t = issuer_for(&rsa_key("k1"))
+        .issue(&TokenClaims::new("u"))
+        .unwrap();
     let started = std::time::Instant::now();
     let e = p.verify(&t).await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2), "bounded by the JWKS timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "bounded by the JWKS timeout"
+    );
     assert_eq!(e.kind(), &ErrorKind::Unavailable);
     // Still in cooldown, nothing cached: still an outage, and no second fetch.
     let e = p.verify(&t).await.unwrap_err();
@@ -348,7 +405,9 @@ async fn static_jwk_set_config() {
     )
     .unwrap();
     for key in [&k1, &k2] {
-        let t = issuer_for(key).issue(&TokenClaims::new(key.kid.clone())).unwrap();
+        let t = issuer_for(key)
+            .issue(&TokenClaims::new(key.kid.clone()))
+            .unwrap();
         assert_eq!(p.verify(&t).await.unwrap().subject, key.kid);
     }
     // A kid-less token is ambiguous with two keys.
@@ -420,11 +479,9 @@ async fn jwt_provider_conforms() {
 
     // And with RS256 keys from a JWKS.
     let k = rsa_key("conf");
-    let server = JwksServer::start(&[k.clone()]).await;
+    let server = JwksServer::start(std::slice::from_ref(&k)).await;
     let harness = JwtHarness {
-        provider: Arc::new(
-            JwtProvider::new(JwtConfig::jwks_url(server.url())).unwrap(),
-        ),
+        provider: Arc::new(JwtProvider::new(JwtConfig::jwks_url(server.url())).unwrap()),
         issuer: issuer_for(&k),
     };
     provider_conformance(&harness).await;

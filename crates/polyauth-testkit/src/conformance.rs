@@ -5,6 +5,10 @@
 //! are test helpers), and return a report of the trials they ran so a test can assert that the
 //! expected trials were not skipped.
 
+// The suites are test helpers: a violated expectation is reported by panicking with the
+// trial's name, so `expect` is the point here.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,7 +61,11 @@ pub trait ConformanceHarness: Send + Sync {
 
     /// Follows `start.url` as a consenting user agent logged in as `user` and returns the
     /// callback parameters (for backends with the authorization-code flow).
-    async fn authorize(&self, start: &AuthorizationStart, user: &TestUser) -> Option<AuthorizationCallback> {
+    async fn authorize(
+        &self,
+        start: &AuthorizationStart,
+        user: &TestUser,
+    ) -> Option<AuthorizationCallback> {
         let _ = (start, user);
         None
     }
@@ -94,7 +102,9 @@ fn assert_unsupported(result: Result<(), Error>, provider: &str, op: &str) {
                 "Unsupported error for `{op}` must name provider `{provider}` and the operation: {text}"
             );
         }
-        other => panic!("`{op}` is not in the capabilities, so it must be Unsupported; got {other:?}"),
+        other => {
+            panic!("`{op}` is not in the capabilities, so it must be Unsupported; got {other:?}")
+        }
     }
 }
 
@@ -106,13 +116,24 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
     let caps = provider.capabilities();
     let name = provider.name();
     let mut report = ConformanceReport::default();
-    let alice = TestUser::new("conformance-alice", &["admin", "dev"], &["user:read", "order:*"]);
+    let alice = TestUser::new(
+        "conformance-alice",
+        &["admin", "dev"],
+        &["user:read", "order:*"],
+    );
     let bob = TestUser::new("conformance-bob", &["viewer"], &["user:read"]);
 
     // Garbage is rejected as a bad token, never a panic, never an outage.
     if caps.verify {
         let long = "a".repeat(64 * 1024);
-        for garbage in ["", "garbage", "a.b.c", "Bearer x", "eyJhbGciOiJub25lIn0.e30.", long.as_str()] {
+        for garbage in [
+            "",
+            "garbage",
+            "a.b.c",
+            "Bearer x",
+            "eyJhbGciOiJub25lIn0.e30.",
+            long.as_str(),
+        ] {
             let e = provider
                 .verify(&AccessToken::new(garbage))
                 .await
@@ -143,7 +164,11 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
             .user_info(&token)
             .await
             .unwrap_or_else(|e| panic!("trial user_info: {e:?}"));
-        assert_eq!(me.username.as_deref(), Some(alice.username.as_str()), "trial user_info: username");
+        assert_eq!(
+            me.username.as_deref(),
+            Some(alice.username.as_str()),
+            "trial user_info: username"
+        );
         assert_eq!(me.provider, name, "trial user_info: provider name");
         assert!(!me.id.is_empty(), "trial user_info: empty id");
         report.ran("user_info");
@@ -151,19 +176,35 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
             for r in &alice.roles {
                 assert!(me.has_role(r), "trial roles: missing role {r}");
             }
-            let roles = provider.roles(&token).await.unwrap_or_else(|e| panic!("trial roles: {e:?}"));
-            assert_eq!(roles, me.roles, "trial roles: roles() differs from user_info().roles");
+            let roles = provider
+                .roles(&token)
+                .await
+                .unwrap_or_else(|e| panic!("trial roles: {e:?}"));
+            assert_eq!(
+                roles, me.roles,
+                "trial roles: roles() differs from user_info().roles"
+            );
             report.ran("roles");
         }
         if caps.permissions {
             let wanted: Vec<&str> = alice.permissions.iter().map(String::as_str).collect();
-            assert!(me.has_all_permissions(&wanted), "trial permissions: {:?}", me.permissions);
-            assert!(me.has_permission("order:refund"), "trial permissions: wildcard");
+            assert!(
+                me.has_all_permissions(&wanted),
+                "trial permissions: {:?}",
+                me.permissions
+            );
+            assert!(
+                me.has_permission("order:refund"),
+                "trial permissions: wildcard"
+            );
             let perms = provider
                 .permissions(&token)
                 .await
                 .unwrap_or_else(|e| panic!("trial permissions: {e:?}"));
-            assert_eq!(perms, me.permissions, "trial permissions: permissions() differs");
+            assert_eq!(
+                perms, me.permissions,
+                "trial permissions: permissions() differs"
+            );
             report.ran("permissions");
         }
 
@@ -234,9 +275,15 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
             .start_authorization(AuthorizationRequest::default())
             .await
             .unwrap_or_else(|e| panic!("trial authorization_code: start: {e:?}"));
-        assert!(start.state.len() >= 16, "trial authorization_code: state too short");
         assert!(
-            start.url.query_pairs().any(|(k, v)| k == "state" && v == start.state.as_str()),
+            start.state.len() >= 16,
+            "trial authorization_code: state too short"
+        );
+        assert!(
+            start
+                .url
+                .query_pairs()
+                .any(|(k, v)| k == "state" && v == start.state.as_str()),
             "trial authorization_code: state missing from the URL"
         );
         let callback = harness
@@ -251,7 +298,11 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
             .finish_authorization(callback)
             .await
             .expect_err("trial authorization_code: a replayed state was accepted");
-        assert_eq!(replay.kind(), &ErrorKind::InvalidState, "trial authorization_code: replay");
+        assert_eq!(
+            replay.kind(),
+            &ErrorKind::InvalidState,
+            "trial authorization_code: replay"
+        );
         let foreign = provider
             .finish_authorization(AuthorizationCallback::new("code", "never-issued-state"))
             .await
@@ -277,7 +328,10 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
         }
     } else {
         assert_unsupported(
-            provider.start_authorization(AuthorizationRequest::default()).await.map(|_| ()),
+            provider
+                .start_authorization(AuthorizationRequest::default())
+                .await
+                .map(|_| ()),
             name,
             "start_authorization",
         );
@@ -314,7 +368,10 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
     let dir_caps = caps.directory;
     match provider.directory() {
         Ok(dir) => {
-            assert!(dir_caps.any(), "trial directory: a directory without directory capabilities");
+            assert!(
+                dir_caps.any(),
+                "trial directory: a directory without directory capabilities"
+            );
             if dir_caps.batch_by_usernames {
                 let asked = vec![alice.username.clone(), "conformance-nobody".to_owned()];
                 let found = dir
@@ -322,7 +379,10 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
                     .await
                     .unwrap_or_else(|e| panic!("trial directory_batch: {e:?}"));
                 assert!(
-                    found.users.iter().any(|u| u.username.as_deref() == Some(alice.username.as_str())),
+                    found
+                        .users
+                        .iter()
+                        .any(|u| u.username.as_deref() == Some(alice.username.as_str())),
                     "trial directory_batch: known user missing"
                 );
                 assert_eq!(found.not_found, vec!["conformance-nobody".to_owned()]);
@@ -331,7 +391,10 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
             report.ran("directory");
         }
         Err(e) => {
-            assert!(!dir_caps.any(), "trial directory: capabilities promise a directory: {e:?}");
+            assert!(
+                !dir_caps.any(),
+                "trial directory: capabilities promise a directory: {e:?}"
+            );
             assert_unsupported(Err(e), name, "directory");
             report.ran("directory_unsupported");
         }
@@ -343,7 +406,10 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
 /// puts, zero TTL, expiry (waits about 1.5 s) and 1000 concurrent takes of one key.
 ///
 /// Keys are prefixed with `prefix` so several runs can share one backing store.
-pub async fn state_store_conformance<S: StateStore + Clone>(store: &S, prefix: &str) -> ConformanceReport {
+pub async fn state_store_conformance<S: StateStore + Clone>(
+    store: &S,
+    prefix: &str,
+) -> ConformanceReport {
     let mut report = ConformanceReport::default();
     let key = |k: &str| format!("{prefix}{k}");
     let minute = Duration::from_secs(60);
@@ -352,25 +418,47 @@ pub async fn state_store_conformance<S: StateStore + Clone>(store: &S, prefix: &
         .put(&key("a"), "{\"pkce\":\"v1\",\"return_to\":\"/ü\"}", minute)
         .await
         .unwrap_or_else(|e| panic!("trial round_trip: put: {e:?}"));
-    let got = store.take(&key("a")).await.unwrap_or_else(|e| panic!("trial round_trip: {e:?}"));
-    assert_eq!(got.as_deref(), Some("{\"pkce\":\"v1\",\"return_to\":\"/ü\"}"));
+    let got = store
+        .take(&key("a"))
+        .await
+        .unwrap_or_else(|e| panic!("trial round_trip: {e:?}"));
+    assert_eq!(
+        got.as_deref(),
+        Some("{\"pkce\":\"v1\",\"return_to\":\"/ü\"}")
+    );
     report.ran("round_trip");
 
-    let again = store.take(&key("a")).await.unwrap_or_else(|e| panic!("trial one_time: {e:?}"));
+    let again = store
+        .take(&key("a"))
+        .await
+        .unwrap_or_else(|e| panic!("trial one_time: {e:?}"));
     assert_eq!(again, None, "trial one_time: a state was taken twice");
     report.ran("one_time");
 
-    let missing = store.take(&key("never-stored")).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let missing = store
+        .take(&key("never-stored"))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(missing, None, "trial missing: found a value never stored");
     report.ran("missing");
 
-    store.put(&key("dup"), "first", minute).await.unwrap_or_else(|e| panic!("{e:?}"));
+    store
+        .put(&key("dup"), "first", minute)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let dup = store
         .put(&key("dup"), "second", minute)
         .await
         .expect_err("trial no_overwrite: a second put replaced a state");
-    assert_eq!(dup.kind(), &ErrorKind::InvalidState, "trial no_overwrite: {dup:?}");
-    assert_eq!(store.take(&key("dup")).await.ok().flatten().as_deref(), Some("first"));
+    assert_eq!(
+        dup.kind(),
+        &ErrorKind::InvalidState,
+        "trial no_overwrite: {dup:?}"
+    );
+    assert_eq!(
+        store.take(&key("dup")).await.ok().flatten().as_deref(),
+        Some("first")
+    );
     report.ran("no_overwrite");
 
     let zero = store
@@ -381,8 +469,19 @@ pub async fn state_store_conformance<S: StateStore + Clone>(store: &S, prefix: &
     report.ran("zero_ttl");
 
     let big = "x".repeat(8 * 1024);
-    store.put(&key("big"), &big, minute).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(store.take(&key("big")).await.ok().flatten().map(|v| v.len()), Some(big.len()));
+    store
+        .put(&key("big"), &big, minute)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        store
+            .take(&key("big"))
+            .await
+            .ok()
+            .flatten()
+            .map(|v| v.len()),
+        Some(big.len())
+    );
     report.ran("large_value");
 
     store
@@ -390,14 +489,26 @@ pub async fn state_store_conformance<S: StateStore + Clone>(store: &S, prefix: &
         .await
         .unwrap_or_else(|e| panic!("trial expiry: {e:?}"));
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let expired = store.take(&key("short")).await.unwrap_or_else(|e| panic!("{e:?}"));
+    let expired = store
+        .take(&key("short"))
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(expired, None, "trial expiry: an expired state was returned");
     // An expired key can be stored again.
-    store.put(&key("short"), "again", minute).await.unwrap_or_else(|e| panic!("{e:?}"));
-    assert_eq!(store.take(&key("short")).await.ok().flatten().as_deref(), Some("again"));
+    store
+        .put(&key("short"), "again", minute)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        store.take(&key("short")).await.ok().flatten().as_deref(),
+        Some("again")
+    );
     report.ran("expiry");
 
-    store.put(&key("race"), "winner", minute).await.unwrap_or_else(|e| panic!("{e:?}"));
+    store
+        .put(&key("race"), "winner", minute)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let mut tasks = Vec::with_capacity(1000);
     for _ in 0..1000 {
         let (s, k) = (store.clone(), key("race"));
@@ -414,7 +525,10 @@ pub async fn state_store_conformance<S: StateStore + Clone>(store: &S, prefix: &
             other => panic!("trial concurrent_take: {other:?}"),
         }
     }
-    assert_eq!(winners, 1, "trial concurrent_take: {winners} takers got the one state");
+    assert_eq!(
+        winners, 1,
+        "trial concurrent_take: {winners} takers got the one state"
+    );
     report.ran("concurrent_take");
     report
 }
@@ -432,7 +546,11 @@ pub async fn shared_state_store_conformance<A: StateStore, B: StateStore>(
         .await
         .unwrap_or_else(|e| panic!("trial shared: {e:?}"));
     assert_eq!(b.take(&key).await.ok().flatten().as_deref(), Some("from-a"));
-    assert_eq!(a.take(&key).await.ok().flatten(), None, "trial shared: taken twice");
+    assert_eq!(
+        a.take(&key).await.ok().flatten(),
+        None,
+        "trial shared: taken twice"
+    );
     report.ran("shared");
     report
 }

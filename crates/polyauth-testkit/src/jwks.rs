@@ -21,7 +21,7 @@ pub struct SigningKey {
     pub kid: String,
     /// Algorithm.
     pub alg: Algorithm,
-    /// Private key PEM (for [`TokenIssuer`]-style signing in tests).
+    /// Private key PEM (to sign test tokens with, e.g. through `polyauth_jwt::TokenIssuer`).
     pub private_pem: String,
 }
 
@@ -76,7 +76,9 @@ pub struct JwksServer {
 impl JwksServer {
     /// Serves the public halves of `keys` at [`JWKS_PATH`] on loopback.
     pub async fn start(keys: &[SigningKey]) -> JwksServer {
-        let keys = Arc::new(RwLock::new(keys.iter().map(SigningKey::public_jwk).collect()));
+        let keys = Arc::new(RwLock::new(
+            keys.iter().map(SigningKey::public_jwk).collect(),
+        ));
         let router = Router::new()
             .route(JWKS_PATH, get(serve_jwks))
             .with_state(Arc::clone(&keys));

@@ -217,7 +217,9 @@ async fn intercept(State(control): State<Arc<Control>>, request: Request, next: 
             let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, format!("injected fault: HTTP {s}")).into_response()
         }
-        Some(FaultKind::MalformedJson) => json_response(Body::from("{\"code\": 0, \"data\": {\"id\"")),
+        Some(FaultKind::MalformedJson) => {
+            json_response(Body::from("{\"code\": 0, \"data\": {\"id\""))
+        }
         Some(FaultKind::Html) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
@@ -241,7 +243,10 @@ async fn intercept(State(control): State<Arc<Control>>, request: Request, next: 
 fn json_response(body: Body) -> Response {
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()

@@ -1,5 +1,7 @@
 //! The state-store conformance suite against the in-memory store, plus its bound.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use polyauth_core::{MemoryStateStore, StateStore};

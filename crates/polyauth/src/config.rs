@@ -1,0 +1,239 @@
+//! Configuration-driven provider selection: [`ProviderConfig`] and [`build`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use polyauth_core::env::Env;
+use polyauth_core::{Error, IdentityProvider, Result};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+/// Every provider name polyauth knows, compiled in or not.
+pub const KNOWN_PROVIDERS: &[&str] = &["jwt", "aigc", "authing", "shangcloud"];
+
+/// The provider names compiled into this build (by cargo feature).
+pub fn compiled_providers() -> Vec<&'static str> {
+    let mut names = Vec::new();
+    if cfg!(feature = "jwt") {
+        names.push("jwt");
+    }
+    names
+}
+
+/// Which provider to use and its settings, tagged by `provider`.
+///
+/// Load it from TOML ([`ProviderConfig::from_toml_str`], [`ProviderConfig::from_toml_file`]),
+/// from the environment ([`ProviderConfig::from_env`]: `POLYAUTH_PROVIDER` plus the backend's
+/// variables, with `.env` support), or pick with [`ProviderConfig::load`]. Unknown keys are
+/// errors that name the key; a provider whose cargo feature is not compiled in is a
+/// `ConfigInvalid` error naming the feature.
+///
+/// ```
+/// let config = polyauth::ProviderConfig::from_toml_str(r#"
+///     provider = "jwt"
+///     secret = "change-me-to-32-bytes-of-randomness"
+///     audience = "my-api"
+/// "#).unwrap();
+/// assert_eq!(config.provider_name(), "jwt");
+///
+/// let typo = polyauth::ProviderConfig::from_toml_str(r#"
+///     provider = "jwt"
+///     secret = "x"
+///     audiance = "my-api"
+/// "#).unwrap_err();
+/// assert!(typo.to_string().contains("audiance"));
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ProviderConfig {
+    /// The local JWT provider (`provider = "jwt"`).
+    #[cfg(feature = "jwt")]
+    Jwt(polyauth_jwt::JwtConfig),
+}
+
+impl ProviderConfig {
+    /// The provider name (`"jwt"`, ...).
+    pub fn provider_name(&self) -> &'static str {
+        match *self {
+            #[cfg(feature = "jwt")]
+            ProviderConfig::Jwt(_) => "jwt",
+        }
+    }
+
+    /// Parses a TOML document whose top level holds `provider = "..."` and the provider's keys.
+    ///
+    /// Errors: `ConfigInvalid` with the parser's message (which names unknown or mistyped
+    /// keys), or for an unknown or not compiled-in provider.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        let table: Map<String, Value> = toml::from_str(text)
+            .map_err(|e| Error::config(format!("invalid provider configuration: {e}")))?;
+        Self::from_map(table)
+    }
+
+    /// Reads and parses a TOML file. Errors: as [`from_toml_str`](Self::from_toml_str), and
+    /// `ConfigInvalid` when the file cannot be read.
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::config(format!("cannot read configuration file {}", path.display()))
+                .with_source(e)
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Builds the configuration from JSON-like data (any serde format can produce it).
+    ///
+    /// Errors: `ConfigInvalid` as for TOML.
+    #[cfg_attr(not(feature = "jwt"), allow(unused_variables))]
+    pub fn from_map(mut table: Map<String, Value>) -> Result<Self> {
+        let name = match table.remove("provider") {
+            Some(Value::String(name)) => name,
+            Some(_) => return Err(Error::config("`provider` must be a string")),
+            None => {
+                return Err(Error::config(format!(
+                    "the configuration does not say which provider to use: set `provider` to \
+                     one of {}",
+                    compiled_providers().join(", ")
+                )));
+            }
+        };
+        let body = Value::Object(table);
+        let invalid = |e: serde_json::Error| {
+            Error::config(format!("invalid `{name}` provider configuration: {e}"))
+        };
+        match name.as_str() {
+            #[cfg(feature = "jwt")]
+            "jwt" => {
+                let file: polyauth_jwt::JwtConfigFile =
+                    serde_json::from_value(body).map_err(invalid)?;
+                Ok(ProviderConfig::Jwt(file.into_config()?))
+            }
+            other => Err(not_compiled(other)),
+        }
+    }
+
+    /// Reads `POLYAUTH_PROVIDER` and that provider's variables from `env`.
+    ///
+    /// Errors: `ConfigInvalid` when `POLYAUTH_PROVIDER` is unset, unknown or not compiled in,
+    /// or the provider's own variables are missing or invalid (the error names the variable).
+    pub fn from_env_with(env: &Env) -> Result<Self> {
+        let name = env.required("POLYAUTH_PROVIDER")?.to_ascii_lowercase();
+        match name.as_str() {
+            #[cfg(feature = "jwt")]
+            "jwt" => Ok(ProviderConfig::Jwt(polyauth_jwt::JwtConfig::from_env(env)?)),
+            other => Err(not_compiled(other)),
+        }
+    }
+
+    /// [`from_env_with`](Self::from_env_with) over the process environment, falling back to a
+    /// `.env` file (the process environment is not modified).
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(&Env::dotenv()?)
+    }
+
+    /// The configuration an application should use, or `None` when none is given:
+    /// the TOML file named by `POLYAUTH_CONFIG` if set, else the environment if
+    /// `POLYAUTH_PROVIDER` is set (both read from the process environment or `.env`).
+    ///
+    /// Errors: as [`from_toml_file`](Self::from_toml_file) and [`from_env`](Self::from_env).
+    pub fn load() -> Result<Option<Self>> {
+        Self::load_from(&Env::dotenv()?)
+    }
+
+    /// [`load`](Self::load) from the given variables.
+    pub fn load_from(env: &Env) -> Result<Option<Self>> {
+        if let Some(path) = env.get("POLYAUTH_CONFIG") {
+            return Self::from_toml_file(path).map(Some);
+        }
+        if env.get("POLYAUTH_PROVIDER").is_some() {
+            return Self::from_env_with(env).map(Some);
+        }
+        Ok(None)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let table = Map::<String, Value>::deserialize(deserializer)?;
+        ProviderConfig::from_map(table).map_err(|e| D::Error::custom(e.message()))
+    }
+}
+
+fn not_compiled(name: &str) -> Error {
+    let compiled = compiled_providers().join(", ");
+    if KNOWN_PROVIDERS.contains(&name) {
+        Error::config(format!(
+            "provider `{name}` is not compiled in: enable the cargo feature `{name}` of the \
+             `polyauth` crate (compiled-in providers: {compiled})"
+        ))
+    } else {
+        Error::config(format!(
+            "unknown provider `{name}` (known: {}; compiled in: {compiled})",
+            KNOWN_PROVIDERS.join(", ")
+        ))
+    }
+}
+
+/// Builds the provider a configuration describes.
+///
+/// Async because some backends connect at start-up (a Redis state store); the JWT provider
+/// makes no network call here.
+///
+/// Errors: `ConfigInvalid` for settings the backend rejects (unparsable keys, contradictory
+/// algorithms), `Unavailable` when a backend's start-up connection fails.
+pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>> {
+    match *config {
+        #[cfg(feature = "jwt")]
+        ProviderConfig::Jwt(ref c) => Ok(Arc::new(polyauth_jwt::JwtProvider::new(c.clone())?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polyauth_core::ErrorKind;
+
+    #[test]
+    fn missing_features_are_named() {
+        let e = ProviderConfig::from_toml_str("provider = \"shangcloud\"\nclient_id = \"x\"")
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert!(e.message().contains("cargo feature `shangcloud`"), "{e}");
+        assert!(e.message().contains("compiled-in providers: jwt"), "{e}");
+        let e = ProviderConfig::from_toml_str("provider = \"okta\"").unwrap_err();
+        assert!(e.message().contains("unknown provider `okta`"), "{e}");
+        let e = ProviderConfig::from_env_with(&Env::from_pairs([("POLYAUTH_PROVIDER", "aigc")]))
+            .unwrap_err();
+        assert!(e.message().contains("feature `aigc`"), "{e}");
+        let e = ProviderConfig::from_env_with(&Env::from_pairs([("X", "1")])).unwrap_err();
+        assert!(e.message().contains("POLYAUTH_PROVIDER"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn jwt_from_env_builds() {
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "JWT"),
+            ("POLYAUTH_JWT_SECRET", "s3cret"),
+            ("POLYAUTH_JWT_AUDIENCE", "api"),
+        ]);
+        let config = ProviderConfig::from_env_with(&env).unwrap();
+        let p = build(&config).await.unwrap();
+        assert_eq!(p.name(), "jwt");
+        // Secrets do not show in Debug.
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn serde_entry_point_and_unknown_keys() {
+        let c: ProviderConfig =
+            serde_json::from_str(r#"{"provider": "jwt", "secret": "s", "leeway_seconds": 5}"#)
+                .unwrap();
+        assert_eq!(c.provider_name(), "jwt");
+        let e = serde_json::from_str::<ProviderConfig>(r#"{"provider": "jwt", "secrett": "s"}"#)
+            .unwrap_err();
+        assert!(e.to_string().contains("secrett"), "{e}");
+        let e = ProviderConfig::from_toml_str("provider = \"jwt\"").unwrap_err();
+        assert!(e.message().contains("needs a key"), "{e}");
+    }
+}

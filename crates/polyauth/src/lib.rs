@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod config;
+
+pub use config::{KNOWN_PROVIDERS, ProviderConfig, build, compiled_providers};
+pub use polyauth_core::*;
+
+/// The local JWT provider (feature `jwt`).
+#[cfg(feature = "jwt")]
+pub use polyauth_jwt as jwt;
+
+/// tower/axum middleware, extractors and guards (feature `axum`).
+#[cfg(feature = "axum")]
+pub use polyauth_axum as axum;
+
+/// The workspace README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,7 @@
+//! Shared code of the polyauth examples, so the end-to-end tests serve exactly what the
+//! examples serve.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod quickstart;

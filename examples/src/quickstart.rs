@@ -1,0 +1,162 @@
+//! The quickstart application: an axum server whose routes are protected by whichever provider
+//! the configuration selects (the embedded JWT provider with a generated development key when
+//! nothing is configured).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use polyauth::axum::{AuthLayer, CurrentUser, require_permission, require_role};
+use polyauth::context;
+use polyauth::env::Env;
+use polyauth::jwt::{JwtConfig, JwtProvider, TokenClaims, TokenIssuer, generate_secret};
+use polyauth::{AccessToken, IdentityProvider, ProviderConfig, Result, UserProfile};
+use serde_json::{Value, json};
+
+/// Issuer and audience of the development tokens.
+pub const DEV_ISSUER: &str = "polyauth-quickstart";
+
+/// The embedded development setup: a JWT provider with a fresh random HS256 key, and the
+/// issuer that mints tokens it accepts.
+#[derive(Debug)]
+pub struct DevSetup {
+    /// The provider (HS256, issuer and audience [`DEV_ISSUER`]).
+    pub provider: Arc<dyn IdentityProvider>,
+    /// Mints tokens the provider accepts.
+    pub issuer: TokenIssuer,
+}
+
+impl DevSetup {
+    /// A fresh development key pair. Errors: none in practice (`ConfigInvalid` if the
+    /// generated key were unusable).
+    pub fn generate() -> Result<Self> {
+        let secret = generate_secret();
+        let provider = JwtProvider::new(
+            JwtConfig::hs256(secret.clone())
+                .with_issuer(DEV_ISSUER)
+                .with_audience(DEV_ISSUER),
+        )?;
+        let issuer = TokenIssuer::hs256(&secret)
+            .with_issuer(DEV_ISSUER)
+            .with_audience(DEV_ISSUER)
+            .with_ttl(Duration::from_secs(12 * 3600));
+        Ok(DevSetup {
+            provider: Arc::new(provider),
+            issuer,
+        })
+    }
+
+    /// The demo token: user `demo`, role `admin`, permission `user:read`, valid 12 h.
+    pub fn demo_token(&self) -> Result<AccessToken> {
+        self.issuer.issue(
+            &TokenClaims::new("demo")
+                .username("demo")
+                .name("Demo User")
+                .email("demo@example.com")
+                .roles(["admin"])
+                .permissions(["user:read"]),
+        )
+    }
+
+    /// A token without role or permission (user `guest`), to see the guards answer 403.
+    pub fn guest_token(&self) -> Result<AccessToken> {
+        self.issuer
+            .issue(&TokenClaims::new("guest").username("guest"))
+    }
+}
+
+/// The provider from configuration (`POLYAUTH_CONFIG` TOML file, or `POLYAUTH_PROVIDER` and
+/// the backend's variables, from the environment or `.env`), or `None` when nothing is
+/// configured.
+pub async fn configured_provider() -> Result<Option<Arc<dyn IdentityProvider>>> {
+    configured_provider_from(&Env::dotenv()?).await
+}
+
+/// [`configured_provider`] from the given variables.
+pub async fn configured_provider_from(env: &Env) -> Result<Option<Arc<dyn IdentityProvider>>> {
+    match ProviderConfig::load_from(env)? {
+        Some(config) => Ok(Some(polyauth::build(&config).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The application router: `/health` (public), `/me`, `/admin` (role `admin`), `/users`
+/// (permission `user:read`) and `/whoami-deep`, all behind [`AuthLayer`].
+pub fn router(provider: Arc<dyn IdentityProvider>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/me", get(me))
+        .route("/admin", get(admin).route_layer(require_role("admin")))
+        .route(
+            "/users",
+            get(users).route_layer(require_permission("user:read")),
+        )
+        .route("/whoami-deep", get(whoami_deep))
+        .layer(
+            AuthLayer::new(provider)
+                .exclude_path("/health")
+                .trusted_proxy_headers(["x-forwarded-for", "x-real-ip"]),
+        )
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> Json<UserProfile> {
+    Json(user.as_ref().clone())
+}
+
+async fn admin(CurrentUser(user): CurrentUser) -> Json<Value> {
+    Json(json!({
+        "message": format!("welcome to the admin area, {}", display_name(&user)),
+        "roles": user.roles,
+    }))
+}
+
+/// The app's own user records, readable with the `user:read` permission.
+async fn users() -> Json<Value> {
+    Json(json!({
+        "users": [
+            { "id": 1, "username": "demo", "email": "demo@example.com" },
+            { "id": 2, "username": "guest", "email": "guest@example.com" },
+        ]
+    }))
+}
+
+/// Reads the caller three calls deep without passing it down.
+async fn whoami_deep() -> Json<Value> {
+    Json(service_layer().await)
+}
+
+async fn service_layer() -> Value {
+    repository_layer().await
+}
+
+async fn repository_layer() -> Value {
+    tokio::task::yield_now().await;
+    audit_layer()
+}
+
+fn audit_layer() -> Value {
+    let ctx = context::current();
+    match context::current_user() {
+        Some(user) => json!({
+            "id": user.id,
+            "username": user.username,
+            "roles": user.roles,
+            "depth": 3,
+            "request_id": ctx.as_ref().and_then(|c| c.request_id.clone()),
+            "client_ip": ctx.as_ref().and_then(|c| c.client_ip.clone()),
+        }),
+        None => json!({ "id": null, "depth": 3 }),
+    }
+}
+
+fn display_name(user: &UserProfile) -> &str {
+    user.nickname
+        .as_deref()
+        .or(user.username.as_deref())
+        .unwrap_or(&user.id)
+}
