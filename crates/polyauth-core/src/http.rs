@@ -354,6 +354,32 @@ impl HttpClient {
         })
     }
 
+    /// Sends a plain `http::Request` and returns a plain `http::Response`, through the same
+    /// timeouts, body cap, retries and tracing as [`send`](Self::send). This is the bridge for
+    /// crates that speak `http` types, such as the `oauth2` crate's `AsyncHttpClient`
+    /// (wrap it in a closure: `|req| client.execute("exchange_code", req, Idempotency::NonIdempotent)`).
+    ///
+    /// Errors: as [`send`](Self::send); `InvalidInput` when the request cannot be converted.
+    pub async fn execute(
+        &self,
+        operation: &'static str,
+        request: http::Request<Vec<u8>>,
+        idempotency: Idempotency,
+    ) -> Result<http::Response<Vec<u8>>> {
+        let request = reqwest::Request::try_from(request).map_err(|e| {
+            Error::invalid_input("the request could not be converted")
+                .with_source(e.without_url())
+                .with_context(self.provider, operation)
+        })?;
+        let builder = reqwest::RequestBuilder::from_parts(self.client.clone(), request);
+        let response = self.send(operation, builder, idempotency).await?;
+        let mut out = http::Response::new(response.body.to_vec());
+        *out.status_mut() =
+            http::StatusCode::from_u16(response.status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+        *out.headers_mut() = response.headers;
+        Ok(out)
+    }
+
     fn transport_error(&self, e: reqwest::Error) -> Error {
         let what = if e.is_timeout() {
             format!(
@@ -526,6 +552,26 @@ mod tests {
             .await
             .err();
         assert_eq!(e.map(|e| e.kind().clone()), Some(ErrorKind::Unavailable));
+    }
+
+    #[tokio::test]
+    async fn execute_bridges_http_types() {
+        let base = serve(Router::new().route(
+            "/echo",
+            axum::routing::post(|body: String| async move { (StatusCode::CREATED, body) }),
+        ))
+        .await;
+        let c = client(HttpConfig::default());
+        let req = http::Request::post(format!("{base}/echo"))
+            .header("content-type", "text/plain")
+            .body(b"ping".to_vec())
+            .unwrap();
+        let resp = c
+            .execute("echo", req, Idempotency::NonIdempotent)
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        assert_eq!(resp.body(), b"ping");
     }
 
     #[test]

@@ -2,10 +2,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "aigc")]
+pub mod aigc;
+#[cfg(feature = "authing")]
+pub mod authing;
 pub mod conformance;
 pub mod jwks;
 pub mod keys;
 pub mod server;
+#[cfg(feature = "shangcloud")]
+pub mod shangcloud;
 
 pub use conformance::{
     ConformanceHarness, ConformanceReport, TestUser, provider_conformance,

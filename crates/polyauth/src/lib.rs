@@ -15,6 +15,22 @@ pub use polyauth_jwt as jwt;
 #[cfg(feature = "axum")]
 pub use polyauth_axum as axum;
 
+/// The AIGC auth center backend (feature `aigc`).
+#[cfg(feature = "aigc")]
+pub use polyauth_aigc as aigc;
+
+/// The Authing backend (feature `authing`).
+#[cfg(feature = "authing")]
+pub use polyauth_authing as authing;
+
+/// The ShangCloud OAuth 2.0 backend (feature `shangcloud`).
+#[cfg(feature = "shangcloud")]
+pub use polyauth_shangcloud as shangcloud;
+
+/// Redis-backed shared state (feature `redis`).
+#[cfg(feature = "redis")]
+pub use polyauth_redis as redis;
+
 /// The workspace README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
