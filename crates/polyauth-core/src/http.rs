@@ -282,34 +282,28 @@ impl HttpClient {
             Idempotency::Idempotent => self.config.retry.max_retries,
             Idempotency::NonIdempotent => 0,
         };
+        let span = tracing::Span::current();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let span = tracing::Span::current();
             span.record("attempt", attempt);
-            // A request whose body cannot be cloned (a stream) is sent once.
-            let this_try = if attempt <= retries {
+            // The last attempt consumes the request; a request whose body cannot be cloned (a
+            // stream) is sent once.
+            let retry_copy = if attempt <= retries {
                 request.try_clone()
             } else {
                 None
             };
-            let can_retry = this_try.is_some();
-            let builder = match this_try {
-                Some(b) => b,
-                None => {
-                    return self.send_once(request).await;
-                }
+            let Some(builder) = retry_copy else {
+                return self.send_once(request).await.map_err(|f| f.error);
             };
-            let started = Instant::now();
             let outcome = self.send_once(builder).await;
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-            let retry = can_retry
-                && match &outcome {
-                    Ok(resp) => matches!(resp.status, 429 | 502 | 503 | 504),
-                    Err(e) => e.kind() == &ErrorKind::Unavailable,
-                };
+            let retry = match &outcome {
+                Ok(resp) => matches!(resp.status, 429 | 502 | 503 | 504),
+                Err(failure) => failure.retryable,
+            };
             if !retry {
-                return outcome;
+                return outcome.map_err(|f| f.error);
             }
             let wait = self.config.retry.backoff(attempt);
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
@@ -317,18 +311,19 @@ impl HttpClient {
         }
     }
 
-    async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse> {
+    async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse, Failure> {
         let started = Instant::now();
         let response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
-        tracing::Span::current().record("status", status);
+        let span = tracing::Span::current();
+        span.record("status", status);
         let headers = response.headers().clone();
         let cap = self.config.max_response_bytes;
         if response
             .content_length()
             .is_some_and(|len| len > cap as u64)
         {
-            return Err(too_large(cap, status));
+            return Err(Failure::final_(too_large(cap, status)));
         }
         let mut body = BytesMut::new();
         let mut response = response;
@@ -338,15 +333,13 @@ impl HttpClient {
             .map_err(|e| self.transport_error(e))?
         {
             if body.len() + chunk.len() > cap {
-                return Err(too_large(cap, status));
+                return Err(Failure::final_(too_large(cap, status)));
             }
             body.extend_from_slice(&chunk);
         }
-        tracing::debug!(
-            status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "provider answered"
-        );
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        span.record("elapsed_ms", elapsed_ms);
+        tracing::debug!(status, elapsed_ms, "provider answered");
         Ok(HttpResponse {
             status,
             headers,
@@ -380,23 +373,51 @@ impl HttpClient {
         Ok(out)
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> Error {
-        let what = if e.is_timeout() {
-            format!(
-                "request timed out (timeout {} ms)",
-                self.config.timeout.as_millis()
+    /// A transport failure. Connect errors and connections dropped mid-answer may be retried
+    /// (for idempotent calls); a timeout is final, so a stalled provider costs one timeout, not
+    /// one per retry.
+    fn transport_error(&self, e: reqwest::Error) -> Failure {
+        let (what, retryable) = if e.is_timeout() {
+            (
+                format!(
+                    "request timed out (timeout {} ms)",
+                    self.config.timeout.as_millis()
+                ),
+                false,
             )
         } else if e.is_connect() {
-            "could not connect to the provider".to_owned()
+            ("could not connect to the provider".to_owned(), true)
         } else if e.is_body() || e.is_decode() {
-            "the connection failed while reading the response".to_owned()
+            (
+                "the connection failed while reading the response".to_owned(),
+                true,
+            )
         } else if e.is_builder() {
-            return Error::invalid_input("the request could not be built")
-                .with_source(e.without_url());
+            return Failure::final_(
+                Error::invalid_input("the request could not be built").with_source(e.without_url()),
+            );
         } else {
-            "the request failed".to_owned()
+            ("the request failed".to_owned(), true)
         };
-        Error::unavailable(what).with_source(e.without_url())
+        Failure {
+            error: Error::unavailable(what).with_source(e.without_url()),
+            retryable,
+        }
+    }
+}
+
+/// A failed attempt and whether another attempt may help.
+struct Failure {
+    error: Error,
+    retryable: bool,
+}
+
+impl Failure {
+    fn final_(error: Error) -> Self {
+        Failure {
+            error,
+            retryable: false,
+        }
     }
 }
 
@@ -527,6 +548,49 @@ mod tests {
             src = s.source();
         }
         assert!(!chain.contains("SECRET"), "{chain}");
+    }
+
+    #[tokio::test]
+    async fn a_timeout_is_not_retried() {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let h = hits.clone();
+        let base = serve(Router::new().route(
+            "/stall",
+            get(move || {
+                h.fetch_add(1, Ordering::SeqCst);
+                async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }
+            }),
+        ))
+        .await;
+        let c = client(HttpConfig {
+            timeout: Duration::from_millis(200),
+            retry: RetryPolicy {
+                max_retries: 3,
+                initial_backoff: Duration::from_millis(1),
+                max_backoff: Duration::from_millis(1),
+            },
+            ..Default::default()
+        });
+        let started = Instant::now();
+        let e = c
+            .send(
+                "stall",
+                c.reqwest().get(format!("{base}/stall")),
+                Idempotency::Idempotent,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert!(e.message().contains("timed out"), "{e}");
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            1,
+            "one timeout, not one per retry"
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
     }
 
     #[tokio::test]
