@@ -1,6 +1,26 @@
-//! AIGC auth center backend for polyauth (huace-aigc-auth-client parity). Not for direct use; see the polyauth crate.
-//!
-//! Work in progress: see the project's issues.
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod client;
+pub mod config;
+pub mod context;
+pub mod model;
+mod outbound;
+mod provider;
+pub mod stats;
+#[cfg(feature = "axum")]
+pub mod web;
+
+pub use client::{AigcClient, MAX_BATCH};
+pub use config::{AigcConfig, AigcConfigFile};
+pub use model::{
+    AccessKeyInfo, BatchSyncOutcome, CreatedAccessKey, Group, KeyType, SyncOutcome, SyncPassword,
+    SyncUser, UserById, WebhookRegistration, user_from_json,
+};
+pub use outbound::{AuthRequestClient, DEFAULT_OUTBOUND_TIMEOUT, OutboundConfig, OutboundRequest};
+pub use provider::{ACCESS_KEY_PREFIX, AigcProvider};
+pub use stats::{ApiStat, StatsCollector, StatsConfig, StatsCounters};
+
+/// The provider name stamped on errors and profiles: `"aigc"`.
+pub const PROVIDER: &str = "aigc";

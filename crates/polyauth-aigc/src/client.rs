@@ -1,0 +1,754 @@
+//! [`AigcClient`]: every call of the AIGC auth center's SDK API.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use polyauth_core::env::Env;
+use polyauth_core::http::{HttpClient, HttpConfig, Idempotency, RetryPolicy, sensitive_header};
+use polyauth_core::{
+    AccessToken, BatchLookup, Error, ErrorKind, Page, PageRequest, Result, Secret, UserProfile,
+    VerifiedToken, VerifyCache, context,
+};
+use serde_json::{Map, Value, json};
+
+use crate::PROVIDER;
+use crate::config::AigcConfig;
+use crate::model::{
+    AccessKeyInfo, BatchSyncOutcome, CreatedAccessKey, Group, SyncOutcome, SyncUser,
+    UNKNOWN_USER_NAME, UserById, WebhookRegistration, field, flag, text, user_from_json, user_list,
+};
+
+/// Most ids or usernames one batch call accepts (the auth center's documented limit).
+pub const MAX_BATCH: usize = 100;
+
+const X_APP_ID: HeaderName = HeaderName::from_static("x-app-id");
+const X_APP_SECRET: HeaderName = HeaderName::from_static("x-app-secret");
+const X_TRACE_ID: HeaderName = HeaderName::from_static("x-trace-id");
+
+/// The AIGC auth center client (the reference SDK's `AigcAuthClient`).
+///
+/// Every call is `POST {base_url}/sdk{path}` with a JSON body and the headers `X-App-ID`,
+/// `X-App-Secret` and, when the caller runs inside a request context with a trace id,
+/// `X-Trace-ID`. Answers use the envelope `{"code", "message", "data"}` (code 0 = success).
+///
+/// Errors of every call (stamped with provider `aigc` and the operation):
+/// - envelope `code` 401 → `Unauthenticated`, 403 → `PermissionDenied`, 404 → `NotFound`,
+///   any other non-zero code → `Provider { code, message }` (the server's code and message);
+/// - an HTTP status other than 2xx, a refused connection, a timeout → `Unavailable`, with the
+///   HTTP status (`Error::status`) and the server's message kept (the reference drops both);
+/// - an answer that is not JSON, not an envelope, `data: null` where data is needed, or
+///   bigger than the configured cap → `Protocol`.
+///
+/// `verify_token` and `get_user_info` are cached (see [`AigcConfig::cache`]); the cache is
+/// single-flight, so concurrent first requests with one token make one call. Cheap to clone.
+#[derive(Clone)]
+pub struct AigcClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AigcConfig,
+    http: HttpClient,
+    secret_header: HeaderValue,
+    app_id_header: HeaderValue,
+    tokens: Option<VerifyCache<VerifiedToken>>,
+    users: Option<VerifyCache<Arc<UserProfile>>>,
+}
+
+impl fmt::Debug for AigcClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AigcClient")
+            .field("app_id", &self.inner.config.app_id)
+            .field("base_url", &self.inner.config.base_url.as_str())
+            .field("cache", &self.inner.config.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AigcClient {
+    /// A client for `config`. Errors: `ConfigInvalid` when the app id or secret cannot be sent
+    /// as a header, or the HTTP client cannot be built.
+    pub fn new(config: AigcConfig) -> Result<Self> {
+        let http = HttpClient::new(
+            PROVIDER,
+            HttpConfig {
+                connect_timeout: config.timeout,
+                timeout: config.timeout,
+                max_response_bytes: config.max_response_bytes,
+                retry: RetryPolicy {
+                    max_retries: config.max_retries,
+                    ..RetryPolicy::default()
+                },
+                ..HttpConfig::default()
+            },
+        )?;
+        let secret_header = sensitive_header(config.app_secret.expose_secret())
+            .map_err(|_| Error::config("the AIGC app secret cannot be sent as a header"))?;
+        let app_id_header = HeaderValue::from_str(&config.app_id)
+            .map_err(|_| Error::config("the AIGC app id cannot be sent as a header"))?;
+        Ok(AigcClient {
+            inner: Arc::new(Inner {
+                tokens: config.cache.map(VerifyCache::new),
+                users: config.cache.map(VerifyCache::new),
+                config,
+                http,
+                secret_header,
+                app_id_header,
+            }),
+        })
+    }
+
+    /// A client configured from the process environment, falling back to a `.env` file
+    /// (`AIGC_AUTH_APP_ID`, `AIGC_AUTH_APP_SECRET`, `AIGC_AUTH_BASE_URL`, and the optional
+    /// variables of [`AigcConfig::from_env`]). Errors: `ConfigInvalid` naming the variable.
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(&Env::dotenv()?)
+    }
+
+    /// A client configured from `env`. Errors: as [`from_env`](Self::from_env).
+    pub fn from_env_with(env: &Env) -> Result<Self> {
+        AigcClient::new(AigcConfig::from_env(env)?)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AigcConfig {
+        &self.inner.config
+    }
+
+    /// The application id.
+    pub fn app_id(&self) -> &str {
+        &self.inner.config.app_id
+    }
+
+    /// Forgets the cached answers for `token` (after a logout or a revocation webhook).
+    pub async fn forget(&self, token: &AccessToken) {
+        if let Some(c) = &self.inner.tokens {
+            c.forget(token).await;
+        }
+        if let Some(c) = &self.inner.users {
+            c.forget(token).await;
+        }
+    }
+
+    /// Forgets every cached answer (the reference's `clear_cache`).
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.inner.tokens {
+            c.clear();
+        }
+        if let Some(c) = &self.inner.users {
+            c.clear();
+        }
+    }
+
+    /// Sends one call and returns the envelope's `data` (`{}` when absent, `Null` when null).
+    async fn call(
+        &self,
+        operation: &'static str,
+        path: &str,
+        body: &Value,
+        idempotency: Idempotency,
+        extra_headers: Option<&HeaderMap>,
+    ) -> Result<Value> {
+        let inner = &self.inner;
+        let mut headers = HeaderMap::new();
+        headers.insert(X_APP_ID, inner.app_id_header.clone());
+        headers.insert(X_APP_SECRET, inner.secret_header.clone());
+        if let Some(trace) = context::trace_id().and_then(|t| HeaderValue::from_str(&t).ok()) {
+            headers.insert(X_TRACE_ID, trace);
+        }
+        if let Some(extra) = extra_headers {
+            for (name, value) in extra {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        let request = inner
+            .http
+            .reqwest()
+            .post(inner.config.endpoint(path))
+            .headers(headers)
+            .json(body);
+        let response = inner.http.send(operation, request, idempotency).await?;
+        if !response.is_success() {
+            let e = response.status_error();
+            return Err(Error::unavailable(e.message().to_owned())
+                .with_status(response.status)
+                .with_context(PROVIDER, operation));
+        }
+        let envelope: Value = response
+            .json()
+            .map_err(|e| e.with_context(PROVIDER, operation))?;
+        let Value::Object(mut envelope) = envelope else {
+            return Err(
+                Error::protocol("the answer is not a {code, message, data} envelope")
+                    .with_status(response.status)
+                    .with_context(PROVIDER, operation),
+            );
+        };
+        let code = envelope.get("code").cloned().unwrap_or(Value::from(-1));
+        if code.as_i64() == Some(0) {
+            return Ok(envelope.remove("data").unwrap_or_else(|| json!({})));
+        }
+        let message = text(&envelope, &["message"]).unwrap_or_else(|| "未知错误".to_owned());
+        Err(envelope_error(&code, message).with_context(PROVIDER, operation))
+    }
+
+    /// [`call`](Self::call), requiring `data` to be an object.
+    async fn call_object(
+        &self,
+        operation: &'static str,
+        path: &str,
+        body: &Value,
+        idempotency: Idempotency,
+    ) -> Result<Map<String, Value>> {
+        match self.call(operation, path, body, idempotency, None).await? {
+            Value::Object(o) => Ok(o),
+            _ => Err(Error::protocol("the answer's data is not a JSON object")
+                .with_context(PROVIDER, operation)),
+        }
+    }
+
+    /// Checks a token: `POST /sdk/token/verify` `{"token"}` → `valid`, `userId`, `username`,
+    /// `expiresAt`. Cached (TTL capped by the expiry, when the server gives one as epoch
+    /// seconds or milliseconds).
+    ///
+    /// Returns the user id as `subject` and the answer as `claims`. Errors: `InvalidToken`
+    /// for an empty token (no call is made) or `valid: false` (unlike the reference, which
+    /// returns a result with `valid` false); otherwise as the type says.
+    pub async fn verify_token(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        let fetch = self.fetch_verify(token);
+        match &self.inner.tokens {
+            Some(cache) => cache.get_or_verify(token, fetch).await,
+            None => fetch.await,
+        }
+    }
+
+    async fn fetch_verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        const OP: &str = "verify_token";
+        check_token(token, OP)?;
+        let body = json!({ "token": token.expose_secret() });
+        let data = self
+            .call_object(OP, "/token/verify", &body, Idempotency::Idempotent)
+            .await?;
+        if !flag(&data, &["valid"]) {
+            return Err(
+                Error::invalid_token("the auth center says the token is invalid")
+                    .with_context(PROVIDER, OP),
+            );
+        }
+        let subject = text(&data, &["userId", "user_id"]).ok_or_else(|| {
+            Error::protocol("the verification answer has no userId").with_context(PROVIDER, OP)
+        })?;
+        let expires = crate::model::expiry(&data, &["expiresAt", "expires_at"]);
+        Ok(VerifiedToken::new(subject)
+            .with_expires_at(expires)
+            .with_claims(data))
+    }
+
+    /// The token's user: `POST /sdk/user/info` `{"token"}` → a user object (see
+    /// [`user_from_json`]; both `isAdmin` and `is_admin` are read). Cached.
+    ///
+    /// The profile's `raw` is the server's object; when it has no `appId`, the client adds
+    /// its own app id there (the reference keeps it in the request context instead).
+    /// Errors: `InvalidToken` for an empty token (no call); `Unauthenticated` for an invalid
+    /// or expired token (envelope 401); otherwise as the type says.
+    pub async fn get_user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        let fetch = self.fetch_user(token);
+        match &self.inner.users {
+            Some(cache) => cache.get_or_verify(token, fetch).await,
+            None => fetch.await,
+        }
+    }
+
+    async fn fetch_user(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        const OP: &str = "get_user_info";
+        check_token(token, OP)?;
+        let body = json!({ "token": token.expose_secret() });
+        let mut data = self
+            .call(OP, "/user/info", &body, Idempotency::Idempotent, None)
+            .await?;
+        if let Value::Object(obj) = &mut data
+            && field(obj, &["appId", "app_id"]).is_none()
+        {
+            obj.insert("appId".into(), Value::String(self.app_id().to_owned()));
+        }
+        user_from_json(&data)
+            .map(Arc::new)
+            .map_err(|e| e.with_context(PROVIDER, OP))
+    }
+
+    /// Runs `fetch` through the user cache under `token` (for access-key profiles).
+    pub(crate) async fn cached_user<F>(
+        &self,
+        token: &AccessToken,
+        fetch: F,
+    ) -> Result<Arc<UserProfile>>
+    where
+        F: std::future::Future<Output = Result<Arc<UserProfile>>> + Send,
+    {
+        match &self.inner.users {
+            Some(cache) => cache.get_or_verify(token, fetch).await,
+            None => fetch.await,
+        }
+    }
+
+    /// Asks the auth center which of `codes` the token's user holds:
+    /// `POST /sdk/permission/check` `{"token", "permissionCodes"}` → `results` (code → bool).
+    /// Not cached. Codes the server leaves out are absent from the map.
+    pub async fn check_permissions(
+        &self,
+        token: &AccessToken,
+        codes: &[String],
+    ) -> Result<BTreeMap<String, bool>> {
+        const OP: &str = "check_permissions";
+        check_token(token, OP)?;
+        let body = json!({ "token": token.expose_secret(), "permissionCodes": codes });
+        let data = self
+            .call_object(OP, "/permission/check", &body, Idempotency::Idempotent)
+            .await?;
+        Ok(match data.get("results") {
+            Some(Value::Object(results)) => results
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_bool().unwrap_or(false)))
+                .collect(),
+            _ => BTreeMap::new(),
+        })
+    }
+
+    /// Whether the token's user holds at least one of `codes`, checked locally on the cached
+    /// [`get_user_info`](Self::get_user_info) (1.1.62's `check_permissions`; `prefix:*`
+    /// wildcards are honoured). False for an empty list. Errors: as `get_user_info`.
+    pub async fn has_any_permission(&self, token: &AccessToken, codes: &[&str]) -> Result<bool> {
+        Ok(self.get_user_info(token).await?.has_any_permission(codes))
+    }
+
+    /// Whether the token's user holds every one of `codes`, checked locally like
+    /// [`has_any_permission`](Self::has_any_permission). True for an empty list.
+    pub async fn has_all_permissions(&self, token: &AccessToken, codes: &[&str]) -> Result<bool> {
+        Ok(self.get_user_info(token).await?.has_all_permissions(codes))
+    }
+
+    /// Checks an access key (`ak_...`): `POST /sdk/access-key/verify` `{"accessKey"}` →
+    /// `valid`, `keyType`, `appId`, `userId`, user fields. Not cached here (the provider
+    /// caches the resulting profile). The app-id match of app keys is checked by
+    /// [`AigcProvider`](crate::AigcProvider), not here.
+    ///
+    /// Errors: `InvalidToken` for an empty key or `valid: false`.
+    pub async fn verify_access_key(&self, key: &AccessToken) -> Result<AccessKeyInfo> {
+        const OP: &str = "verify_access_key";
+        check_token(key, OP)?;
+        let body = json!({ "accessKey": key.expose_secret() });
+        let data = self
+            .call(
+                OP,
+                "/access-key/verify",
+                &body,
+                Idempotency::Idempotent,
+                None,
+            )
+            .await?;
+        AccessKeyInfo::from_data(&data).map_err(|e| e.with_context(PROVIDER, OP))
+    }
+
+    /// Users by username: `POST /sdk/users/batch` `{"usernames"}` → `users` (1.1.45) or
+    /// `items` (1.1.62) or a bare list, and `not_found`. Users of the current app and global
+    /// users only. When the server gives no `not_found`, it is computed from the answer.
+    ///
+    /// Errors: `InvalidInput` for more than [`MAX_BATCH`] names. An empty list makes no call.
+    pub async fn batch_get_users(&self, usernames: &[String]) -> Result<BatchLookup> {
+        const OP: &str = "batch_get_users";
+        check_batch(usernames.len(), OP)?;
+        if usernames.is_empty() {
+            return Ok(BatchLookup::default());
+        }
+        let data = self
+            .call(
+                OP,
+                "/users/batch",
+                &json!({ "usernames": usernames }),
+                Idempotency::Idempotent,
+                None,
+            )
+            .await?;
+        let users =
+            user_list(&data, &["users", "items"]).map_err(|e| e.with_context(PROVIDER, OP))?;
+        let not_found = match data.get("not_found").or_else(|| data.get("notFound")) {
+            Some(Value::Array(names)) => names
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => usernames
+                .iter()
+                .filter(|n| {
+                    !users
+                        .iter()
+                        .any(|u| u.username.as_deref() == Some(n.as_str()))
+                })
+                .cloned()
+                .collect(),
+        };
+        Ok(BatchLookup::new(users, not_found))
+    }
+
+    /// Users by id, in request order: `POST /sdk/users/batch-by-ids` with the ids under both
+    /// `userIds` (1.1.45) and `user_ids` (1.1.62) → `users`, `items` or a bare list. An unknown
+    /// id yields an entry with `found: false` and the placeholder user (username
+    /// [`UNKNOWN_USER_NAME`]).
+    ///
+    /// Errors: `InvalidInput` for more than [`MAX_BATCH`] ids. An empty list makes no call.
+    pub async fn batch_get_users_by_ids(&self, ids: &[i64]) -> Result<Vec<UserById>> {
+        const OP: &str = "batch_get_users_by_ids";
+        check_batch(ids.len(), OP)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let body = json!({ "userIds": ids, "user_ids": ids });
+        let data = self
+            .call(
+                OP,
+                "/users/batch-by-ids",
+                &body,
+                Idempotency::Idempotent,
+                None,
+            )
+            .await?;
+        let list =
+            user_list(&data, &["users", "items"]).map_err(|e| e.with_context(PROVIDER, OP))?;
+        let mut by_id: HashMap<String, UserProfile> = HashMap::new();
+        for user in list {
+            by_id.entry(user.id.clone()).or_insert(user);
+        }
+        Ok(ids
+            .iter()
+            .map(|&id| match by_id.get(&id.to_string()) {
+                Some(user) if !is_placeholder(user) => UserById {
+                    requested_id: id,
+                    found: true,
+                    user: user.clone(),
+                },
+                other => {
+                    let mut user = other
+                        .cloned()
+                        .unwrap_or_else(|| UserProfile::new(PROVIDER, id.to_string()));
+                    user.username = Some(UNKNOWN_USER_NAME.to_owned());
+                    UserById {
+                        requested_id: id,
+                        found: false,
+                        user,
+                    }
+                }
+            })
+            .collect())
+    }
+
+    /// Creates a user in the auth center: `POST /sdk/sync/user` with the user's fields and
+    /// exactly one of `password` / `password_hashed` → `success`, `created`, `user_id`,
+    /// `message`. `extra_headers` are merged last and win (the reference allows this).
+    /// Sent once (not retried).
+    ///
+    /// Errors: `InvalidInput` for an empty username or password (no call).
+    pub async fn sync_user_to_auth(
+        &self,
+        user: &SyncUser,
+        extra_headers: Option<&HeaderMap>,
+    ) -> Result<SyncOutcome> {
+        const OP: &str = "sync_user_to_auth";
+        let body = user.to_json().map_err(|e| e.with_context(PROVIDER, OP))?;
+        let data = self
+            .call(
+                OP,
+                "/sync/user",
+                &body,
+                Idempotency::NonIdempotent,
+                extra_headers,
+            )
+            .await?;
+        Ok(SyncOutcome::from_data(&data))
+    }
+
+    /// Creates many users: `POST /sdk/sync/batch` `{"users": [...]}` → `total`, `success`,
+    /// `failed`, `skipped`, `errors`. Sent once.
+    ///
+    /// Errors: `InvalidInput` when any user has an empty username or password (no call).
+    pub async fn batch_sync_users_to_auth(
+        &self,
+        users: &[SyncUser],
+        extra_headers: Option<&HeaderMap>,
+    ) -> Result<BatchSyncOutcome> {
+        const OP: &str = "batch_sync_users_to_auth";
+        let list = users
+            .iter()
+            .map(SyncUser::to_json)
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| e.with_context(PROVIDER, OP))?;
+        let data = self
+            .call(
+                OP,
+                "/sync/batch",
+                &json!({ "users": list }),
+                Idempotency::NonIdempotent,
+                extra_headers,
+            )
+            .await?;
+        Ok(BatchSyncOutcome::from_data(&data))
+    }
+
+    /// Registers a webhook: `POST /sdk/webhook/register` `{"url", "events", "secret"}` →
+    /// `webhook_id`, `success`. Events are names such as `user.created`. Sent once.
+    ///
+    /// Errors: `InvalidInput` for an empty URL or event list (no call).
+    pub async fn register_webhook(
+        &self,
+        url: &str,
+        events: &[String],
+        secret: Option<&Secret>,
+    ) -> Result<WebhookRegistration> {
+        const OP: &str = "register_webhook";
+        if url.trim().is_empty() || events.is_empty() {
+            return Err(
+                Error::invalid_input("a webhook needs a URL and at least one event")
+                    .with_context(PROVIDER, OP),
+            );
+        }
+        let body = json!({
+            "url": url,
+            "events": events,
+            "secret": secret.map(|s| s.expose_secret()),
+        });
+        let data = self
+            .call(
+                OP,
+                "/webhook/register",
+                &body,
+                Idempotency::NonIdempotent,
+                None,
+            )
+            .await?;
+        let obj = data.as_object().cloned().unwrap_or_default();
+        Ok(WebhookRegistration {
+            webhook_id: text(&obj, &["webhook_id", "webhookId", "id"]),
+            success: flag(&obj, &["success"]),
+        })
+    }
+
+    /// Removes a webhook: `POST /sdk/webhook/unregister` `{"webhookId"}` (a number when `id`
+    /// is numeric). Returns the server's free-form `data`. Sent once.
+    pub async fn unregister_webhook(&self, id: &str) -> Result<Value> {
+        let id_value = id
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(id.to_owned()));
+        self.call(
+            "unregister_webhook",
+            "/webhook/unregister",
+            &json!({ "webhookId": id_value }),
+            Idempotency::NonIdempotent,
+            None,
+        )
+        .await
+    }
+
+    /// One page of users (1.1.62): `POST /sdk/users/list` `{"keyword", "page", "pageSize"}`
+    /// (`keyword` null when `None`) → `{total, items}` or a bare list. `page` starts at 1.
+    pub async fn list_users(
+        &self,
+        keyword: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<UserProfile>> {
+        const OP: &str = "list_users";
+        let page = page.max(1);
+        let page_size = page_size.clamp(1, 1000);
+        let body = json!({ "keyword": keyword, "page": page, "pageSize": page_size });
+        let data = self
+            .call(OP, "/users/list", &body, Idempotency::Idempotent, None)
+            .await?;
+        let items =
+            user_list(&data, &["items", "users"]).map_err(|e| e.with_context(PROVIDER, OP))?;
+        let total = data.get("total").and_then(Value::as_u64);
+        Ok(Page::new(
+            items,
+            total,
+            PageRequest {
+                page,
+                per_page: page_size,
+            },
+        ))
+    }
+
+    /// The groups (1.1.62): `POST /sdk/groups/list` `{}` → `items` or a bare list of
+    /// `{id, name, code, description}`.
+    pub async fn list_groups(&self) -> Result<Vec<Group>> {
+        const OP: &str = "list_groups";
+        let data = self
+            .call(
+                OP,
+                "/groups/list",
+                &json!({}),
+                Idempotency::Idempotent,
+                None,
+            )
+            .await?;
+        let items = match &data {
+            Value::Array(items) => items.clone(),
+            Value::Object(obj) => obj
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            _ => {
+                return Err(
+                    Error::protocol("the group list is not a list").with_context(PROVIDER, OP)
+                );
+            }
+        };
+        items
+            .iter()
+            .map(Group::from_json)
+            .collect::<Result<_>>()
+            .map_err(|e| e.with_context(PROVIDER, OP))
+    }
+
+    /// Creates a personal access key for the token's user (1.1.62):
+    /// `POST /sdk/access-key/create` `{"token", "name"?, "description"?}` (blank values left
+    /// out) → `keyId`, `key`, `keyPrefix`, `keyType`, `userId`, `name`, `createdAt`. Sent once.
+    pub async fn create_access_key(
+        &self,
+        token: &AccessToken,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<CreatedAccessKey> {
+        const OP: &str = "create_access_key";
+        check_token(token, OP)?;
+        let mut body = Map::new();
+        body.insert(
+            "token".into(),
+            Value::String(token.expose_secret().to_owned()),
+        );
+        for (key, value) in [("name", name), ("description", description)] {
+            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
+                body.insert(key.into(), Value::String(v.to_owned()));
+            }
+        }
+        let data = self
+            .call(
+                OP,
+                "/access-key/create",
+                &Value::Object(body),
+                Idempotency::NonIdempotent,
+                None,
+            )
+            .await?;
+        CreatedAccessKey::from_data(&data).map_err(|e| e.with_context(PROVIDER, OP))
+    }
+
+    /// Whether two tokens of two applications belong to the same person (1.1.62):
+    /// `POST /sdk/users/compare-identity` `{sourceAppId, sourceToken, targetAppId,
+    /// targetToken}` (tokens trimmed) → `sameUser` (or `same_user`).
+    ///
+    /// Errors: `InvalidInput` for an app id ≤ 0 or an empty token (no call).
+    pub async fn compare_users(
+        &self,
+        source_app_id: i64,
+        target_app_id: i64,
+        source_token: &AccessToken,
+        target_token: &AccessToken,
+    ) -> Result<bool> {
+        const OP: &str = "compare_users";
+        let (src, tgt) = (
+            source_token.expose_secret().trim(),
+            target_token.expose_secret().trim(),
+        );
+        if source_app_id <= 0 || target_app_id <= 0 || src.is_empty() || tgt.is_empty() {
+            return Err(Error::invalid_input(
+                "compare_users needs positive app ids and non-empty tokens",
+            )
+            .with_context(PROVIDER, OP));
+        }
+        let body = json!({
+            "sourceAppId": source_app_id, "sourceToken": src,
+            "targetAppId": target_app_id, "targetToken": tgt,
+        });
+        let data = self
+            .call_object(
+                OP,
+                "/users/compare-identity",
+                &body,
+                Idempotency::Idempotent,
+            )
+            .await?;
+        Ok(flag(&data, &["sameUser", "same_user"]))
+    }
+
+    /// The user of another application's token, authorized for this application (1.1.62):
+    /// `POST /sdk/users/authorize-by-token` `{sourceAppId, sourceToken}` → a user object.
+    ///
+    /// Errors: `InvalidInput` for an app id ≤ 0 or an empty token (no call).
+    pub async fn authorize_user_by_token(
+        &self,
+        source_app_id: i64,
+        source_token: &AccessToken,
+    ) -> Result<UserProfile> {
+        const OP: &str = "authorize_user_by_token";
+        let src = source_token.expose_secret().trim();
+        if source_app_id <= 0 || src.is_empty() {
+            return Err(Error::invalid_input(
+                "authorize_user_by_token needs a positive app id and a token",
+            )
+            .with_context(PROVIDER, OP));
+        }
+        let body = json!({ "sourceAppId": source_app_id, "sourceToken": src });
+        let data = self
+            .call(
+                OP,
+                "/users/authorize-by-token",
+                &body,
+                Idempotency::NonIdempotent,
+                None,
+            )
+            .await?;
+        user_from_json(&data).map_err(|e| e.with_context(PROVIDER, OP))
+    }
+}
+
+fn check_token(token: &AccessToken, operation: &'static str) -> Result<()> {
+    if token.expose_secret().trim().is_empty() {
+        return Err(Error::invalid_token("the token is empty").with_context(PROVIDER, operation));
+    }
+    Ok(())
+}
+
+fn check_batch(len: usize, operation: &'static str) -> Result<()> {
+    if len > MAX_BATCH {
+        return Err(Error::invalid_input(format!(
+            "at most {MAX_BATCH} entries per batch call, got {len}"
+        ))
+        .with_context(PROVIDER, operation));
+    }
+    Ok(())
+}
+
+fn is_placeholder(user: &UserProfile) -> bool {
+    let marked = user
+        .raw
+        .as_object()
+        .is_some_and(|o| flag(o, &["placeholder", "notFound", "not_found"]));
+    marked || user.username.as_deref() == Some(UNKNOWN_USER_NAME)
+}
+
+/// The error for a non-zero envelope code.
+fn envelope_error(code: &Value, message: String) -> Error {
+    match code.as_i64() {
+        Some(401) => Error::new(ErrorKind::Unauthenticated, message),
+        Some(403) => Error::new(ErrorKind::PermissionDenied, message),
+        Some(404) => Error::new(ErrorKind::NotFound, message),
+        _ => {
+            let code = match code {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Error::provider_error(code, message)
+        }
+    }
+}

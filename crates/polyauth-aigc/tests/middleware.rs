@@ -1,0 +1,219 @@
+//! Middleware and context parity through polyauth-axum (feature `axum`), over real HTTP.
+
+#![cfg(feature = "axum")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use polyauth_aigc::{AigcConfig, AigcProvider, StatsCollector, StatsConfig, context, web};
+use polyauth_axum::CurrentUser;
+use polyauth_core::ClientSecret;
+use polyauth_testkit::aigc::AigcEmulator;
+use serde_json::{Value, json};
+
+async fn whoami(CurrentUser(user): CurrentUser) -> axum::Json<Value> {
+    // Read through the context, two calls deep, after a yield.
+    tokio::task::yield_now().await;
+    axum::Json(json!({
+        "id": context::current_user_id(),
+        "username": context::current_username(),
+        "roles": context::current_roles(),
+        "permissions": context::current_permissions(),
+        "is_admin": context::is_current_user_admin(),
+        "app_id": context::current_app_id(),
+        "client_ip": context::client_ip(),
+        "user_agent": context::user_agent(),
+        "request_id": context::request_id(),
+        "trace_id": context::trace_id(),
+        "token_seen": context::request_token().is_some(),
+        "extractor_username": user.username,
+    }))
+}
+
+async fn serve(emu: &AigcEmulator, stats: Option<StatsCollector>) -> String {
+    let config = AigcConfig::new(
+        emu.app_id(),
+        ClientSecret::new(emu.app_secret()),
+        &emu.base_url(),
+    )
+    .unwrap()
+    .with_timeout(Duration::from_millis(500));
+    let provider = Arc::new(AigcProvider::new(config).unwrap());
+    let app = Router::new()
+        .route("/me", get(whoami))
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/public/info",
+            get(|| async { axum::Json(json!({"user": context::current_user_id()})) }),
+        )
+        .layer(web::auth_layer(
+            provider,
+            &["/health"],
+            &["/public/"],
+            stats,
+        ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    base
+}
+
+async fn get_json(url: &str, token: Option<&str>, trace: Option<&str>) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .get(url)
+        .header("user-agent", "test-agent/2");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(t) = trace {
+        req = req.header("x-trace-id", t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn middleware_parity() {
+    let emu = AigcEmulator::start().await;
+    emu.add_user("alice", &["admin"], &["user:read"]);
+    let token = emu.issue_token("alice").unwrap();
+    let base = serve(&emu, None).await;
+
+    let (status, body) = get_json(&format!("{base}/me"), Some(&token), Some("tr-9")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["username"], "alice");
+    assert_eq!(body["extractor_username"], "alice");
+    assert_eq!(body["roles"], json!(["admin"]));
+    assert_eq!(body["app_id"], emu.app_id());
+    assert_eq!(body["user_agent"], "test-agent/2");
+    assert_eq!(body["client_ip"], "127.0.0.1");
+    assert_eq!(body["trace_id"], "tr-9");
+    assert_eq!(body["token_seen"], true);
+    assert_eq!(
+        emu.trace_ids(),
+        vec!["tr-9"],
+        "trace id forwarded to the auth center"
+    );
+
+    // 401 with the reference body.
+    let (status, body) = get_json(&format!("{base}/me"), None, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!({"code": 401, "message": "未提供认证信息", "data": null})
+    );
+    let (status, body) = get_json(&format!("{base}/me"), Some("bogus"), None).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["message"], "Token 无效或已过期");
+    assert_eq!(body["data"], Value::Null);
+
+    // Exclusions: exact path and prefix; no user in the context there.
+    assert_eq!(get_json(&format!("{base}/health"), None, None).await.0, 200);
+    let (status, body) = get_json(&format!("{base}/public/info"), Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["user"], Value::Null);
+
+    // App-key mismatch: 403 with the server-side message.
+    let foreign = emu.add_access_key("app", Some("31337"), None);
+    let (status, body) = get_json(&format!("{base}/me"), Some(&foreign), None).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["code"], 403);
+    assert_eq!(body["message"], "访问密钥与应用不匹配");
+    let global = emu.add_access_key("global", None, None);
+    let (status, body) = get_json(&format!("{base}/me"), Some(&global), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["is_admin"], true);
+
+    // Auth center failing: 503, not 401.
+    emu.server()
+        .inject(polyauth_testkit::server::Fault::status(500));
+    let fresh = emu.issue_token("alice").unwrap();
+    let (status, body) = get_json(&format!("{base}/me"), Some(&fresh), None).await;
+    assert_eq!(status, 503);
+    assert_eq!(body["code"], 503);
+    emu.server().clear_faults();
+    emu.server().inject(polyauth_testkit::server::Fault::new(
+        polyauth_testkit::server::FaultKind::Delay(Duration::from_secs(3)),
+    ));
+    let fresh = emu.issue_token("alice").unwrap();
+    assert_eq!(
+        get_json(&format!("{base}/me"), Some(&fresh), None).await.0,
+        503
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_leakage_between_concurrent_requests() {
+    let emu = AigcEmulator::start().await;
+    let mut tokens = Vec::new();
+    for i in 0..20 {
+        let name = format!("user{i}");
+        emu.add_user(&name, &[], &[]);
+        tokens.push((name.clone(), emu.issue_token(&name).unwrap()));
+    }
+    let base = serve(&emu, None).await;
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let (name, token) = tokens[i % tokens.len()].clone();
+            let url = format!("{base}/me");
+            tokio::spawn(async move {
+                let (status, body) = get_json(&url, Some(&token), Some(&format!("t-{i}"))).await;
+                assert_eq!(status, 200);
+                assert_eq!(body["username"], name.as_str());
+                assert_eq!(body["trace_id"], format!("t-{i}"));
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert!(context::current_user().is_none());
+}
+
+#[tokio::test]
+async fn layer_requests_are_recorded_as_stats() {
+    let emu = AigcEmulator::start().await;
+    emu.add_user("alice", &[], &[]);
+    let token = emu.issue_token("alice").unwrap();
+    let config = AigcConfig::new(
+        emu.app_id(),
+        ClientSecret::new(emu.app_secret()),
+        &emu.base_url(),
+    )
+    .unwrap();
+    let stats =
+        StatsCollector::start(StatsConfig::for_client(&config).with_batch_size(100)).unwrap();
+    let base = serve(&emu, Some(stats.clone())).await;
+    for _ in 0..3 {
+        assert_eq!(
+            get_json(&format!("{base}/me"), Some(&token), None).await.0,
+            200
+        );
+    }
+    assert_eq!(get_json(&format!("{base}/me"), None, None).await.0, 401);
+    stats.shutdown().await;
+    let reports = emu.stats_reports();
+    assert_eq!(reports.len(), 1, "one POST for the one token");
+    assert_eq!(reports[0].authorization, Some(format!("Bearer {token}")));
+    let items = reports[0].body["stats"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["api_path"], "/me");
+    assert_eq!(items[0]["api_method"], "GET");
+    assert_eq!(
+        items[0]["request_params"]["headers"]["user-agent"],
+        "test-agent/2"
+    );
+    assert_eq!(stats.counters().discarded, 1, "the 401 had no token");
+}

@@ -1,0 +1,286 @@
+//! The statistics collector and the outbound client over loopback HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::any;
+use polyauth_aigc::stats::REDACTED;
+use polyauth_aigc::{
+    AigcConfig, ApiStat, AuthRequestClient, OutboundConfig, StatsCollector, StatsConfig, context,
+};
+use polyauth_core::{AccessToken, ClientSecret, ErrorKind, RequestContext};
+use polyauth_testkit::aigc::AigcEmulator;
+use polyauth_testkit::server::Emulator;
+use serde_json::{Value, json};
+
+fn config(emu: &AigcEmulator) -> AigcConfig {
+    AigcConfig::new(
+        emu.app_id(),
+        ClientSecret::new(emu.app_secret()),
+        &emu.base_url(),
+    )
+    .unwrap()
+}
+
+fn stat(path: &str, status: u16, token: &str) -> ApiStat {
+    ApiStat::new(path, "POST", status, Duration::from_millis(12))
+        .with_token(Some(AccessToken::new(token)))
+}
+
+#[tokio::test]
+async fn stats_arrive_batched_grouped_and_redacted() {
+    let emu = AigcEmulator::start().await;
+    let stats = StatsCollector::start(
+        StatsConfig::for_client(&config(&emu))
+            .with_batch_size(4)
+            .with_flush_interval(Duration::from_secs(3600)),
+    )
+    .unwrap();
+    let params = json!({
+        "headers": {"Authorization": "Bearer user-token-1", "cookie": "sid=abc",
+                    "X-App-Secret": "shh", "accept": "application/json"},
+        "request_body": {"username": "u", "password": "hunter2", "nested": {"old_pwd": "x1"}},
+    });
+    stats.record(stat("/a", 200, "tok-A").with_params(params));
+    stats.record(stat("/b", 404, "tok-B").with_error("not found"));
+    stats.record(stat("/redirect", 302, "tok-A"));
+    stats.record(stat("/anon", 401, ""));
+    stats.record(stat("/c", 500, "tok-A"));
+    // Batch size 4 reached by the 4 non-3xx records: one flush, one POST per token.
+    for _ in 0..100 {
+        if emu.stats_reports().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let reports = emu.stats_reports();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    let a = reports
+        .iter()
+        .find(|r| r.authorization.as_deref() == Some("Bearer tok-A"))
+        .unwrap();
+    assert_eq!(a.app_id.as_deref(), Some(emu.app_id()));
+    let items = a.body["stats"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["api_path"], "/a");
+    assert_eq!(items[0]["status_code"], 200);
+    assert!((items[0]["response_time"].as_f64().unwrap() - 0.012).abs() < 1e-9);
+    assert!(items[0].get("token").is_none());
+    let text = a.body.to_string();
+    for secret in ["user-token-1", "sid=abc", "shh", "hunter2", "x1"] {
+        assert!(!text.contains(secret), "{secret} uploaded: {text}");
+    }
+    assert_eq!(
+        items[0]["request_params"]["headers"]["Authorization"],
+        REDACTED
+    );
+    assert_eq!(
+        items[0]["request_params"]["headers"]["accept"],
+        "application/json"
+    );
+    let c = stats.counters();
+    assert_eq!(c.skipped, 1);
+    assert_eq!(c.uploaded, 3);
+    assert_eq!(c.discarded, 1, "the record without a token is not uploaded");
+    stats.shutdown().await;
+}
+
+#[tokio::test]
+async fn interval_flush_and_shutdown_flush() {
+    let emu = AigcEmulator::start().await;
+    let stats = StatsCollector::start(
+        StatsConfig::for_client(&config(&emu))
+            .with_batch_size(1000)
+            .with_flush_interval(Duration::from_millis(100)),
+    )
+    .unwrap();
+    stats.record(stat("/tick", 200, "t1"));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(emu.stats_reports().len(), 1, "flushed by interval");
+
+    let slow = StatsCollector::start(
+        StatsConfig::for_client(&config(&emu))
+            .with_batch_size(1000)
+            .with_flush_interval(Duration::from_secs(3600)),
+    )
+    .unwrap();
+    for i in 0..25 {
+        slow.record(stat(&format!("/q{i}"), 200, "t2"));
+    }
+    slow.shutdown().await;
+    let reports = emu.stats_reports();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[1].body["stats"].as_array().unwrap().len(), 25);
+    // After shutdown, records are dropped and counted.
+    slow.record(stat("/late", 200, "t2"));
+    assert_eq!(slow.counters().dropped, 1);
+    stats.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_queue_drops_and_counts_without_blocking() {
+    let emu = AigcEmulator::start().await;
+    // Uploads stall, so the queue fills.
+    emu.server().inject(polyauth_testkit::server::Fault::new(
+        polyauth_testkit::server::FaultKind::Delay(Duration::from_secs(2)),
+    ));
+    let stats = StatsCollector::start(
+        StatsConfig::for_client(&config(&emu))
+            .with_batch_size(1)
+            .with_queue_capacity(8),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    for i in 0..1000 {
+        stats.record(stat(&format!("/{i}"), 200, "t"));
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "record never blocks"
+    );
+    let c = stats.counters();
+    assert!(c.dropped >= 900, "{c:?}");
+    assert_eq!(c.queued + c.dropped, 1000);
+    let disabled =
+        StatsCollector::start(StatsConfig::for_client(&config(&emu)).with_enabled(false)).unwrap();
+    disabled.record(stat("/x", 200, "t"));
+    assert_eq!(disabled.counters().queued, 0);
+    assert!(!disabled.is_enabled());
+}
+
+/// A loopback server that answers with the headers it received.
+async fn echo() -> Emulator {
+    Emulator::serve(Router::new().route(
+        "/{*rest}",
+        any(|headers: HeaderMap| async move {
+            let map: serde_json::Map<String, Value> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap_or(""))))
+                .collect();
+            axum::Json(Value::Object(map))
+        }),
+    ))
+    .await
+}
+
+fn request_context(token: &str) -> RequestContext {
+    RequestContext {
+        token: Some(AccessToken::new(token)),
+        client_ip: Some("203.0.113.9".into()),
+        user_agent: Some("caller-agent/1".into()),
+        trace_id: Some("trace-out-1".into()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn outbound_headers_go_only_to_allowed_hosts() {
+    let server = echo().await;
+    let port = server.addr().port();
+    let emu = AigcEmulator::start().await;
+    let cfg = config(&emu);
+    let allowed = AuthRequestClient::new(OutboundConfig::for_client(&cfg)).unwrap();
+
+    let (to_allowed, to_other) = context::scope(request_context("user-tok"), async {
+        let a: Value = allowed
+            .get(&format!("http://127.0.0.1:{port}/api/x"))
+            .unwrap()
+            .header(
+                http::header::USER_AGENT,
+                http::HeaderValue::from_static("overridden"),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // `localhost` is not on the list (the base URL's host is 127.0.0.1).
+        let b: Value = allowed
+            .get(&format!("http://localhost:{port}/api/y"))
+            .unwrap()
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (a, b)
+    })
+    .await;
+    assert_eq!(to_allowed["x-app-id"], emu.app_id());
+    assert_eq!(to_allowed["x-app-secret"], emu.app_secret());
+    assert_eq!(to_allowed["authorization"], "Bearer user-tok");
+    assert_eq!(to_allowed["x-real-ip"], "203.0.113.9");
+    assert_eq!(to_allowed["user-agent"], "caller-agent/1");
+    assert_eq!(to_allowed["x-trace-id"], "trace-out-1");
+    for h in ["x-app-id", "x-app-secret", "authorization"] {
+        assert!(to_other.get(h).is_none(), "{h} sent to a host off the list");
+    }
+    assert_eq!(to_other["x-trace-id"], "trace-out-1");
+
+    let e = allowed.get("not a url").unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn outbound_calls_are_recorded_and_time_out() {
+    let server = echo().await;
+    let port = server.addr().port();
+    let emu = AigcEmulator::start().await;
+    let cfg = config(&emu);
+    let stats = StatsCollector::start(StatsConfig::for_client(&cfg).with_batch_size(1)).unwrap();
+    let client = AuthRequestClient::new(
+        OutboundConfig::for_client(&cfg).with_timeout(Duration::from_millis(300)),
+    )
+    .unwrap()
+    .with_stats(stats.clone());
+    context::scope(request_context("rec-tok"), async {
+        client
+            .post(&format!("http://127.0.0.1:{port}/api/charge"))
+            .unwrap()
+            .query(&[("q", "1")])
+            .json(json!({"amount": 3, "password": "pw-out"}))
+            .send()
+            .await
+            .unwrap();
+    })
+    .await;
+    stats.shutdown().await;
+    let reports = emu.stats_reports();
+    assert_eq!(reports.len(), 1);
+    let item = &reports[0].body["stats"][0];
+    assert_eq!(
+        item["api_path"],
+        format!("http://127.0.0.1:{port}/api/charge")
+    );
+    assert_eq!(item["request_params"]["query_params"]["q"], "1");
+    assert_eq!(item["request_params"]["request_body"]["amount"], 3);
+    let text = reports[0].body.to_string();
+    assert!(
+        !text.contains("pw-out") && !text.contains(emu.app_secret()),
+        "{text}"
+    );
+
+    // Timeout: a typed error.
+    let stall = Emulator::serve(Router::new().route(
+        "/slow",
+        any(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }),
+    ))
+    .await;
+    let started = std::time::Instant::now();
+    let e = client
+        .get(&format!("{}/slow", stall.base_url()))
+        .unwrap()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
