@@ -59,6 +59,9 @@ pub enum ProviderConfig {
     /// The local JWT provider (`provider = "jwt"`).
     #[cfg(feature = "jwt")]
     Jwt(polyauth_jwt::JwtConfig),
+    /// The AIGC auth center (`provider = "aigc"`).
+    #[cfg(feature = "aigc")]
+    Aigc(polyauth_aigc::AigcConfig),
     // Backends add one variant each here, behind their feature.
 }
 
@@ -68,6 +71,8 @@ impl ProviderConfig {
         match *self {
             #[cfg(feature = "jwt")]
             ProviderConfig::Jwt(_) => "jwt",
+            #[cfg(feature = "aigc")]
+            ProviderConfig::Aigc(_) => "aigc",
             // One arm per backend variant.
         }
     }
@@ -120,6 +125,12 @@ impl ProviderConfig {
                     serde_json::from_value(body).map_err(invalid)?;
                 Ok(ProviderConfig::Jwt(file.into_config()?))
             }
+            #[cfg(feature = "aigc")]
+            "aigc" => {
+                let file: polyauth_aigc::AigcConfigFile =
+                    serde_json::from_value(body).map_err(invalid)?;
+                Ok(ProviderConfig::Aigc(file.into_config()?))
+            }
             // One arm per backend: deserialize its file form from `body`.
             other => Err(not_compiled(other)),
         }
@@ -134,6 +145,10 @@ impl ProviderConfig {
         match name.as_str() {
             #[cfg(feature = "jwt")]
             "jwt" => Ok(ProviderConfig::Jwt(polyauth_jwt::JwtConfig::from_env(env)?)),
+            #[cfg(feature = "aigc")]
+            "aigc" => Ok(ProviderConfig::Aigc(polyauth_aigc::AigcConfig::from_env(
+                env,
+            )?)),
             // One arm per backend: its `from_env(env)`.
             other => Err(not_compiled(other)),
         }
@@ -199,6 +214,8 @@ pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>>
     match *config {
         #[cfg(feature = "jwt")]
         ProviderConfig::Jwt(ref c) => Ok(Arc::new(polyauth_jwt::JwtProvider::new(c.clone())?)),
+        #[cfg(feature = "aigc")]
+        ProviderConfig::Aigc(ref c) => Ok(Arc::new(polyauth_aigc::AigcProvider::new(c.clone())?)),
         // One arm per backend: build its provider.
     }
 }
@@ -250,6 +267,49 @@ mod tests {
         assert_eq!(p.name(), "jwt");
         // Secrets do not show in Debug.
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[cfg(feature = "aigc")]
+    #[tokio::test]
+    async fn aigc_from_toml_and_env() {
+        let c = ProviderConfig::from_toml_str(
+            r#"
+            provider = "aigc"
+            app_id = "1001"
+            app_secret = "aigc-s3cret"
+            base_url = "http://127.0.0.1:9/api"
+            cache_ttl_seconds = 30
+        "#,
+        )
+        .unwrap();
+        assert_eq!(c.provider_name(), "aigc");
+        assert!(!format!("{c:?}").contains("aigc-s3cret"));
+        let p = build(&c).await.unwrap();
+        assert_eq!(p.name(), "aigc");
+        let e = ProviderConfig::from_toml_str(
+            "provider = \"aigc\"\napp_id = \"1\"\napp_secret = \"s\"\nbase_url = \"http://x\"\ntimeout = 3",
+        )
+        .unwrap_err();
+        assert!(e.message().contains("timeout"), "{e}");
+
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "aigc"),
+            ("AIGC_AUTH_APP_ID", "1001"),
+            ("AIGC_AUTH_APP_SECRET", "s"),
+            ("AIGC_AUTH_BASE_URL", "http://127.0.0.1:9/api"),
+            ("AIGC_AUTH_TIMEOUT_SECONDS", "4"),
+        ]);
+        match ProviderConfig::from_env_with(&env).unwrap() {
+            ProviderConfig::Aigc(c) => {
+                assert_eq!(c.app_id, "1001");
+                assert_eq!(c.timeout, std::time::Duration::from_secs(4));
+            }
+            #[allow(unreachable_patterns)]
+            other => panic!("expected aigc, got {other:?}"),
+        }
+        let missing = Env::from_pairs([("POLYAUTH_PROVIDER", "aigc"), ("AIGC_AUTH_APP_ID", "1")]);
+        let e = ProviderConfig::from_env_with(&missing).unwrap_err();
+        assert!(e.message().contains("AIGC_AUTH_APP_SECRET"), "{e}");
     }
 
     #[test]
