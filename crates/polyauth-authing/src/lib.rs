@@ -1,6 +1,28 @@
-//! Authing v2 backend for polyauth: authentication client, user management, provider. Not for direct use; see the polyauth crate.
-//!
-//! Work in progress: see the project's issues.
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+mod auth;
+mod config;
+mod crypto;
+mod documents;
+pub mod error;
+mod management;
+mod provider;
+mod transport;
+pub mod types;
+
+pub use auth::{
+    AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, AuthorizeUrl,
+    DEFAULT_HOST, LoginOptions, Protocol, RegisterOptions, TokenEndpointAuthMethod,
+    code_challenge_s256, generate_code_verifier,
+};
+pub use config::{AuthingConfig, AuthingConfigFile, VerificationMode};
+pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
+pub use error::error_from_code;
+pub use management::{
+    MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, QueryField, SearchOptions,
+    UserLookup, Users,
+};
+pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};
+pub use types::{EmailScene, User, UserSession};

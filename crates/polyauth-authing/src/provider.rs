@@ -1,0 +1,591 @@
+//! [`AuthingProvider`]: Authing behind polyauth's [`IdentityProvider`] contract.
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use base64::Engine;
+use polyauth_core::model::dedup;
+use polyauth_core::{
+    AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup,
+    Capabilities, Credentials, DirectoryCapabilities, Error, ErrorKind, IdentityProvider,
+    LoginIdentifier, MemoryStateStore, NewUser, Page, PageRequest, RefreshToken, Result, Secret,
+    Session, StateStore, TokenSet, UserDirectory, UserProfile, UserQuery, UserUpdate,
+    VerifiedToken, VerifyCache,
+};
+use polyauth_jwt::{JwtConfig, JwtProvider};
+use serde_json::{Map, Value, json};
+
+use crate::auth::{
+    AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, LoginOptions,
+};
+use crate::config::{AuthingConfig, VerificationMode};
+use crate::management::{ManagementClient, ManagementClientOptions, MAX_BATCH_IDS, QueryField, SearchOptions};
+use crate::types::{OidcTokens, User, UserSession};
+
+const NAME: &str = "authing";
+
+/// Tokens longer than this are rejected before any network call (bytes).
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// Authing as an [`IdentityProvider`]: a thin adapter over [`AuthenticationClient`] and,
+/// when a pool secret is configured, [`ManagementClient`] (the [`UserDirectory`]).
+///
+/// - `verify`: locally (RS256 via the app's JWKS, HS256 with `jwt_secret`) or online
+///   (`checkLoginStatus`), per [`VerificationMode`].
+/// - `user_info`: `GET /api/v2/users/me`, roles (`getUserRoles`) and permissions (the actions
+///   of `listUserAuthorizedResources` in `permission_namespace`), cached by token hash.
+/// - `login`: password (username, e-mail, phone) and phone code; `start_authorization` /
+///   `finish_authorization`: the OIDC authorization-code flow with PKCE S256 and a single-use
+///   `state` in a [`StateStore`]; `refresh`; `logout` (`/api/v2/logout`).
+///
+/// A logged-out token still verifies *locally* until it expires; use
+/// [`VerificationMode::Online`] when logouts must take effect at once.
+#[derive(Debug)]
+pub struct AuthingProvider {
+    config: AuthingConfig,
+    auth: AuthenticationClient,
+    directory: Option<AuthingDirectory>,
+    rs256: Option<JwtProvider>,
+    hs256: Option<JwtProvider>,
+    cache: Option<VerifyCache<Arc<UserProfile>>>,
+    states: Arc<dyn StateStore>,
+}
+
+impl AuthingProvider {
+    /// Builds the provider (no network call).
+    ///
+    /// Errors: `ConfigInvalid` for bad hosts or keys, `Local` verification with neither
+    /// `app_host` nor `jwt_secret`.
+    pub fn new(config: AuthingConfig) -> Result<Self> {
+        let mut o = AuthenticationClientOptions::new(config.app_id.clone());
+        o.user_pool_id = config.user_pool_id.clone();
+        o.host = config.host.clone();
+        o.app_host = config.app_host.clone();
+        o.enc_public_key = config.enc_public_key.clone();
+        o.lang = config.lang.clone();
+        o.secret = config.app_secret.clone();
+        o.redirect_uri = config.redirect_uri.clone();
+        o.token_endpoint_auth_method = config.token_endpoint_auth_method;
+        o.introspection_endpoint_auth_method = config.token_endpoint_auth_method;
+        o.revocation_endpoint_auth_method = config.token_endpoint_auth_method;
+        o.timeout = config.timeout;
+        let auth = AuthenticationClient::new(o)?;
+        let directory = match (&config.user_pool_id, &config.pool_secret) {
+            (Some(pool), Some(secret)) => {
+                let mut m = ManagementClientOptions::new(pool.clone(), secret.clone());
+                m.host = config.host.clone();
+                m.enc_public_key = config.enc_public_key.clone();
+                m.lang = config.lang.clone();
+                m.timeout = config.timeout;
+                Some(AuthingDirectory {
+                    client: ManagementClient::new(m)?,
+                })
+            }
+            _ => None,
+        };
+        let local = config.verification != VerificationMode::Online;
+        let rs256 = match (&config.app_host, local) {
+            (Some(host), true) => {
+                let url = format!("{}/oidc/.well-known/jwks.json", host.trim_end_matches('/'));
+                let url = url::Url::parse(&url)
+                    .map_err(|_| Error::config("app_host is not a valid URL"))?;
+                Some(JwtProvider::new(
+                    JwtConfig::jwks_url(url)
+                        .with_audience(config.app_id.clone())
+                        .with_cache(None),
+                )?)
+            }
+            _ => None,
+        };
+        let hs256 = match (&config.jwt_secret, local) {
+            (Some(secret), true) => Some(JwtProvider::new(
+                JwtConfig::hs256(secret.clone()).with_cache(None),
+            )?),
+            _ => None,
+        };
+        if config.verification == VerificationMode::Local && rs256.is_none() && hs256.is_none() {
+            return Err(Error::config(
+                "local Authing verification needs app_host (RS256 JWKS) or jwt_secret (HS256)",
+            ));
+        }
+        Ok(AuthingProvider {
+            cache: config.cache.map(VerifyCache::new),
+            config,
+            auth,
+            directory,
+            rs256,
+            hs256,
+            states: Arc::new(MemoryStateStore::default()),
+        })
+    }
+
+    /// Uses `store` for OAuth `state` values (a shared store for several instances).
+    pub fn with_state_store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.states = store;
+        self
+    }
+
+    /// The native authentication client (every operation of the reference SDK).
+    pub fn authentication(&self) -> &AuthenticationClient {
+        &self.auth
+    }
+
+    /// The native management client, when a pool secret is configured.
+    pub fn management(&self) -> Option<&ManagementClient> {
+        self.directory.as_ref().map(|d| &d.client)
+    }
+
+    fn check_length(token: &AccessToken) -> Result<()> {
+        if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+            return Err(Error::invalid_token("the token is empty or too long"));
+        }
+        Ok(())
+    }
+
+    fn local_verifier(&self, token: &AccessToken) -> Option<&JwtProvider> {
+        let header = token.expose_secret().split('.').next()?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .ok()?;
+        let v: Value = serde_json::from_slice(&json).ok()?;
+        match v.get("alg")?.as_str()? {
+            "RS256" => self.rs256.as_ref(),
+            "HS256" => self.hs256.as_ref(),
+            _ => None,
+        }
+    }
+
+    async fn verify_inner(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        Self::check_length(token)?;
+        if self.config.verification != VerificationMode::Online {
+            if let Some(local) = self.local_verifier(token) {
+                return local.verify(token).await;
+            }
+            if self.config.verification == VerificationMode::Local {
+                return Err(Error::invalid_token(
+                    "the token cannot be verified locally (no key for its algorithm)",
+                ));
+            }
+        }
+        let status = self.auth.check_login_status(token).await?;
+        let id = status.data.as_ref().and_then(|d| d.id.clone());
+        match (status.status, id) {
+            (Some(true), Some(id)) => {
+                let mut v = VerifiedToken::new(id).with_expires_at(
+                    status
+                        .exp
+                        .and_then(|e| u64::try_from(e).ok())
+                        .and_then(|e| UNIX_EPOCH.checked_add(Duration::from_secs(e))),
+                );
+                v.issued_at = status
+                    .iat
+                    .and_then(|e| u64::try_from(e).ok())
+                    .and_then(|e| UNIX_EPOCH.checked_add(Duration::from_secs(e)));
+                Ok(v)
+            }
+            _ => Err(Error::invalid_token(format!(
+                "Authing says the token is not a live login ({}: {})",
+                status.code.unwrap_or_default(),
+                status.message.unwrap_or_default()
+            ))),
+        }
+    }
+
+    async fn profile_uncached(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        if self.config.verification != VerificationMode::Online {
+            // Reject bad tokens locally before spending round trips.
+            self.verify_inner(token).await?;
+        } else {
+            Self::check_length(token)?;
+        }
+        let user = self
+            .auth
+            .get_current_user(&UserSession::new(token.clone()))
+            .await?;
+        let session = UserSession::new(token.clone()).with_user_id(user.id.clone());
+        let (roles, perms) = tokio::join!(
+            self.auth.list_roles(&session, None),
+            self.auth
+                .list_authorized_resources(&session, &self.config.permission_namespace, None)
+        );
+        let mut p = profile_from_user(&user);
+        p.roles = dedup(roles?.list.into_iter().map(|r| r.code));
+        p.permissions = dedup(perms?.list.into_iter().flat_map(|r| r.actions));
+        Ok(Arc::new(p))
+    }
+
+    async fn profile(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        match &self.cache {
+            Some(c) => c.get_or_verify(token, self.profile_uncached(token)).await,
+            None => self.profile_uncached(token).await,
+        }
+    }
+}
+
+/// Maps an Authing user to the normalized profile (roles and permissions empty).
+pub fn profile_from_user(user: &User) -> UserProfile {
+    let mut p = UserProfile::new(NAME, user.id.clone());
+    p.username = user.username.clone();
+    p.nickname = user.nickname.clone().or_else(|| user.name.clone());
+    p.email = user.email.clone();
+    p.phone = user.phone.clone();
+    p.avatar = user.photo.clone();
+    p.company = user.company.clone();
+    p.status = user.status.clone();
+    p.raw = user.raw.clone();
+    p
+}
+
+fn token_set(t: OidcTokens) -> TokenSet {
+    let mut set = TokenSet::bearer(t.access_token);
+    if let Some(e) = t.expires_in {
+        set = set.with_expires_in(e);
+    }
+    if let Some(tt) = t.token_type {
+        set.token_type = tt;
+    }
+    set.refresh_token = t.refresh_token;
+    set.id_token = t.id_token;
+    set.scope = t.scope;
+    set
+}
+
+fn session_from_user(user: User, op: &'static str) -> Result<Session> {
+    let token = user
+        .token
+        .clone()
+        .ok_or_else(|| Error::protocol("the login answer has no token").with_context(NAME, op))?;
+    let profile = profile_from_user(&user);
+    Ok(Session::new(TokenSet::bearer(token), Some(profile)))
+}
+
+#[async_trait]
+impl IdentityProvider for AuthingProvider {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let oauth = self.config.app_host.is_some() && self.config.redirect_uri.is_some();
+        Capabilities {
+            verify: true,
+            user_info: true,
+            roles: true,
+            permissions: true,
+            password_login: true,
+            phone_code_login: true,
+            authorization_code: oauth,
+            pkce: oauth,
+            refresh: oauth,
+            logout: true,
+            directory: if self.directory.is_some() {
+                DirectoryCapabilities {
+                    create: true,
+                    get: true,
+                    update: true,
+                    delete: true,
+                    batch_by_ids: true,
+                    batch_by_usernames: true,
+                    list: true,
+                    roles: true,
+                }
+            } else {
+                DirectoryCapabilities::default()
+            },
+        }
+    }
+
+    /// Errors: `InvalidToken` (bad, expired, logged out), `Unavailable`, `Protocol`.
+    async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        self.verify_inner(token)
+            .await
+            .map_err(|e| e.with_context(NAME, "verify"))
+    }
+
+    /// Errors: as [`verify`](Self::verify); `Unauthenticated` (2020) or `InvalidToken` (2206)
+    /// from Authing.
+    async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        self.profile(token)
+            .await
+            .map_err(|e| e.with_context(NAME, "user_info"))
+    }
+
+    async fn login(&self, credentials: Credentials) -> Result<Session> {
+        let user = match credentials {
+            Credentials::Password {
+                identifier,
+                password,
+            } => match identifier {
+                LoginIdentifier::Username(u) => {
+                    self.auth
+                        .login_by_username(&u, &password, LoginOptions::default())
+                        .await?
+                }
+                LoginIdentifier::Email(e) => {
+                    self.auth
+                        .login_by_email(&e, &password, LoginOptions::default())
+                        .await?
+                }
+                LoginIdentifier::Phone(p) => {
+                    self.auth
+                        .login_by_phone_password(&p, &password, LoginOptions::default())
+                        .await?
+                }
+                _ => return Err(Error::unsupported(NAME, "login")),
+            },
+            Credentials::PhoneCode { phone, code } => {
+                self.auth
+                    .login_by_phone_code(&phone, &code, LoginOptions::default())
+                    .await?
+            }
+            _ => return Err(Error::unsupported(NAME, "login")),
+        };
+        session_from_user(user, "login")
+    }
+
+    async fn start_authorization(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<AuthorizationStart> {
+        if !self.capabilities().authorization_code {
+            return Err(Error::unsupported(NAME, "start_authorization"));
+        }
+        let redirect_uri = request
+            .redirect_uri
+            .clone()
+            .or_else(|| self.config.redirect_uri.clone());
+        let scopes = if request.scopes.is_empty() {
+            self.config.scopes.clone()
+        } else {
+            request.scopes.clone()
+        };
+        let mut params = AuthorizeParams::new();
+        params.redirect_uri = redirect_uri.clone();
+        params.scope = Some(scopes.join(" "));
+        let built = self.auth.build_authorize_url(params)?;
+        let stored = json!({
+            "verifier": built.code_verifier.as_ref().map(|v| v.expose_secret().to_owned()),
+            "redirect_uri": redirect_uri,
+            "return_to": request.return_to,
+        });
+        self.states
+            .put(&built.state, &stored.to_string(), self.config.state_ttl)
+            .await
+            .map_err(|e| e.with_context(NAME, "start_authorization"))?;
+        Ok(AuthorizationStart::new(built.url, built.state))
+    }
+
+    async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
+        if !self.capabilities().authorization_code {
+            return Err(Error::unsupported(NAME, "finish_authorization"));
+        }
+        let stored = self
+            .states
+            .take(&callback.state)
+            .await
+            .map_err(|e| e.with_context(NAME, "finish_authorization"))?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidState,
+                    "the OAuth state is unknown, expired or already used",
+                )
+                .with_context(NAME, "finish_authorization")
+            })?;
+        let stored: Value = serde_json::from_str(&stored).unwrap_or(Value::Null);
+        let verifier = stored
+            .get("verifier")
+            .and_then(Value::as_str)
+            .map(Secret::new);
+        let redirect_uri = stored.get("redirect_uri").and_then(Value::as_str);
+        let tokens = self
+            .auth
+            .get_access_token_by_code(&callback.code, verifier.as_ref(), redirect_uri)
+            .await?;
+        Ok(Session::new(token_set(tokens), None))
+    }
+
+    async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
+        if !self.capabilities().refresh {
+            return Err(Error::unsupported(NAME, "refresh"));
+        }
+        Ok(token_set(
+            self.auth
+                .get_new_access_token_by_refresh_token(refresh_token)
+                .await?,
+        ))
+    }
+
+    async fn logout(&self, token: &AccessToken) -> Result<()> {
+        Self::check_length(token).map_err(|e| e.with_context(NAME, "logout"))?;
+        let result = self.auth.logout(&UserSession::new(token.clone())).await;
+        if let Some(c) = &self.cache {
+            c.forget(token).await;
+        }
+        result
+    }
+
+    fn directory(&self) -> Result<&dyn UserDirectory> {
+        match &self.directory {
+            Some(d) => Ok(d),
+            None => Err(Error::unsupported(NAME, "directory")),
+        }
+    }
+}
+
+/// The [`UserDirectory`] over [`ManagementClient`]'s users module.
+#[derive(Debug, Clone)]
+pub struct AuthingDirectory {
+    client: ManagementClient,
+}
+
+impl AuthingDirectory {
+    /// A directory over a management client.
+    pub fn new(client: ManagementClient) -> Self {
+        AuthingDirectory { client }
+    }
+
+    fn not_found(id: &str, op: &'static str) -> Error {
+        Error::new(ErrorKind::NotFound, format!("no user with id {id:?}")).with_context(NAME, op)
+    }
+
+    async fn batch(&self, asked: &[String], field: QueryField) -> Result<BatchLookup> {
+        let mut users = Vec::new();
+        for chunk in asked.chunks(MAX_BATCH_IDS) {
+            users.extend(self.client.users().batch_get(chunk, field, false).await?);
+        }
+        let key = |u: &User| match field {
+            QueryField::Username => u.username.clone(),
+            _ => Some(u.id.clone()),
+        };
+        let mut found = Vec::new();
+        let mut not_found = Vec::new();
+        for a in asked {
+            match users.iter().find(|u| key(u).as_deref() == Some(a.as_str())) {
+                Some(u) => found.push(profile_from_user(u)),
+                None => not_found.push(a.clone()),
+            }
+        }
+        Ok(BatchLookup::new(found, not_found))
+    }
+}
+
+fn fields_of(
+    username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    nickname: Option<String>,
+    password: Option<&polyauth_core::Password>,
+    extra: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut m = extra.clone();
+    for (k, v) in [
+        ("username", username),
+        ("email", email),
+        ("phone", phone),
+        ("nickname", nickname),
+        ("password", password.map(|p| p.expose_secret().to_owned())),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v));
+        }
+    }
+    m
+}
+
+#[async_trait]
+impl UserDirectory for AuthingDirectory {
+    fn provider_name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<UserProfile> {
+        let m = fields_of(
+            user.username,
+            user.email,
+            user.phone,
+            user.nickname,
+            user.password.as_ref(),
+            &user.extra,
+        );
+        let u = self.client.users().create(&m, false, None).await?;
+        Ok(profile_from_user(&u))
+    }
+
+    async fn get_user(&self, id: &str) -> Result<UserProfile> {
+        match self.client.users().detail(id, false).await? {
+            Some(u) => Ok(profile_from_user(&u)),
+            None => Err(Self::not_found(id, "get_user")),
+        }
+    }
+
+    async fn update_user(&self, id: &str, update: UserUpdate) -> Result<UserProfile> {
+        let m = fields_of(
+            update.username,
+            update.email,
+            update.phone,
+            update.nickname,
+            update.password.as_ref(),
+            &update.extra,
+        );
+        let u = self.client.users().update(id, &m).await?;
+        Ok(profile_from_user(&u))
+    }
+
+    async fn delete_user(&self, id: &str) -> Result<()> {
+        self.client.users().delete(id).await.map(|_| ())
+    }
+
+    async fn get_users_by_ids(&self, ids: &[String]) -> Result<BatchLookup> {
+        self.batch(ids, QueryField::Id).await
+    }
+
+    async fn get_users_by_usernames(&self, usernames: &[String]) -> Result<BatchLookup> {
+        self.batch(usernames, QueryField::Username).await
+    }
+
+    async fn list_users(&self, query: UserQuery) -> Result<Page<UserProfile>> {
+        let PageRequest { page, per_page } = query.page;
+        let users = self.client.users();
+        let result = if query.search.is_some() || query.role.is_some() {
+            let options = SearchOptions {
+                roles: query.role.iter().map(|r| (None, r.clone())).collect(),
+                ..Default::default()
+            };
+            users
+                .search(query.search.as_deref().unwrap_or(""), page, per_page, &options)
+                .await?
+        } else {
+            users.list(page, per_page, false).await?
+        };
+        Ok(Page::new(
+            result.list.iter().map(profile_from_user).collect(),
+            Some(result.total_count),
+            query.page,
+        ))
+    }
+
+    async fn user_roles(&self, id: &str) -> Result<Vec<String>> {
+        Ok(self
+            .client
+            .users()
+            .list_roles(id, None)
+            .await?
+            .list
+            .into_iter()
+            .map(|r| r.code)
+            .collect())
+    }
+
+    async fn assign_roles(&self, id: &str, roles: &[String]) -> Result<()> {
+        self.client.users().add_roles(id, roles, None).await.map(|_| ())
+    }
+
+    async fn revoke_roles(&self, id: &str, roles: &[String]) -> Result<()> {
+        self.client
+            .users()
+            .remove_roles(id, roles, None)
+            .await
+            .map(|_| ())
+    }
+}

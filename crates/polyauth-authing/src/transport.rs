@@ -1,0 +1,381 @@
+//! The two transports every Authing call goes through, both on the shared
+//! [`HttpClient`](polyauth_core::http::HttpClient): GraphQL at `{host}/graphql/v2` (our own
+//! documents, no schema introspection) and REST under `{host}/api/v2` (the
+//! `{code, message, data}` envelope) plus the raw OAuth 2.0 / OIDC endpoints.
+
+use std::time::Duration;
+
+use base64::Engine;
+use polyauth_core::http::{HttpClient, HttpConfig, HttpResponse, Idempotency, bearer_header};
+use polyauth_core::{AccessToken, ClientSecret, Error, ErrorKind, Result};
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::error_from_code;
+
+pub(crate) const PROVIDER: &str = "authing";
+const SDK_VERSION: &str = concat!("rust-polyauth:", env!("CARGO_PKG_VERSION"));
+
+/// How a request authenticates.
+#[derive(Clone, Copy)]
+pub(crate) enum Auth<'a> {
+    /// No `Authorization` header.
+    None,
+    /// `Authorization: Bearer {token}`.
+    Bearer(&'a AccessToken),
+    /// `Authorization: Basic base64(client_id:secret)`.
+    Basic(&'a str, &'a ClientSecret),
+}
+
+/// Host, headers and HTTP client of one Authing client.
+#[derive(Clone, Debug)]
+pub(crate) struct Transport {
+    http: HttpClient,
+    /// `{scheme}://{host}[:port][/prefix]` without a trailing slash.
+    base: String,
+    headers: HeaderMap,
+}
+
+fn header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue)> {
+    let value = HeaderValue::from_str(value).map_err(|_| {
+        Error::config(format!(
+            "the value for header {name} has characters a header cannot carry"
+        ))
+    })?;
+    Ok((HeaderName::from_static(name), value))
+}
+
+/// Checks a configured base URL and returns it without a trailing slash.
+pub(crate) fn normalize_base(what: &str, raw: &str) -> Result<String> {
+    let url = url::Url::parse(raw)
+        .map_err(|_| Error::config(format!("{what} is not a valid URL")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::config(format!("{what} must be an http(s) URL")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::config(format!(
+            "{what} must not have a query or fragment"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+impl Transport {
+    pub(crate) fn new(
+        base: String,
+        user_pool_id: Option<&str>,
+        app_id: Option<&str>,
+        lang: Option<&str>,
+        timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Result<Self> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("x-authing-sdk-version", Some(SDK_VERSION)),
+            ("x-authing-request-from", Some("sdk")),
+            ("x-authing-userpool-id", user_pool_id),
+            ("x-authing-app-id", app_id),
+            ("x-authing-lang", lang),
+        ] {
+            if let Some(v) = value {
+                let (n, v) = header(name, v)?;
+                headers.insert(n, v);
+            }
+        }
+        let http = HttpClient::new(
+            PROVIDER,
+            HttpConfig {
+                timeout,
+                connect_timeout,
+                ..HttpConfig::default()
+            },
+        )?;
+        Ok(Transport {
+            http,
+            base,
+            headers,
+        })
+    }
+
+    /// The same client and headers against another base (an `app_host`).
+    pub(crate) fn with_base(&self, base: String) -> Transport {
+        Transport {
+            base,
+            ..self.clone()
+        }
+    }
+
+    /// `{base}` followed by the path segments, each percent-encoded.
+    pub(crate) fn url(&self, segments: &[&str]) -> Result<url::Url> {
+        let mut url = url::Url::parse(&self.base)
+            .map_err(|_| Error::config("the Authing host is not a valid URL"))?;
+        {
+            let mut path = url
+                .path_segments_mut()
+                .map_err(|_| Error::config("the Authing host cannot carry a path"))?;
+            path.pop_if_empty();
+            path.extend(segments);
+        }
+        Ok(url)
+    }
+
+    fn request(&self, method: Method, url: url::Url, auth: Auth<'_>) -> Result<reqwest::RequestBuilder> {
+        let mut builder = self
+            .http
+            .reqwest()
+            .request(method, url)
+            .headers(self.headers.clone());
+        match auth {
+            Auth::None => {}
+            Auth::Bearer(token) => {
+                builder = builder.header(reqwest::header::AUTHORIZATION, bearer_header(token)?);
+            }
+            Auth::Basic(id, secret) => {
+                let raw = format!("{id}:{}", secret.expose_secret());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+                let mut v = HeaderValue::from_str(&format!("Basic {encoded}"))
+                    .map_err(|_| Error::config("the client id cannot be sent in a header"))?;
+                v.set_sensitive(true);
+                builder = builder.header(reqwest::header::AUTHORIZATION, v);
+            }
+        }
+        Ok(builder)
+    }
+
+    /// One GraphQL call: `{"query": document, "variables": variables}` to `{base}/graphql/v2`,
+    /// answering `data[root]` deserialized as `T`.
+    ///
+    /// Errors: the first `errors[].message` (`{code, message}` or a plain string) through
+    /// [`error_from_code`]; `Protocol` for a body that is not GraphQL JSON (an HTML error page)
+    /// or a `data[root]` of another shape; transport errors from the shared client. Every
+    /// error names `operation`; none carries the variables (which hold passwords and tokens).
+    pub(crate) async fn graphql<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        document: &'static str,
+        root: &'static str,
+        variables: Option<Value>,
+        auth: Auth<'_>,
+        idempotency: Idempotency,
+    ) -> Result<T> {
+        let mut body = Map::new();
+        body.insert("query".into(), Value::String(document.to_owned()));
+        if let Some(v) = variables {
+            body.insert("variables".into(), v);
+        }
+        let url = self.url(&["graphql", "v2"])?;
+        let request = self.request(Method::POST, url, auth)?.json(&body);
+        let response = self.http.send(operation, request, idempotency).await?;
+        parse_graphql(&response, root).map_err(|e| e.with_context(PROVIDER, operation))
+    }
+
+    /// A REST call whose answer is the `{code, message, data}` envelope; answers `data` when
+    /// `code` is 200.
+    ///
+    /// Errors: a code other than 200 through [`error_from_code`]; a non-JSON body (an HTML
+    /// page) as the HTTP status error (or `Protocol` on a 2xx); transport errors.
+    pub(crate) async fn rest<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: url::Url,
+        body: Option<Value>,
+        auth: Auth<'_>,
+    ) -> Result<T> {
+        let envelope = self.rest_raw(operation, method, url, body, auth).await?;
+        let fail = |e: Error| e.with_context(PROVIDER, operation);
+        let code = envelope.get("code").and_then(Value::as_i64);
+        match code {
+            Some(200) => {
+                let data = envelope.get("data").cloned().unwrap_or(Value::Null);
+                serde_json::from_value(data).map_err(|e| {
+                    fail(Error::protocol("the envelope's data has an unexpected shape").with_source(e))
+                })
+            }
+            Some(code) => Err(fail(error_from_code(code, &message_of(&envelope)))),
+            None => Err(fail(Error::protocol("the answer has no `code` field"))),
+        }
+    }
+
+    /// A REST call answering its JSON body unchecked (for endpoints without the envelope).
+    pub(crate) async fn rest_raw(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: url::Url,
+        body: Option<Value>,
+        auth: Auth<'_>,
+    ) -> Result<Value> {
+        let idempotency = if method == Method::GET {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NonIdempotent
+        };
+        let mut request = self.request(method, url, auth)?;
+        if let Some(body) = body {
+            request = request.json(&strip_nulls(body));
+        }
+        let response = self.http.send(operation, request, idempotency).await?;
+        json_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
+    }
+
+    /// A form POST to an OAuth 2.0 / OIDC endpoint; answers the raw JSON.
+    ///
+    /// Errors: an RFC 6749 error body (`{error, error_description}`): `invalid_grant` is
+    /// `InvalidToken`, `invalid_client`/`unauthorized_client` `PermissionDenied`, others
+    /// `Provider{code: error}`; other non-2xx answers by HTTP status.
+    pub(crate) async fn form(
+        &self,
+        operation: &'static str,
+        url: url::Url,
+        form: &[(&str, &str)],
+        auth: Auth<'_>,
+    ) -> Result<Value> {
+        let request = self.request(Method::POST, url, auth)?.form(form);
+        let response = self
+            .http
+            .send(operation, request, Idempotency::NonIdempotent)
+            .await?;
+        oauth_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
+    }
+
+    /// A GET answering raw JSON with OAuth-style error handling.
+    pub(crate) async fn get_oauth(
+        &self,
+        operation: &'static str,
+        url: url::Url,
+        auth: Auth<'_>,
+        method: Method,
+    ) -> Result<Value> {
+        let request = self.request(method, url, auth)?;
+        let response = self
+            .http
+            .send(operation, request, Idempotency::Idempotent)
+            .await?;
+        oauth_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
+    }
+}
+
+fn message_of(v: &Value) -> String {
+    match v.get("message") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) if !other.is_null() => other.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// JSON-object top-level keys whose value is null are dropped (as the reference does).
+fn strip_nulls(body: Value) -> Value {
+    match body {
+        Value::Object(map) => Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect()),
+        other => other,
+    }
+}
+
+fn json_body(response: &HttpResponse) -> Result<Value> {
+    match serde_json::from_slice::<Value>(&response.body) {
+        Ok(v) if v.is_object() || response.is_success() => Ok(v),
+        _ if !response.is_success() => Err(response.status_error()),
+        Ok(_) => Err(Error::protocol("the answer is not a JSON object").with_status(response.status)),
+        Err(e) => Err(Error::protocol(format!(
+            "the answer is not JSON (HTTP {}, starts with {:?})",
+            response.status,
+            response.snippet(40)
+        ))
+        .with_status(response.status)
+        .with_source(e)),
+    }
+}
+
+fn oauth_body(response: &HttpResponse) -> Result<Value> {
+    let parsed = serde_json::from_slice::<Value>(&response.body).ok();
+    if let Some(code) = parsed
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(Value::as_str)
+    {
+        let description = parsed
+            .as_ref()
+            .and_then(|v| v.get("error_description"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let e = match code {
+            "invalid_grant" | "invalid_token" => {
+                Error::invalid_token(format!("{code}: {description}"))
+            }
+            "invalid_client" | "unauthorized_client" => {
+                Error::new(ErrorKind::PermissionDenied, format!("{code}: {description}"))
+            }
+            _ => Error::provider_error(code, description),
+        };
+        return Err(e.with_status(response.status));
+    }
+    if !response.is_success() {
+        return Err(response.status_error());
+    }
+    // Some Authing endpoints wrap errors in the v2 envelope even here.
+    if let Some(v) = &parsed
+        && let Some(code) = v.get("code").and_then(Value::as_i64)
+        && code != 200
+        && v.get("access_token").is_none()
+        && v.get("active").is_none()
+        && v.get("sub").is_none()
+    {
+        return Err(error_from_code(code, &message_of(v)));
+    }
+    parsed.ok_or_else(|| {
+        Error::protocol(format!(
+            "the answer is not JSON (starts with {:?})",
+            response.snippet(40)
+        ))
+        .with_status(response.status)
+    })
+}
+
+fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Result<T> {
+    let body: Value = match serde_json::from_slice(&response.body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ if !response.is_success() => return Err(response.status_error()),
+        _ => {
+            return Err(Error::protocol(format!(
+                "the GraphQL answer is not JSON (HTTP {}, starts with {:?})",
+                response.status,
+                response.snippet(40)
+            ))
+            .with_status(response.status));
+        }
+    };
+    if let Some(errors) = body.get("errors").and_then(Value::as_array)
+        && let Some(first) = errors.first()
+    {
+        let (code, message) = match first.get("message") {
+            Some(Value::Object(m)) => (
+                m.get("code").and_then(|c| {
+                    c.as_i64()
+                        .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
+                }),
+                message_of(&Value::Object(m.clone())),
+            ),
+            Some(Value::String(s)) => (None, s.clone()),
+            _ => (None, String::new()),
+        };
+        let e = match code {
+            Some(code) => error_from_code(code, &message),
+            // A standard GraphQL error (validation, parse): the request was wrong.
+            None => Error::provider_error("graphql", message),
+        };
+        return Err(e.with_status(response.status));
+    }
+    let data = match body.get("data") {
+        Some(Value::Object(d)) => d,
+        _ if !response.is_success() => return Err(response.status_error()),
+        _ => return Err(Error::protocol("the GraphQL answer has neither data nor errors")),
+    };
+    let value = data.get(root).cloned().unwrap_or(Value::Null);
+    serde_json::from_value(value).map_err(|e| {
+        Error::protocol(format!("the GraphQL field `{root}` has an unexpected shape"))
+            .with_source(e)
+    })
+}

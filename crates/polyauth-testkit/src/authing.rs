@@ -1,1 +1,0 @@
-//! Emulator of the authing server (work in progress: see the project's issues).
