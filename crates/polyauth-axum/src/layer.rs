@@ -263,7 +263,10 @@ impl Config {
             Credential::Missing => return Err(AuthRejection::missing_token()),
             Credential::Malformed(message) => return Err(AuthRejection::malformed(message)),
         };
-        let user = self.provider.user_info(&token).await?;
+        // The provider call runs inside the request's (still userless) context, so a remote
+        // provider can forward the trace id and client IP on its own call.
+        let lookup = context::scope(ctx.clone(), self.provider.user_info(&token));
+        let user = lookup.await?;
         ctx.user = Some(user);
         ctx.token = Some(token);
         Ok(())
