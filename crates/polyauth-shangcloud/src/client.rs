@@ -1,0 +1,621 @@
+//! The native client: authorization URL, code exchange, refresh, and the HTTP plumbing of the
+//! resource calls.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenType};
+use oauth2::{
+    AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RequestTokenError, Scope, TokenResponse, TokenUrl,
+};
+use polyauth_core::http::{HttpClient, HttpResponse, Idempotency};
+use polyauth_core::{
+    AccessToken, AuthorizationRequest, AuthorizationStart, ClientSecret, Error, ErrorKind,
+    MemoryStateStore, RefreshToken, Result, StateStore, TokenSet,
+};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::config::ShangCloudConfig;
+use crate::session::UserSession;
+
+/// The provider name stamped on errors and profiles.
+pub const PROVIDER: &str = "shangcloud";
+/// Authorization endpoint path.
+pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
+/// Token endpoint path.
+pub const TOKEN_PATH: &str = "/oauth/token";
+
+/// Bytes of CSPRNG output in a `state` (base64url without padding: 43 characters, 256 bits).
+const STATE_BYTES: usize = 32;
+
+/// What is stored under a `state` until its callback.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StateRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pkce_verifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    return_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) client_id: String,
+    client_secret: RwLock<ClientSecret>,
+    redirect_uri: url::Url,
+    scope: RwLock<String>,
+    base_url: String,
+    state_ttl: Duration,
+    pkce: bool,
+    pub(crate) http: HttpClient,
+    states: Arc<dyn StateStore>,
+    pub(crate) config: ShangCloudConfig,
+}
+
+/// The ShangCloud OAuth 2.0 client: the complete surface of the reference SDK
+/// (`shangcloud_sdk` 1.2.0's `Client`) plus refresh and PKCE.
+///
+/// Cheap to clone (shared inside); every clone sees [`set_client_secret`](Self::set_client_secret)
+/// and scope changes. `Debug` shows no secret.
+///
+/// - [`authorization_url`](Self::authorization_url) makes a `state` (32 CSPRNG bytes,
+///   base64url), stores it in the [`StateStore`] with the configured TTL, and returns
+///   `{base_url}/oauth/authorize?response_type=code&client_id=..&state=..&redirect_uri=..&scope=..`
+///   (plus `code_challenge` and `code_challenge_method=S256` when PKCE is on).
+/// - [`exchange_code`](Self::exchange_code) takes the state first (atomically, exactly once),
+///   then posts `grant_type=authorization_code` to `{base_url}/oauth/token` with HTTP Basic
+///   client authentication, and returns a [`UserSession`].
+/// - [`refresh`](Self::refresh) posts `grant_type=refresh_token` (the reference SDK has no
+///   refresh).
+#[derive(Clone)]
+pub struct ShangCloudClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for ShangCloudClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShangCloudClient")
+            .field("client_id", &self.inner.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("redirect_uri", &self.inner.redirect_uri.as_str())
+            .field("scope", &self.scope())
+            .field("base_url", &self.inner.base_url)
+            .field("state_ttl", &self.inner.state_ttl)
+            .field("pkce", &self.inner.pkce)
+            .field("state_store", &self.inner.states)
+            .finish()
+    }
+}
+
+impl ShangCloudClient {
+    /// A client keeping its states in an in-process [`MemoryStateStore`] (one application
+    /// instance; use [`with_state_store`](Self::with_state_store) and a shared store such as
+    /// `polyauth_redis::RedisStateStore` when several instances serve callbacks).
+    ///
+    /// Errors: `ConfigInvalid` as [`ShangCloudConfig::validate`], or when the HTTP client
+    /// cannot be built.
+    pub fn new(config: ShangCloudConfig) -> Result<Self> {
+        Self::with_state_store(config, Arc::new(MemoryStateStore::default()))
+    }
+
+    /// A client keeping its states in `states`. Errors: as [`new`](Self::new).
+    pub fn with_state_store(config: ShangCloudConfig, states: Arc<dyn StateStore>) -> Result<Self> {
+        config.validate()?;
+        let http = HttpClient::new(PROVIDER, config.http.clone())?;
+        let base_url = config.base_url.as_str().trim_end_matches('/').to_owned();
+        Ok(ShangCloudClient {
+            inner: Arc::new(Inner {
+                client_id: config.client_id.clone(),
+                client_secret: RwLock::new(config.client_secret.clone()),
+                redirect_uri: config.redirect_uri.clone(),
+                scope: RwLock::new(config.scope.clone()),
+                base_url,
+                state_ttl: config.state_ttl,
+                pkce: config.pkce,
+                http,
+                states,
+                config,
+            }),
+        })
+    }
+
+    /// The configuration the client was built from (with the initial scope and secret).
+    pub fn config(&self) -> &ShangCloudConfig {
+        &self.inner.config
+    }
+
+    /// The OAuth client id.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The configured redirect URI.
+    pub fn redirect_uri(&self) -> &url::Url {
+        &self.inner.redirect_uri
+    }
+
+    /// The API base URL without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The state store.
+    pub fn state_store(&self) -> &Arc<dyn StateStore> {
+        &self.inner.states
+    }
+
+    /// The current space-separated scope.
+    pub fn scope(&self) -> String {
+        self.inner
+            .scope
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the scope for authorization URLs made from now on (the SDK's `set_scope`).
+    pub fn set_scope(&self, scope: impl Into<String>) {
+        *self.inner.scope.write().unwrap_or_else(|p| p.into_inner()) = scope.into();
+    }
+
+    /// Appends a scope, separated by a space, or sets it when the scope is empty (the SDK's
+    /// `append_scope`). A scope already present is not added twice.
+    pub fn append_scope(&self, scope: &str) {
+        let mut current = self.inner.scope.write().unwrap_or_else(|p| p.into_inner());
+        let scope = scope.trim();
+        if scope.is_empty() || current.split(' ').any(|s| s == scope) {
+            return;
+        }
+        if current.trim().is_empty() {
+            *current = scope.to_owned();
+        } else {
+            current.push(' ');
+            current.push_str(scope);
+        }
+    }
+
+    /// Replaces the client secret (rotation) for every later token request.
+    pub fn set_client_secret(&self, client_secret: ClientSecret) {
+        *self
+            .inner
+            .client_secret
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = client_secret;
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.inner.base_url, path)
+    }
+
+    fn oauth_client(
+        &self,
+        redirect_uri: &str,
+    ) -> Result<
+        BasicClient<
+            oauth2::EndpointSet,
+            oauth2::EndpointNotSet,
+            oauth2::EndpointNotSet,
+            oauth2::EndpointNotSet,
+            oauth2::EndpointSet,
+        >,
+    > {
+        let secret = self
+            .inner
+            .client_secret
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .expose_secret()
+            .to_owned();
+        let bad = |what: &'static str| Error::config(what).with_context(PROVIDER, "oauth_client");
+        Ok(
+            BasicClient::new(oauth2::ClientId::new(self.inner.client_id.clone()))
+                .set_client_secret(oauth2::ClientSecret::new(secret))
+                .set_auth_uri(
+                    AuthUrl::new(self.url(AUTHORIZE_PATH))
+                        .map_err(|_| bad("the authorization URL is not valid"))?,
+                )
+                .set_token_uri(
+                    TokenUrl::new(self.url(TOKEN_PATH))
+                        .map_err(|_| bad("the token URL is not valid"))?,
+                )
+                .set_redirect_uri(
+                    RedirectUrl::new(redirect_uri.to_owned())
+                        .map_err(|_| bad("the redirect URI is not valid"))?,
+                ),
+        )
+    }
+
+    /// Starts a login with the configured redirect URI and scope: returns the URL to redirect
+    /// the user agent to and the `state` in it (stored for the configured TTL).
+    ///
+    /// Errors: from the state store (`Unavailable` when it is down; `RateLimited` when a
+    /// bounded store is full).
+    pub async fn authorization_url(&self) -> Result<AuthorizationStart> {
+        self.authorization_url_with(AuthorizationRequest::default())
+            .await
+    }
+
+    /// As [`authorization_url`](Self::authorization_url), with a per-request redirect URI,
+    /// scopes (replacing the configured scope when non-empty) and a `return_to` kept with the
+    /// state (read it back from [`UserSession::return_to`]).
+    ///
+    /// Errors: `InvalidInput` for a redirect URI that is not a URL; as
+    /// [`authorization_url`](Self::authorization_url).
+    pub async fn authorization_url_with(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<AuthorizationStart> {
+        let ctx = |e: Error| e.with_context(PROVIDER, "authorization_url");
+        let redirect_uri = match &request.redirect_uri {
+            Some(r) => url::Url::parse(r)
+                .map_err(|_| ctx(Error::invalid_input("redirect_uri is not a valid URL")))?
+                .to_string(),
+            None => self.inner.redirect_uri.to_string(),
+        };
+        let scope = if request.scopes.is_empty() {
+            self.scope()
+        } else {
+            request.scopes.join(" ")
+        };
+        let state = new_state();
+        let oauth = self.oauth_client(&redirect_uri)?;
+        let mut auth = oauth
+            .authorize_url(|| CsrfToken::new(state.clone()))
+            .add_scopes(
+                scope
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Scope::new(s.to_owned())),
+            );
+        let mut record = StateRecord {
+            redirect_uri: request.redirect_uri.as_ref().map(|_| redirect_uri.clone()),
+            return_to: request.return_to,
+            scope: Some(scope.clone()),
+            ..StateRecord::default()
+        };
+        if self.inner.pkce {
+            let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+            auth = auth.set_pkce_challenge(challenge);
+            record.pkce_verifier = Some(verifier.secret().clone());
+        }
+        let (url, _) = auth.url();
+        let value = serde_json::to_string(&record).map_err(|e| {
+            ctx(Error::protocol("could not encode the state record").with_source(e))
+        })?;
+        self.inner
+            .states
+            .put(&state, &value, self.inner.state_ttl)
+            .await
+            .map_err(ctx)?;
+        Ok(AuthorizationStart::new(url, state))
+    }
+
+    /// Finishes a login: takes `state` from the store (atomically; a missing, expired, foreign
+    /// or replayed state is `InvalidState` before any network call, and a state is consumed
+    /// even when the exchange then fails, as in the reference SDK), then exchanges `code` at
+    /// `POST {base_url}/oauth/token` (form `grant_type=authorization_code&code=..&redirect_uri=..`
+    /// plus `code_verifier` with PKCE; `Authorization: Basic` client authentication).
+    ///
+    /// Errors: `InvalidState`; `InvalidInput` for an empty code; `Provider{code, message}` for
+    /// an OAuth error answer (`invalid_grant` for a used or unknown code, `invalid_client`
+    /// for a wrong secret), including one sent with status 200; `Unavailable` for 5xx,
+    /// timeouts and connection failures; `RateLimited` for 429; `Protocol` for a non-JSON
+    /// answer or one without `access_token`/`token_type`; errors of the state store.
+    pub async fn exchange_code(&self, code: &str, state: &str) -> Result<UserSession> {
+        let ctx = |e: Error| e.with_context(PROVIDER, "exchange_code");
+        let invalid_state = || {
+            ctx(Error::new(
+                ErrorKind::InvalidState,
+                "the OAuth state is missing, expired, foreign or was already used",
+            ))
+        };
+        if state.is_empty() || state.len() > 512 {
+            return Err(invalid_state());
+        }
+        let stored = self
+            .inner
+            .states
+            .take(state)
+            .await
+            .map_err(ctx)?
+            .ok_or_else(invalid_state)?;
+        let record: StateRecord = serde_json::from_str(&stored).map_err(|_| invalid_state())?;
+        if code.is_empty() {
+            return Err(ctx(Error::invalid_input("the callback carries no code")));
+        }
+        let redirect_uri = record
+            .redirect_uri
+            .clone()
+            .unwrap_or_else(|| self.inner.redirect_uri.to_string());
+        let oauth = self.oauth_client(&redirect_uri)?;
+        let mut request = oauth.exchange_code(AuthorizationCode::new(code.to_owned()));
+        if let Some(v) = record.pkce_verifier {
+            request = request.set_pkce_verifier(PkceCodeVerifier::new(v));
+        }
+        let http = self.token_transport("exchange_code");
+        let response = request.request_async(&http).await;
+        let tokens = token_set(response, &http.status, record.scope).map_err(ctx)?;
+        Ok(UserSession::new(self.clone(), tokens).with_return_to(record.return_to))
+    }
+
+    /// Refreshes a session with its refresh token (`grant_type=refresh_token` at
+    /// `POST {base_url}/oauth/token`, Basic client authentication). The reference SDK has no
+    /// refresh; this is the standard RFC 6749 §6 grant.
+    ///
+    /// Errors: `InvalidInput` when the session has no refresh token; otherwise as
+    /// [`refresh_token`](Self::refresh_token).
+    pub async fn refresh(&self, session: &UserSession) -> Result<UserSession> {
+        let rt = session.tokens().refresh_token.clone().ok_or_else(|| {
+            Error::invalid_input("the session has no refresh token")
+                .with_context(PROVIDER, "refresh")
+        })?;
+        let mut tokens = self.refresh_token(&rt).await?;
+        if tokens.refresh_token.is_none() {
+            // Servers that do not rotate refresh tokens keep the old one valid.
+            tokens.refresh_token = Some(rt);
+        }
+        if tokens.scope.is_none() {
+            tokens.scope = session.tokens().scope.clone();
+        }
+        Ok(UserSession::new(self.clone(), tokens))
+    }
+
+    /// Exchanges a refresh token for new tokens.
+    ///
+    /// Errors: `Provider{code: "invalid_grant", ..}` for an unknown, used or revoked refresh
+    /// token; otherwise as [`exchange_code`](Self::exchange_code).
+    pub async fn refresh_token(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
+        let oauth = self.oauth_client(self.inner.redirect_uri.as_str())?;
+        let rt = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
+        let http = self.token_transport("refresh");
+        let response = oauth.exchange_refresh_token(&rt).request_async(&http).await;
+        token_set(response, &http.status, None).map_err(|e| e.with_context(PROVIDER, "refresh"))
+    }
+
+    /// Resumes a session from stored tokens (see [`crate::SessionPersistence`]).
+    pub fn resume(&self, tokens: TokenSet) -> UserSession {
+        UserSession::new(self.clone(), tokens)
+    }
+
+    /// The `oauth2` crate's HTTP client over the core [`HttpClient`].
+    fn token_transport(&self, operation: &'static str) -> TokenTransport {
+        TokenTransport {
+            http: self.inner.http.clone(),
+            operation,
+            status: Arc::new(AtomicU16::new(0)),
+        }
+    }
+
+    /// `POST {base_url}{path}` with a JSON body and `Authorization: {token_type} {token}`;
+    /// parses a 2xx JSON answer. Non-2xx answers map by status (401 → `Unauthenticated`,
+    /// 403 → `PermissionDenied`, 404 → `NotFound`, 5xx → `Unavailable`), keeping the server's
+    /// message.
+    pub(crate) async fn post_json<T: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        path: &str,
+        authorization: &http::HeaderValue,
+        extra_headers: &[(&'static str, &str)],
+        body: &Value,
+        idempotency: Idempotency,
+    ) -> Result<T> {
+        let mut request = self
+            .inner
+            .http
+            .reqwest()
+            .post(self.url(path))
+            .header(http::header::AUTHORIZATION, authorization.clone())
+            .json(body);
+        for (name, value) in extra_headers {
+            if !value.is_empty() {
+                let value = http::HeaderValue::from_str(value).map_err(|_| {
+                    Error::invalid_input(format!(
+                        "{name} contains characters a header cannot carry"
+                    ))
+                    .with_context(PROVIDER, operation)
+                })?;
+                request = request.header(*name, value);
+            }
+        }
+        let response = self
+            .inner
+            .http
+            .send(operation, request, idempotency)
+            .await?;
+        if !response.is_success() {
+            return Err(response.status_error().with_context(PROVIDER, operation));
+        }
+        response
+            .json::<T>()
+            .map_err(|e| e.with_context(PROVIDER, operation))
+    }
+}
+
+/// The `oauth2` crate's HTTP client: the core [`HttpClient`] (timeouts, body cap, tracing
+/// without URLs), never retried (a code is single-use), recording the answer's status so that
+/// errors the `oauth2` crate reports without it can still be mapped by status.
+struct TokenTransport {
+    http: HttpClient,
+    operation: &'static str,
+    status: Arc<AtomicU16>,
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for TokenTransport {
+    type Error = Error;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>>> + Send + 'c>>;
+
+    fn call(&'c self, request: http::Request<Vec<u8>>) -> Self::Future {
+        Box::pin(async move {
+            let response = self
+                .http
+                .execute(self.operation, request, Idempotency::NonIdempotent)
+                .await?;
+            self.status
+                .store(response.status().as_u16(), Ordering::Relaxed);
+            Ok(response)
+        })
+    }
+}
+
+/// A fresh `state`: 32 bytes of the thread-local CSPRNG (ChaCha, seeded from the OS), base64url
+/// without padding.
+fn new_state() -> String {
+    let bytes: [u8; STATE_BYTES] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `s` is an RFC 7235 `token` (usable as an authorization scheme).
+fn is_http_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+type TokenResponseResult = std::result::Result<
+    oauth2::basic::BasicTokenResponse,
+    RequestTokenError<Error, BasicErrorResponse>,
+>;
+
+/// Turns the `oauth2` crate's outcome into a [`TokenSet`] or a typed error.
+fn token_set(
+    response: TokenResponseResult,
+    status: &AtomicU16,
+    requested_scope: Option<String>,
+) -> Result<TokenSet> {
+    let status = status.load(Ordering::Relaxed);
+    let response = response.map_err(|e| token_error(e, status))?;
+    let token_type = match response.token_type() {
+        BasicTokenType::Bearer => "Bearer".to_owned(),
+        BasicTokenType::Mac => "MAC".to_owned(),
+        BasicTokenType::Extension(other) => other.clone(),
+    };
+    if !is_http_token(&token_type) {
+        return Err(Error::protocol(
+            "the token response's token_type is not a valid authorization scheme",
+        )
+        .with_status(status));
+    }
+    let access = response.access_token().secret();
+    if access.is_empty() {
+        return Err(
+            Error::protocol("the token response has an empty access_token").with_status(status),
+        );
+    }
+    let scope = response
+        .scopes()
+        .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+        .or(requested_scope);
+    let mut tokens = TokenSet::bearer(AccessToken::new(access.clone()));
+    tokens.token_type = token_type;
+    tokens.refresh_token = response
+        .refresh_token()
+        .map(|r| RefreshToken::new(r.secret().clone()));
+    tokens.expires_at = response
+        .expires_in()
+        .and_then(|d| SystemTime::now().checked_add(d));
+    tokens.scope = scope;
+    Ok(tokens)
+}
+
+fn oauth_error_kind(status: u16) -> Option<ErrorKind> {
+    match ErrorKind::from_http_status(status) {
+        k @ (ErrorKind::Unavailable | ErrorKind::RateLimited) => Some(k),
+        _ => None,
+    }
+}
+
+fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> Error {
+    match e {
+        RequestTokenError::Request(e) => e,
+        RequestTokenError::ServerResponse(r) => {
+            let code = r.error().to_string();
+            let message = r.error_description().cloned().unwrap_or_default();
+            match oauth_error_kind(status) {
+                Some(kind) => Error::new(kind, format!("token endpoint failed: {code} {message}")),
+                None => Error::provider_error(code, message),
+            }
+            .with_status(status)
+        }
+        RequestTokenError::Parse(parse, body) => {
+            if status != 200 {
+                return raw_status_error(status, body);
+            }
+            let json = serde_json::from_slice::<Value>(&body).ok();
+            match json {
+                Some(Value::Object(map)) => {
+                    if let Some(code) = map.get("error").and_then(Value::as_str) {
+                        let message = map
+                            .get("error_description")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        return Error::provider_error(code, message).with_status(status);
+                    }
+                    let missing = ["access_token", "token_type"]
+                        .into_iter()
+                        .find(|k| !map.contains_key(*k));
+                    match missing {
+                        Some(k) => Error::protocol(format!("the token response has no `{k}`")),
+                        None => Error::protocol(format!(
+                            "the token response has a field of the wrong type (at `{}`)",
+                            parse.path()
+                        )),
+                    }
+                    .with_status(status)
+                }
+                Some(_) => {
+                    Error::protocol("the token response is not a JSON object").with_status(status)
+                }
+                None => Error::protocol("the token response is not JSON").with_status(status),
+            }
+        }
+        RequestTokenError::Other(message) => {
+            if status != 200 && status != 0 {
+                raw_status_error(status, Vec::new())
+            } else {
+                Error::protocol(format!("unexpected token response: {message}")).with_status(status)
+            }
+        }
+    }
+}
+
+fn raw_status_error(status: u16, body: Vec<u8>) -> Error {
+    HttpResponse {
+        status,
+        headers: http::HeaderMap::new(),
+        body: body.into(),
+    }
+    .status_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_long_and_url_safe() {
+        let a = new_state();
+        assert_eq!(a.len(), 43);
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
+        assert_ne!(a, new_state());
+    }
+
+    #[test]
+    fn auth_schemes_are_validated() {
+        assert!(is_http_token("Bearer"));
+        assert!(!is_http_token("Bearer x"));
+        assert!(!is_http_token(""));
+        assert!(!is_http_token("a\r\nX-Evil: 1"));
+    }
+}

@@ -1,0 +1,556 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The native client against the ShangCloud emulator over loopback HTTP: the OAuth flow and
+//! its bad inputs, refresh, user info, variables and MMO rooms.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::post;
+use common::{REDIRECT_URI, client, client_with_store, config, consent};
+use polyauth_core::{AuthorizationRequest, ClientSecret, ErrorKind, MemoryStateStore, StateStore};
+use polyauth_shangcloud::{MemorySessionStore, SessionPersistence, ShangCloudClient, UserSession};
+use polyauth_testkit::server::{Emulator, Fault, FaultKind};
+use polyauth_testkit::shangcloud::ShangCloudEmulator;
+use serde_json::json;
+
+async fn setup() -> (ShangCloudEmulator, ShangCloudClient) {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "alice@example.com");
+    emu.add_user("bob", "bob@example.com");
+    let c = client(&emu);
+    (emu, c)
+}
+
+async fn login(c: &ShangCloudClient, nickname: &str) -> UserSession {
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, nickname).await;
+    c.exchange_code(&cb.code, &cb.state).await.unwrap()
+}
+
+#[tokio::test]
+async fn authorization_url_carries_every_parameter_and_a_strong_state() {
+    let (_emu, c) = setup().await;
+    c.append_scope("var:io");
+    c.append_scope("var:io");
+    assert_eq!(c.scope(), "user:basic var:io");
+    let start = c.authorization_url().await.unwrap();
+    assert!(
+        start
+            .url
+            .as_str()
+            .starts_with(&format!("{}/oauth/authorize?", c.base_url()))
+    );
+    let q: std::collections::HashMap<_, _> = start.url.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["client_id"], c.client_id());
+    assert_eq!(q["redirect_uri"], REDIRECT_URI);
+    assert_eq!(q["scope"], "user:basic var:io");
+    assert_eq!(q["state"], start.state);
+    assert!(!q.contains_key("code_challenge"), "PKCE is opt-in");
+    assert_eq!(start.state.len(), 43);
+    let other = c.authorization_url().await.unwrap();
+    assert_ne!(other.state, start.state);
+    c.set_scope("");
+    c.append_scope("mmo");
+    assert_eq!(c.scope(), "mmo");
+}
+
+#[tokio::test]
+async fn full_flow_then_user_info() {
+    let (emu, c) = setup().await;
+    let start = c
+        .authorization_url_with(AuthorizationRequest {
+            return_to: Some("/dashboard".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let cb = consent(&start, "alice").await;
+    assert_eq!(cb.state, start.state);
+    let session = c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    assert_eq!(session.return_to(), Some("/dashboard"));
+    assert_eq!(session.tokens().token_type, "Bearer");
+    assert!(session.tokens().refresh_token.is_some());
+    assert_eq!(session.tokens().scope.as_deref(), Some("user:basic"));
+    assert!(!session.is_expired());
+    let info = session.basic_info().await.unwrap();
+    assert_eq!(info.nickname, "alice");
+    assert_eq!(info.mail, "alice@example.com");
+    assert!(info.user_id > 0);
+    assert_eq!(info.raw["uid"], json!(info.user_id));
+    assert_eq!(emu.calls("/oauth/token"), 1);
+    // Nothing secret in Debug output.
+    let debug = format!("{c:?} {session:?}");
+    assert!(!debug.contains(polyauth_testkit::shangcloud::CLIENT_SECRET));
+    assert!(
+        !debug.contains(session.access_token().expose_secret()),
+        "{debug}"
+    );
+}
+
+#[tokio::test]
+async fn replayed_foreign_tampered_and_expired_states_are_invalid_before_any_call() {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "a@example.com");
+    let c = ShangCloudClient::new(config(&emu).with_state_ttl(Duration::from_secs(1))).unwrap();
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+
+    // Tampered: one character changed.
+    let mut tampered = cb.state.clone().into_bytes();
+    tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for state in [tampered.as_str(), "never-issued", ""] {
+        let e = c.exchange_code(&cb.code, state).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidState, "{state}: {e:?}");
+    }
+    assert_eq!(
+        emu.calls("/oauth/token"),
+        0,
+        "no network call for a bad state"
+    );
+
+    c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState, "replay");
+    assert_eq!(e.provider(), Some("shangcloud"));
+    assert_eq!(emu.calls("/oauth/token"), 1);
+
+    // Expired: the TTL passes before the callback.
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState, "expired");
+    assert_eq!(emu.calls("/oauth/token"), 1);
+}
+
+#[tokio::test]
+async fn concurrent_callbacks_with_one_state_make_one_exchange() {
+    let (emu, c) = setup().await;
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let (c, cb) = (c.clone(), cb.clone());
+        tasks.push(tokio::spawn(async move {
+            c.exchange_code(&cb.code, &cb.state).await
+        }));
+    }
+    let (mut ok, mut invalid) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) if e.kind() == &ErrorKind::InvalidState => invalid += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!((ok, invalid), (1, 199));
+    assert_eq!(emu.calls("/oauth/token"), 1);
+}
+
+#[tokio::test]
+async fn a_replayed_code_is_invalid_grant() {
+    let (_emu, c) = setup().await;
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    // The same code with a fresh, valid state.
+    let fresh = c.authorization_url().await.unwrap();
+    let e = c.exchange_code(&cb.code, &fresh.state).await.unwrap_err();
+    assert_eq!(
+        e.provider_code().map(|(c, _)| c.to_owned()),
+        Some("invalid_grant".into()),
+        "{e:?}"
+    );
+    assert_eq!(e.status(), Some(400));
+    // An empty code still consumes the state and is refused locally.
+    let fresh = c.authorization_url().await.unwrap();
+    let e = c.exchange_code("", &fresh.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    let e = c.exchange_code("x", &fresh.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+}
+
+#[tokio::test]
+async fn pkce_is_sent_and_checked_when_enabled() {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "a@example.com");
+    let c = ShangCloudClient::new(config(&emu).with_pkce(true)).unwrap();
+    let start = c.authorization_url().await.unwrap();
+    let q: std::collections::HashMap<_, _> = start.url.query_pairs().into_owned().collect();
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    let cb = consent(&start, "alice").await;
+    let session = c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    assert_eq!(session.basic_info().await.unwrap().nickname, "alice");
+
+    // A code obtained with PKCE cannot be redeemed by a client that lacks the verifier.
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    let plain = client(&emu);
+    let own = plain.authorization_url().await.unwrap();
+    let e = plain.exchange_code(&cb.code, &own.state).await.unwrap_err();
+    assert_eq!(e.provider_code().map(|(c, _)| c), Some("invalid_grant"));
+}
+
+#[tokio::test]
+async fn token_endpoint_statuses_map_to_kinds() {
+    let (emu, c) = setup().await;
+    for (status, kind) in [
+        (400, ErrorKind::InvalidInput),
+        (401, ErrorKind::Unauthenticated),
+        (500, ErrorKind::Unavailable),
+        (503, ErrorKind::Unavailable),
+        (429, ErrorKind::RateLimited),
+    ] {
+        let start = c.authorization_url().await.unwrap();
+        let cb = consent(&start, "alice").await;
+        emu.server()
+            .inject(Fault::status(status).on_path("/oauth/token").times(1));
+        let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+        assert_eq!(e.kind(), &kind, "{status}: {e:?}");
+        assert_eq!(e.status(), Some(status));
+        assert_eq!(e.operation(), Some("exchange_code"));
+    }
+    for fault in [FaultKind::Html, FaultKind::MalformedJson] {
+        let start = c.authorization_url().await.unwrap();
+        let cb = consent(&start, "alice").await;
+        emu.server()
+            .inject(Fault::new(fault.clone()).on_path("/oauth/token").times(1));
+        let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Protocol, "{fault:?}: {e:?}");
+    }
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    emu.server().inject(
+        Fault::new(FaultKind::Delay(Duration::from_secs(3)))
+            .on_path("/oauth/token")
+            .times(1),
+    );
+    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unavailable, "timeout: {e:?}");
+}
+
+#[tokio::test]
+async fn wrong_client_secret_is_invalid_client_and_rotation_works() {
+    let (_emu, c) = setup().await;
+    c.set_client_secret(ClientSecret::new("wrong-secret"));
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.provider_code().map(|(c, _)| c), Some("invalid_client"));
+    assert_eq!(e.status(), Some(401));
+    assert!(!format!("{e:?}").contains("wrong-secret"));
+    c.set_client_secret(ClientSecret::new(
+        polyauth_testkit::shangcloud::CLIENT_SECRET,
+    ));
+    login(&c, "alice").await;
+}
+
+/// A token endpoint answering `body` with `status` and a JSON content type.
+async fn scripted_token_endpoint(status: u16, body: &'static str) -> Emulator {
+    Emulator::serve(Router::new().route(
+        "/oauth/token",
+        post(move || async move {
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [("content-type", "application/json")],
+                body,
+            )
+        }),
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn malformed_token_answers_are_typed() {
+    let cases: [(u16, &str, ErrorKind, &str); 6] = [
+        (
+            200,
+            r#"{"error":"invalid_grant","error_description":"code used"}"#,
+            ErrorKind::Provider {
+                code: "invalid_grant".into(),
+                message: "code used".into(),
+            },
+            "OAuth error with status 200",
+        ),
+        (
+            200,
+            r#"{"refresh_token":"r","token_type":"Bearer","expires_in":60}"#,
+            ErrorKind::Protocol,
+            "no access_token",
+        ),
+        (
+            200,
+            r#"{"access_token":"a","expires_in":60}"#,
+            ErrorKind::Protocol,
+            "no token_type",
+        ),
+        (
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":"soon"}"#,
+            ErrorKind::Protocol,
+            "wrong type",
+        ),
+        (200, r#"[1,2]"#, ErrorKind::Protocol, "not an object"),
+        (
+            400,
+            r#"{"error":"invalid_request","error_description":"bad"}"#,
+            ErrorKind::Provider {
+                code: "invalid_request".into(),
+                message: "bad".into(),
+            },
+            "OAuth error with status 400",
+        ),
+    ];
+    for (status, body, kind, what) in cases {
+        let server = scripted_token_endpoint(status, body).await;
+        let c = ShangCloudClient::new(
+            polyauth_shangcloud::ShangCloudConfig::new(
+                "cid",
+                ClientSecret::new("sec"),
+                url::Url::parse(REDIRECT_URI).unwrap(),
+            )
+            .with_base_url(url::Url::parse(&server.base_url()).unwrap()),
+        )
+        .unwrap();
+        let start = c.authorization_url().await.unwrap();
+        let e = c.exchange_code("code", &start.state).await.unwrap_err();
+        assert_eq!(e.kind(), &kind, "{what}: {e:?}");
+    }
+    // A valid answer without refresh_token / expires_in is accepted (both optional in RFC 6749).
+    let server =
+        scripted_token_endpoint(200, r#"{"access_token":"a","token_type":"bearer"}"#).await;
+    let c = ShangCloudClient::new(
+        polyauth_shangcloud::ShangCloudConfig::new(
+            "cid",
+            ClientSecret::new("sec"),
+            url::Url::parse(REDIRECT_URI).unwrap(),
+        )
+        .with_base_url(url::Url::parse(&server.base_url()).unwrap()),
+    )
+    .unwrap();
+    let start = c.authorization_url().await.unwrap();
+    let s = c.exchange_code("code", &start.state).await.unwrap();
+    assert_eq!(s.tokens().token_type, "Bearer");
+    assert!(s.tokens().refresh_token.is_none() && s.expires_at().is_none());
+    assert!(!s.is_expired());
+}
+
+#[tokio::test]
+async fn refresh_rotates_tokens() {
+    let (_emu, c) = setup().await;
+    let session = login(&c, "alice").await;
+    let refreshed = c.refresh(&session).await.unwrap();
+    assert_ne!(refreshed.access_token(), session.access_token());
+    assert_eq!(refreshed.basic_info().await.unwrap().nickname, "alice");
+    // The old refresh token was rotated away.
+    let e = c.refresh(&session).await.unwrap_err();
+    assert_eq!(e.provider_code().map(|(c, _)| c), Some("invalid_grant"));
+    assert_eq!(e.operation(), Some("refresh"));
+}
+
+#[tokio::test]
+async fn expiry_uses_a_60_second_skew_and_expired_tokens_fail_locally() {
+    let (emu, c) = setup().await;
+    emu.set_token_ttl(Duration::from_secs(30));
+    let s = login(&c, "alice").await;
+    assert!(s.is_expired(), "30 s left is within the 60 s skew");
+    s.basic_info().await.unwrap(); // but still usable
+    emu.set_token_ttl(Duration::ZERO);
+    let s = login(&c, "alice").await;
+    let before = emu.calls("/api/user/info");
+    let e = s.basic_info().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
+    assert_eq!(
+        emu.calls("/api/user/info"),
+        before,
+        "no call with an expired token"
+    );
+}
+
+#[tokio::test]
+async fn user_info_errors_are_typed() {
+    let (emu, c) = setup().await;
+    let s = login(&c, "alice").await;
+    emu.revoke_access_token(s.access_token().expose_secret());
+    let e = s.basic_info().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
+    let s = login(&c, "alice").await;
+    emu.server()
+        .inject(Fault::status(502).on_path("/api/user/info").times(5));
+    assert_eq!(
+        s.basic_info().await.unwrap_err().kind(),
+        &ErrorKind::Unavailable
+    );
+    emu.server().clear_faults();
+    emu.server().inject(
+        Fault::new(FaultKind::Html)
+            .on_path("/api/user/info")
+            .times(1),
+    );
+    assert_eq!(
+        s.basic_info().await.unwrap_err().kind(),
+        &ErrorKind::Protocol
+    );
+}
+
+#[tokio::test]
+async fn variables_round_trip_and_report_server_errors() {
+    let (emu, c) = setup().await;
+    let s = login(&c, "alice").await;
+    let e = s.get_variable("theme").await.unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::PermissionDenied,
+        "needs var:io: {e:?}"
+    );
+
+    c.append_scope("var:io");
+    let s = login(&c, "alice").await;
+    let uid = s.basic_info().await.unwrap().user_id as u64;
+    assert_eq!(s.get_variable("theme").await.unwrap(), "");
+    s.set_variable("theme", "dark ☾").await.unwrap();
+    assert_eq!(emu.variable(uid, "theme").as_deref(), Some("dark ☾"));
+    assert_eq!(s.get_variable("theme").await.unwrap(), "dark ☾");
+    s.delete_variable("theme").await.unwrap();
+    assert_eq!(emu.variable(uid, "theme"), None);
+    assert_eq!(emu.calls("/api/varibles"), 5);
+
+    let e = s
+        .set_variable("big", &"x".repeat(70 * 1024))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::Provider {
+            code: "variable_error".into(),
+            message: "value too large".into()
+        }
+    );
+    let e = s.get_variable("").await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    assert_eq!(emu.calls("/api/varibles"), 6, "empty key refused locally");
+}
+
+#[tokio::test]
+async fn mmo_rooms() {
+    let (emu, c) = setup().await;
+    c.append_scope("mmo");
+    let alice = login(&c, "alice").await;
+    let bob = login(&c, "bob").await;
+    let bob_uid = bob.basic_info().await.unwrap().user_id.to_string();
+
+    let room = alice.new_room("kcp").await.unwrap();
+    assert_eq!(room.protocol, "kcp", "X-MMO-Protoctl reached the server");
+    assert!(!room.connect_key.is_empty() && room.edge_url.starts_with("wss://"));
+    assert!(!format!("{room:?}").contains(room.connect_key.expose_secret()));
+    let joined = bob.join_room(&room.room_id, "").await.unwrap();
+    assert_eq!(joined.room_id, room.room_id);
+    assert_eq!(joined.protocol, "kcp");
+    assert_eq!(joined.assigned_uid.as_deref(), Some(bob_uid.as_str()));
+    assert_eq!(alice.room_user_count(&room.room_id).await.unwrap(), 2);
+
+    alice.set_room_config(&room.room_id, true).await.unwrap();
+    assert_eq!(emu.room_allows_multi_login(&room.room_id), Some(true));
+    let e = bob.set_room_config(&room.room_id, false).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::PermissionDenied);
+
+    alice
+        .set_room_data(
+            &room.room_id,
+            "map",
+            json!({"name": "arena", "size": 3}),
+            "",
+        )
+        .await
+        .unwrap();
+    alice
+        .set_room_data(&room.room_id, "round", json!(7), "int")
+        .await
+        .unwrap();
+    let data = bob.get_room_data(&room.room_id).await.unwrap();
+    assert_eq!(data["map"], json!({"name": "arena", "size": 3}));
+    assert_eq!(data["round"], json!({"type": "int", "value": 7}));
+    alice.delete_room_data(&room.room_id, "map").await.unwrap();
+    assert!(
+        !bob.get_room_data(&room.room_id)
+            .await
+            .unwrap()
+            .contains_key("map")
+    );
+
+    alice.kick_user(&room.room_id, &bob_uid).await.unwrap();
+    assert_eq!(alice.room_user_count(&room.room_id).await.unwrap(), 1);
+    let e = alice.kick_user(&room.room_id, &bob_uid).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::NotFound);
+    let e = bob.join_room("no-such-room", "").await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::NotFound);
+    let e = bob.join_room("", "").await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+
+    // Without the `mmo` scope.
+    c.set_scope("user:basic");
+    let plain = login(&c, "alice").await;
+    assert_eq!(
+        plain.new_room("").await.unwrap_err().kind(),
+        &ErrorKind::PermissionDenied
+    );
+}
+
+#[tokio::test]
+async fn sessions_persist_and_resume() {
+    let (_emu, c) = setup().await;
+    let store = MemorySessionStore::new(2);
+    let s = login(&c, "alice").await;
+    s.save(&store, "sid-1").await.unwrap();
+    let back = c.load_session(&store, "sid-1").await.unwrap().unwrap();
+    assert_eq!(back.access_token(), s.access_token());
+    assert_eq!(back.basic_info().await.unwrap().nickname, "alice");
+    assert!(c.load_session(&store, "nope").await.unwrap().is_none());
+    login(&c, "bob").await.save(&store, "sid-2").await.unwrap();
+    let e = s.save(&store, "sid-3").await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::RateLimited, "bounded store");
+    store.remove("sid-1").await.unwrap();
+    s.save(&store, "sid-3").await.unwrap();
+    assert_eq!(store.len(), 2);
+}
+
+#[tokio::test]
+async fn two_instances_share_states_through_redis() {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "a@example.com");
+    let prefix = format!("polyauth-test:shangcloud:{}:", std::process::id());
+    let connect = || async {
+        let s = polyauth_redis::RedisStateStore::connect_with(
+            &common::redis_url(),
+            polyauth_redis::RedisOptions::default().with_key_prefix(prefix.clone()),
+        )
+        .await
+        .unwrap();
+        Arc::new(s) as Arc<dyn StateStore>
+    };
+    let a = client_with_store(&emu, connect().await);
+    let b = client_with_store(&emu, connect().await);
+    let start = a.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    let session = b.exchange_code(&cb.code, &cb.state).await.unwrap();
+    assert_eq!(session.basic_info().await.unwrap().nickname, "alice");
+    let e = a.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::InvalidState,
+        "consumed on B, replayed on A"
+    );
+    // The memory store does not share: B cannot see A's state.
+    let a = client_with_store(&emu, Arc::new(MemoryStateStore::default()));
+    let b = client(&emu);
+    let start = a.authorization_url().await.unwrap();
+    let cb = consent(&start, "alice").await;
+    let e = b.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+}
