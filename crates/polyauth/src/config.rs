@@ -62,6 +62,11 @@ pub enum ProviderConfig {
     /// The AIGC auth center (`provider = "aigc"`).
     #[cfg(feature = "aigc")]
     Aigc(polyauth_aigc::AigcConfig),
+    /// ShangCloud OAuth 2.0 (`provider = "shangcloud"`; keys and `SHANGCLOUD_*` variables in
+    /// `polyauth_shangcloud::ShangCloudConfig::from_env`). With `redis_url` set, OAuth states
+    /// live in Redis (cargo feature `redis`).
+    #[cfg(feature = "shangcloud")]
+    ShangCloud(polyauth_shangcloud::ShangCloudConfig),
     // Backends add one variant each here, behind their feature.
 }
 
@@ -73,6 +78,8 @@ impl ProviderConfig {
             ProviderConfig::Jwt(_) => "jwt",
             #[cfg(feature = "aigc")]
             ProviderConfig::Aigc(_) => "aigc",
+            #[cfg(feature = "shangcloud")]
+            ProviderConfig::ShangCloud(_) => "shangcloud",
             // One arm per backend variant.
         }
     }
@@ -131,6 +138,12 @@ impl ProviderConfig {
                     serde_json::from_value(body).map_err(invalid)?;
                 Ok(ProviderConfig::Aigc(file.into_config()?))
             }
+            #[cfg(feature = "shangcloud")]
+            "shangcloud" => {
+                let file: polyauth_shangcloud::ShangCloudConfigFile =
+                    serde_json::from_value(body).map_err(invalid)?;
+                Ok(ProviderConfig::ShangCloud(file.into_config()?))
+            }
             // One arm per backend: deserialize its file form from `body`.
             other => Err(not_compiled(other)),
         }
@@ -149,6 +162,10 @@ impl ProviderConfig {
             "aigc" => Ok(ProviderConfig::Aigc(polyauth_aigc::AigcConfig::from_env(
                 env,
             )?)),
+            #[cfg(feature = "shangcloud")]
+            "shangcloud" => Ok(ProviderConfig::ShangCloud(
+                polyauth_shangcloud::ShangCloudConfig::from_env(env)?,
+            )),
             // One arm per backend: its `from_env(env)`.
             other => Err(not_compiled(other)),
         }
@@ -216,8 +233,46 @@ pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>>
         ProviderConfig::Jwt(ref c) => Ok(Arc::new(polyauth_jwt::JwtProvider::new(c.clone())?)),
         #[cfg(feature = "aigc")]
         ProviderConfig::Aigc(ref c) => Ok(Arc::new(polyauth_aigc::AigcProvider::new(c.clone())?)),
+        #[cfg(feature = "shangcloud")]
+        ProviderConfig::ShangCloud(ref c) => build_shangcloud(c).await,
         // One arm per backend: build its provider.
     }
+}
+
+/// The ShangCloud provider, with its states in Redis when `redis_url` is set.
+///
+/// Errors: `ConfigInvalid` when `redis_url` is set but the `redis` feature is not compiled in
+/// (the message names the feature) or the URL does not parse; `Unavailable` when Redis cannot
+/// be reached at start-up.
+#[cfg(feature = "shangcloud")]
+async fn build_shangcloud(
+    c: &polyauth_shangcloud::ShangCloudConfig,
+) -> Result<Arc<dyn IdentityProvider>> {
+    use polyauth_shangcloud::{ShangCloudClient, ShangCloudProvider};
+    let client = match &c.redis_url {
+        None => ShangCloudClient::new(c.clone())?,
+        #[cfg(feature = "redis")]
+        Some(url) => {
+            let prefix = c
+                .redis_key_prefix
+                .clone()
+                .unwrap_or_else(|| "polyauth:shangcloud:state:".to_owned());
+            let store = polyauth_redis::RedisStateStore::connect_with(
+                url.expose_secret(),
+                polyauth_redis::RedisOptions::default().with_key_prefix(prefix),
+            )
+            .await?;
+            ShangCloudClient::with_state_store(c.clone(), Arc::new(store))?
+        }
+        #[cfg(not(feature = "redis"))]
+        Some(_) => {
+            return Err(Error::config(
+                "the shangcloud `redis_url` needs the cargo feature `redis` of the `polyauth` \
+                 crate; enable it or remove `redis_url` to keep states in memory",
+            ));
+        }
+    };
+    Ok(Arc::new(ShangCloudProvider::from_client(client)))
 }
 
 #[cfg(test)]
@@ -323,5 +378,92 @@ mod tests {
         assert!(e.to_string().contains("secrett"), "{e}");
         let e = ProviderConfig::from_toml_str("provider = \"jwt\"").unwrap_err();
         assert!(e.message().contains("needs a key"), "{e}");
+    }
+    #[cfg(feature = "shangcloud")]
+    #[tokio::test]
+    async fn shangcloud_from_toml_and_env() {
+        let c = ProviderConfig::from_toml_str(
+            "provider = \"shangcloud\"\nclient_id = \"cid\"\nclient_secret = \"sc-secret\"\n\
+             redirect_uri = \"https://app.example/cb\"\nscope = \"user:basic mmo\"\n\
+             state_ttl_seconds = 120",
+        )
+        .unwrap();
+        assert_eq!(c.provider_name(), "shangcloud");
+        assert!(!format!("{c:?}").contains("sc-secret"));
+        let p = build(&c).await.unwrap();
+        assert_eq!(p.name(), "shangcloud");
+        assert!(p.capabilities().authorization_code);
+        let start = p.start_authorization(Default::default()).await.unwrap();
+        assert!(
+            start
+                .url
+                .as_str()
+                .starts_with("https://api.yearnstudio.cn/oauth/authorize?")
+        );
+
+        let e = ProviderConfig::from_toml_str(
+            "provider = \"shangcloud\"\nclient_id = \"c\"\nclient_secret = \"s\"\n\
+             redirect_uri = \"https://a/cb\"\nscopes = \"x\"",
+        )
+        .unwrap_err();
+        assert!(e.message().contains("scopes"), "{e}");
+
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "shangcloud"),
+            ("SHANGCLOUD_CLIENT_ID", "cid"),
+            ("SHANGCLOUD_CLIENT_SECRET", "s"),
+            ("SHANGCLOUD_REDIRECT_URI", "https://app.example/cb"),
+        ]);
+        let c = ProviderConfig::from_env_with(&env).unwrap();
+        assert_eq!(c.provider_name(), "shangcloud");
+        let env = Env::from_pairs([("POLYAUTH_PROVIDER", "shangcloud")]);
+        let e = ProviderConfig::from_env_with(&env).unwrap_err();
+        assert!(e.message().contains("SHANGCLOUD_CLIENT_ID"), "{e}");
+    }
+
+    #[cfg(all(feature = "shangcloud", not(feature = "redis")))]
+    #[tokio::test]
+    async fn shangcloud_redis_url_needs_the_redis_feature() {
+        let c = ProviderConfig::from_toml_str(
+            "provider = \"shangcloud\"\nclient_id = \"c\"\nclient_secret = \"s\"\n\
+             redirect_uri = \"https://a/cb\"\nredis_url = \"redis://127.0.0.1:1/\"",
+        )
+        .unwrap();
+        let e = build(&c).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert!(e.message().contains("cargo feature `redis`"), "{e}");
+    }
+
+    #[cfg(all(feature = "shangcloud", feature = "redis"))]
+    #[tokio::test]
+    async fn shangcloud_with_redis_url_keeps_states_in_redis() {
+        let url = std::env::var("POLYAUTH_TEST_REDIS_URL").unwrap_or_else(|_| {
+            panic!(
+                "POLYAUTH_TEST_REDIS_URL is not set: run the tests through ./scripts/test.sh, \
+                 which starts a throwaway redis-server"
+            )
+        });
+        let toml = format!(
+            "provider = \"shangcloud\"\nclient_id = \"c\"\nclient_secret = \"s\"\n\
+             redirect_uri = \"https://a/cb\"\nbase_url = \"http://127.0.0.1:1\"\n\
+             redis_url = \"{url}\"\nredis_key_prefix = \"polyauth-test:facade:\""
+        );
+        let c = ProviderConfig::from_toml_str(&toml).unwrap();
+        let a = build(&c).await.unwrap();
+        let b = build(&c).await.unwrap();
+        let start = a.start_authorization(Default::default()).await.unwrap();
+        // The state is visible to the second instance: it is consumed there (the code exchange
+        // then fails to reach the closed loopback port: Unavailable, not InvalidState).
+        let cb = polyauth_core::AuthorizationCallback::new("code", start.state.clone());
+        let e = b.finish_authorization(cb.clone()).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+        let e = a.finish_authorization(cb).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidState);
+        // A Redis that cannot be reached at start-up is Unavailable.
+        let down = toml.replace(&url, "redis://127.0.0.1:1/");
+        let e = build(&ProviderConfig::from_toml_str(&down).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::Unavailable);
     }
 }
