@@ -100,7 +100,9 @@ impl AuthingProvider {
         };
         let hs256 = match (&config.jwt_secret, local) {
             (Some(secret), true) => Some(JwtProvider::new(
-                JwtConfig::hs256(secret.clone()).with_cache(None),
+                JwtConfig::hs256(secret.clone())
+                    .with_audience(config.app_id.clone())
+                    .with_cache(None),
             )?),
             _ => None,
         };
@@ -160,7 +162,14 @@ impl AuthingProvider {
         Self::check_length(token)?;
         if self.config.verification != VerificationMode::Online {
             if let Some(local) = self.local_verifier(token) {
-                return local.verify(token).await;
+                // Re-stamp the embedded JWT verifier's errors as ours (the cause is kept).
+                return local.verify(token).await.map_err(|e| {
+                    let kind = e.kind().clone();
+                    let message = e.message().to_owned();
+                    Error::new(kind, message)
+                        .set_temporary(e.is_temporary())
+                        .with_source(e)
+                });
             }
             if self.config.verification == VerificationMode::Local {
                 return Err(Error::invalid_token(
