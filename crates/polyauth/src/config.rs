@@ -67,6 +67,10 @@ pub enum ProviderConfig {
     /// live in Redis (cargo feature `redis`).
     #[cfg(feature = "shangcloud")]
     ShangCloud(polyauth_shangcloud::ShangCloudConfig),
+    /// Authing v2 (`provider = "authing"`; keys in `polyauth_authing::AuthingConfigFile`,
+    /// `AUTHING_*` variables in `polyauth_authing::AuthingConfig::from_env`).
+    #[cfg(feature = "authing")]
+    Authing(polyauth_authing::AuthingConfig),
     // Backends add one variant each here, behind their feature.
 }
 
@@ -80,6 +84,8 @@ impl ProviderConfig {
             ProviderConfig::Aigc(_) => "aigc",
             #[cfg(feature = "shangcloud")]
             ProviderConfig::ShangCloud(_) => "shangcloud",
+            #[cfg(feature = "authing")]
+            ProviderConfig::Authing(_) => "authing",
             // One arm per backend variant.
         }
     }
@@ -144,6 +150,12 @@ impl ProviderConfig {
                     serde_json::from_value(body).map_err(invalid)?;
                 Ok(ProviderConfig::ShangCloud(file.into_config()?))
             }
+            #[cfg(feature = "authing")]
+            "authing" => {
+                let file: polyauth_authing::AuthingConfigFile =
+                    serde_json::from_value(body).map_err(invalid)?;
+                Ok(ProviderConfig::Authing(file.into_config()?))
+            }
             // One arm per backend: deserialize its file form from `body`.
             other => Err(not_compiled(other)),
         }
@@ -165,6 +177,10 @@ impl ProviderConfig {
             #[cfg(feature = "shangcloud")]
             "shangcloud" => Ok(ProviderConfig::ShangCloud(
                 polyauth_shangcloud::ShangCloudConfig::from_env(env)?,
+            )),
+            #[cfg(feature = "authing")]
+            "authing" => Ok(ProviderConfig::Authing(
+                polyauth_authing::AuthingConfig::from_env(env)?,
             )),
             // One arm per backend: its `from_env(env)`.
             other => Err(not_compiled(other)),
@@ -235,6 +251,10 @@ pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>>
         ProviderConfig::Aigc(ref c) => Ok(Arc::new(polyauth_aigc::AigcProvider::new(c.clone())?)),
         #[cfg(feature = "shangcloud")]
         ProviderConfig::ShangCloud(ref c) => build_shangcloud(c).await,
+        #[cfg(feature = "authing")]
+        ProviderConfig::Authing(ref c) => {
+            Ok(Arc::new(polyauth_authing::AuthingProvider::new(c.clone())?))
+        }
         // One arm per backend: build its provider.
     }
 }
@@ -365,6 +385,63 @@ mod tests {
         let missing = Env::from_pairs([("POLYAUTH_PROVIDER", "aigc"), ("AIGC_AUTH_APP_ID", "1")]);
         let e = ProviderConfig::from_env_with(&missing).unwrap_err();
         assert!(e.message().contains("AIGC_AUTH_APP_SECRET"), "{e}");
+    }
+
+    #[cfg(feature = "authing")]
+    #[tokio::test]
+    async fn authing_from_toml_and_env() {
+        let c = ProviderConfig::from_toml_str(
+            r#"
+            provider = "authing"
+            app_id = "app1"
+            app_host = "https://app1.authing.cn"
+            app_secret = "authing-s3cret"
+            redirect_uri = "https://example.com/cb"
+            verification = "auto"
+            timeout_seconds = 3
+        "#,
+        )
+        .unwrap();
+        assert_eq!(c.provider_name(), "authing");
+        assert!(!format!("{c:?}").contains("authing-s3cret"));
+        let p = build(&c).await.unwrap();
+        assert_eq!(p.name(), "authing");
+        assert!(p.capabilities().authorization_code);
+        let e = ProviderConfig::from_toml_str(
+            "provider = \"authing\"\napp_id = \"a\"\napp_secret_typo = \"s\"",
+        )
+        .unwrap_err();
+        assert!(e.message().contains("app_secret_typo"), "{e}");
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "authing"),
+            ("AUTHING_APP_ID", "app1"),
+            ("AUTHING_USER_POOL_ID", "pool1"),
+            ("AUTHING_POOL_SECRET", "pool-s3cret"),
+            ("AUTHING_VERIFICATION", "online"),
+            ("AUTHING_TIMEOUT_SECONDS", "4"),
+        ]);
+        let c = ProviderConfig::from_env_with(&env).unwrap();
+        assert!(!format!("{c:?}").contains("pool-s3cret"));
+        let p = build(&c).await.unwrap();
+        assert!(p.directory().is_ok());
+        let bad = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "authing"),
+            ("AUTHING_APP_ID", "a"),
+            ("AUTHING_VERIFICATION", "maybe"),
+        ]);
+        assert!(
+            ProviderConfig::from_env_with(&bad)
+                .unwrap_err()
+                .message()
+                .contains("maybe")
+        );
+        let missing = Env::from_pairs([("POLYAUTH_PROVIDER", "authing")]);
+        assert!(
+            ProviderConfig::from_env_with(&missing)
+                .unwrap_err()
+                .message()
+                .contains("AUTHING_APP_ID")
+        );
     }
 
     #[test]
