@@ -5,3 +5,4 @@
 #![deny(missing_docs)]
 
 pub mod quickstart;
+pub mod shangcloud_login;
