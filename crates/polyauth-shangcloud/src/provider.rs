@@ -43,10 +43,7 @@ impl ShangCloudProvider {
 
     /// A provider over an existing client (and so its state store).
     pub fn from_client(client: ShangCloudClient) -> Self {
-        let cache = client
-            .config()
-            .cache
-            .map(|c| Arc::new(VerifyCache::new(c)));
+        let cache = client.config().cache.map(|c| Arc::new(VerifyCache::new(c)));
         ShangCloudProvider { client, cache }
     }
 
