@@ -348,7 +348,8 @@ impl AuthenticationClient {
         document: &'static str,
         variables: Value,
     ) -> Result<User> {
-        self.gql(op, document, op, Some(variables), Auth::None).await
+        self.gql(op, document, op, Some(variables), Auth::None)
+            .await
     }
 
     fn register_input(&self, mut input: Map<String, Value>, o: &RegisterOptions) -> Value {
@@ -364,7 +365,12 @@ impl AuthenticationClient {
         json!({ "input": input })
     }
 
-    fn login_input(&self, mut input: Map<String, Value>, o: &LoginOptions, password: bool) -> Value {
+    fn login_input(
+        &self,
+        mut input: Map<String, Value>,
+        o: &LoginOptions,
+        password: bool,
+    ) -> Value {
         if password {
             input.insert("autoRegister".into(), Value::Bool(o.auto_register));
             input.insert("captchaCode".into(), json!(o.captcha_code));
@@ -479,7 +485,8 @@ impl AuthenticationClient {
         input.insert("phone".into(), json!(phone));
         input.insert("password".into(), json!(self.enc(password, OP)?));
         let vars = self.login_input(input, &options, true);
-        self.login_call(OP, doc::LOGIN_BY_PHONE_PASSWORD, vars).await
+        self.login_call(OP, doc::LOGIN_BY_PHONE_PASSWORD, vars)
+            .await
     }
 
     /// Logs in with a phone and an SMS code (GraphQL `loginByPhoneCode`).
@@ -576,7 +583,13 @@ impl AuthenticationClient {
         }
         let _: Value = self
             .transport
-            .rest("logout", Method::GET, url, None, Auth::Bearer(&session.token))
+            .rest(
+                "logout",
+                Method::GET,
+                url,
+                None,
+                Auth::Bearer(&session.token),
+            )
             .await?;
         Ok(())
     }
@@ -601,8 +614,14 @@ impl AuthenticationClient {
     /// Sends an e-mail of a scene (GraphQL `sendEmail`).
     pub async fn send_email(&self, email: &str, scene: EmailScene) -> Result<CommonMessage> {
         let vars = json!({"email": email, "scene": scene});
-        self.gql("sendEmail", doc::SEND_EMAIL, "sendEmail", Some(vars), Auth::None)
-            .await
+        self.gql(
+            "sendEmail",
+            doc::SEND_EMAIL,
+            "sendEmail",
+            Some(vars),
+            Auth::None,
+        )
+        .await
     }
 
     /// The session user's custom data as `{key: typed value}` (GraphQL `udv`).
@@ -614,8 +633,14 @@ impl AuthenticationClient {
     pub async fn list_udv(&self, session: &UserSession) -> Result<Vec<UdvItem>> {
         let id = self.user_id(session).await?;
         let vars = json!({"targetType": "USER", "targetId": id});
-        self.gql("udv", doc::UDV, "udv", Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "udv",
+            doc::UDV,
+            "udv",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Sets several custom-data values (GraphQL `setUdvBatch`; each value JSON-encoded).
@@ -661,9 +686,16 @@ impl AuthenticationClient {
         value: &Value,
     ) -> Result<Vec<UdvItem>> {
         let id = self.user_id(session).await?;
-        let vars = json!({"targetType": "USER", "targetId": id, "key": key, "value": value.to_string()});
-        self.gql("setUdv", doc::SET_UDV, "setUdv", Some(vars), Auth::Bearer(&session.token))
-            .await
+        let vars =
+            json!({"targetType": "USER", "targetId": id, "key": key, "value": value.to_string()});
+        self.gql(
+            "setUdv",
+            doc::SET_UDV,
+            "setUdv",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Removes one custom-data value (GraphQL `removeUdv`); answers the remaining list.
@@ -704,7 +736,8 @@ impl AuthenticationClient {
     ) -> Result<CommonMessage> {
         const OP: &str = "resetPassword";
         let vars = json!({"phone": phone, "code": code.expose_secret(), "newPassword": self.enc(new_password, OP)?});
-        self.gql(OP, doc::RESET_PASSWORD, OP, Some(vars), Auth::None).await
+        self.gql(OP, doc::RESET_PASSWORD, OP, Some(vars), Auth::None)
+            .await
     }
 
     /// Resets a password with an e-mail code (GraphQL `resetPassword`; new password encrypted).
@@ -716,7 +749,8 @@ impl AuthenticationClient {
     ) -> Result<CommonMessage> {
         const OP: &str = "resetPassword";
         let vars = json!({"email": email, "code": code.expose_secret(), "newPassword": self.enc(new_password, OP)?});
-        self.gql(OP, doc::RESET_PASSWORD, OP, Some(vars), Auth::None).await
+        self.gql(OP, doc::RESET_PASSWORD, OP, Some(vars), Auth::None)
+            .await
     }
 
     /// Sets the password with a first-login token (GraphQL `resetPasswordByFirstLoginToken`;
@@ -728,8 +762,14 @@ impl AuthenticationClient {
     ) -> Result<CommonMessage> {
         const OP: &str = "resetPasswordByFirstLoginToken";
         let vars = json!({"token": token.expose_secret(), "password": self.enc(password, OP)?});
-        self.gql(OP, doc::RESET_PASSWORD_BY_FIRST_LOGIN_TOKEN, OP, Some(vars), Auth::None)
-            .await
+        self.gql(
+            OP,
+            doc::RESET_PASSWORD_BY_FIRST_LOGIN_TOKEN,
+            OP,
+            Some(vars),
+            Auth::None,
+        )
+        .await
     }
 
     /// Changes the password with a force-reset token (GraphQL
@@ -746,8 +786,14 @@ impl AuthenticationClient {
             "oldPassword": self.enc(old_password, OP)?,
             "newPassword": self.enc(new_password, OP)?,
         });
-        self.gql(OP, doc::RESET_PASSWORD_BY_FORCE_RESET_TOKEN, OP, Some(vars), Auth::None)
-            .await
+        self.gql(
+            OP,
+            doc::RESET_PASSWORD_BY_FORCE_RESET_TOKEN,
+            OP,
+            Some(vars),
+            Auth::None,
+        )
+        .await
     }
 
     /// Updates profile fields (GraphQL `updateUser` with the session user's id).
@@ -767,8 +813,14 @@ impl AuthenticationClient {
         }
         let id = self.user_id(session).await?;
         let vars = json!({"id": id, "input": updates});
-        self.gql("updateUser", doc::UPDATE_USER, "updateUser", Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "updateUser",
+            doc::UPDATE_USER,
+            "updateUser",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Changes the password (GraphQL `updatePassword`; both passwords encrypted).
@@ -785,8 +837,14 @@ impl AuthenticationClient {
             None => None,
         };
         let vars = json!({"newPassword": self.enc(new_password, OP)?, "oldPassword": old});
-        self.gql(OP, doc::UPDATE_PASSWORD, OP, Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            OP,
+            doc::UPDATE_PASSWORD,
+            OP,
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Binds a phone (GraphQL `bindPhone`). Errors: `Unauthenticated` for a wrong code.
@@ -797,14 +855,26 @@ impl AuthenticationClient {
         code: &VerificationCode,
     ) -> Result<User> {
         let vars = json!({"phone": phone, "phoneCode": code.expose_secret()});
-        self.gql("bindPhone", doc::BIND_PHONE, "bindPhone", Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "bindPhone",
+            doc::BIND_PHONE,
+            "bindPhone",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Unbinds the phone (GraphQL `unbindPhone`, no variables).
     pub async fn unbind_phone(&self, session: &UserSession) -> Result<User> {
-        self.gql("unbindPhone", doc::UNBIND_PHONE, "unbindPhone", None, Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "unbindPhone",
+            doc::UNBIND_PHONE,
+            "unbindPhone",
+            None,
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Changes the phone (GraphQL `updatePhone`); the old phone and code when the pool
@@ -821,8 +891,14 @@ impl AuthenticationClient {
             "phone": phone, "phoneCode": code.expose_secret(),
             "oldPhone": old_phone, "oldPhoneCode": old_code.map(|c| c.expose_secret()),
         });
-        self.gql("updatePhone", doc::UPDATE_PHONE, "updatePhone", Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "updatePhone",
+            doc::UPDATE_PHONE,
+            "updatePhone",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Binds an e-mail (GraphQL `bindEmail`).
@@ -833,14 +909,26 @@ impl AuthenticationClient {
         code: &VerificationCode,
     ) -> Result<User> {
         let vars = json!({"email": email, "emailCode": code.expose_secret()});
-        self.gql("bindEmail", doc::BIND_EMAIL, "bindEmail", Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "bindEmail",
+            doc::BIND_EMAIL,
+            "bindEmail",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Unbinds the e-mail (GraphQL `unbindEmail`, no variables).
     pub async fn unbind_email(&self, session: &UserSession) -> Result<User> {
-        self.gql("unbindEmail", doc::UNBIND_EMAIL, "unbindEmail", None, Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "unbindEmail",
+            doc::UNBIND_EMAIL,
+            "unbindEmail",
+            None,
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Changes the e-mail (GraphQL `updateEmail`).
@@ -856,8 +944,14 @@ impl AuthenticationClient {
             "email": email, "emailCode": code.expose_secret(),
             "oldEmail": old_email, "oldEmailCode": old_code.map(|c| c.expose_secret()),
         });
-        self.gql("updateEmail", doc::UPDATE_EMAIL, "updateEmail", Some(vars), Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "updateEmail",
+            doc::UPDATE_EMAIL,
+            "updateEmail",
+            Some(vars),
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// Links a social account to a primary account: `POST {host}/api/v2/users/link`. The
@@ -874,27 +968,52 @@ impl AuthenticationClient {
         });
         let _: Value = self
             .transport
-            .rest("link_account", Method::POST, url, Some(body), Auth::Bearer(primary_user_token))
+            .rest(
+                "link_account",
+                Method::POST,
+                url,
+                Some(body),
+                Auth::Bearer(primary_user_token),
+            )
             .await?;
         Ok(())
     }
 
     /// Unlinks a social provider from a primary account: `POST {host}/api/v2/users/unlink`.
-    pub async fn unlink_account(&self, primary_user_token: &AccessToken, provider: &str) -> Result<()> {
+    pub async fn unlink_account(
+        &self,
+        primary_user_token: &AccessToken,
+        provider: &str,
+    ) -> Result<()> {
         let url = self.transport.url(&["api", "v2", "users", "unlink"])?;
-        let body = json!({"primaryUserToken": primary_user_token.expose_secret(), "provider": provider});
+        let body =
+            json!({"primaryUserToken": primary_user_token.expose_secret(), "provider": provider});
         let _: Value = self
             .transport
-            .rest("unlink_account", Method::POST, url, Some(body), Auth::Bearer(primary_user_token))
+            .rest(
+                "unlink_account",
+                Method::POST,
+                url,
+                Some(body),
+                Auth::Bearer(primary_user_token),
+            )
             .await?;
         Ok(())
     }
 
     /// The session user's security level: `GET {host}/api/v2/users/me/security-level`.
     pub async fn get_security_level(&self, session: &UserSession) -> Result<SecurityLevel> {
-        let url = self.transport.url(&["api", "v2", "users", "me", "security-level"])?;
+        let url = self
+            .transport
+            .url(&["api", "v2", "users", "me", "security-level"])?;
         self.transport
-            .rest("get_security_level", Method::GET, url, None, Auth::Bearer(&session.token))
+            .rest(
+                "get_security_level",
+                Method::GET,
+                url,
+                None,
+                Auth::Bearer(&session.token),
+            )
             .await
     }
 
@@ -930,14 +1049,20 @@ impl AuthenticationClient {
         page: u32,
         limit: u32,
     ) -> Result<Paginated<Value>> {
-        let mut url = self
-            .transport
-            .url(&["api", "v2", "users", "me", "applications", "allowed"])?;
+        let mut url =
+            self.transport
+                .url(&["api", "v2", "users", "me", "applications", "allowed"])?;
         url.query_pairs_mut()
             .append_pair("page", &page.to_string())
             .append_pair("limit", &limit.to_string());
         self.transport
-            .rest("list_applications", Method::GET, url, None, Auth::Bearer(&session.token))
+            .rest(
+                "list_applications",
+                Method::GET,
+                url,
+                None,
+                Auth::Bearer(&session.token),
+            )
             .await
     }
 
@@ -958,8 +1083,14 @@ impl AuthenticationClient {
     /// A new token for the session (GraphQL `refreshToken`, no variables). The caller keeps
     /// the new token (nothing is stored in the client).
     pub async fn refresh_token(&self, session: &UserSession) -> Result<RefreshedToken> {
-        self.gql("refreshToken", doc::REFRESH_TOKEN, "refreshToken", None, Auth::Bearer(&session.token))
-            .await
+        self.gql(
+            "refreshToken",
+            doc::REFRESH_TOKEN,
+            "refreshToken",
+            None,
+            Auth::Bearer(&session.token),
+        )
+        .await
     }
 
     /// The session user's organizations: `GET {host}/api/v2/users/me/orgs` (the data as sent:
@@ -967,7 +1098,13 @@ impl AuthenticationClient {
     pub async fn list_orgs(&self, session: &UserSession) -> Result<Value> {
         let url = self.transport.url(&["api", "v2", "users", "me", "orgs"])?;
         self.transport
-            .rest("list_orgs", Method::GET, url, None, Auth::Bearer(&session.token))
+            .rest(
+                "list_orgs",
+                Method::GET,
+                url,
+                None,
+                Auth::Bearer(&session.token),
+            )
             .await
     }
 
@@ -980,8 +1117,14 @@ impl AuthenticationClient {
         let id = self.user_id(session).await?;
         let vars = json!({"id": id, "namespace": namespace});
         user_sub(
-            self.gql("getUserRoles", doc::GET_USER_ROLES, "user", Some(vars), Auth::Bearer(&session.token))
-                .await?,
+            self.gql(
+                "getUserRoles",
+                doc::GET_USER_ROLES,
+                "user",
+                Some(vars),
+                Auth::Bearer(&session.token),
+            )
+            .await?,
             "roles",
             "getUserRoles",
         )
@@ -1003,7 +1146,10 @@ impl AuthenticationClient {
     }
 
     /// The session user's departments (GraphQL `getUserDepartments`).
-    pub async fn list_departments(&self, session: &UserSession) -> Result<Paginated<UserDepartment>> {
+    pub async fn list_departments(
+        &self,
+        session: &UserSession,
+    ) -> Result<Paginated<UserDepartment>> {
         let id = self.user_id(session).await?;
         let vars = json!({"id": id});
         user_sub(
@@ -1030,12 +1176,20 @@ impl AuthenticationClient {
         external_id: Option<&str>,
     ) -> Result<bool> {
         if username.is_none() && email.is_none() && phone.is_none() && external_id.is_none() {
-            return Err(Error::invalid_input("give a username, e-mail, phone or external id")
-                .with_context(PROVIDER, "isUserExists"));
+            return Err(
+                Error::invalid_input("give a username, e-mail, phone or external id")
+                    .with_context(PROVIDER, "isUserExists"),
+            );
         }
         let vars = json!({"username": username, "email": email, "phone": phone, "externalId": external_id});
         let found: Option<bool> = self
-            .gql("isUserExists", doc::IS_USER_EXISTS, "isUserExists", Some(vars), Auth::None)
+            .gql(
+                "isUserExists",
+                doc::IS_USER_EXISTS,
+                "isUserExists",
+                Some(vars),
+                Auth::None,
+            )
             .await?;
         Ok(found.unwrap_or(false))
     }
@@ -1044,7 +1198,9 @@ impl AuthenticationClient {
     /// (JSON format; the XML format is for browsers). Answers the raw JSON.
     pub async fn validate_ticket_v2(&self, ticket: &str, service: &str) -> Result<Value> {
         let app_id = self.require_app_id("validate_ticket_v2")?;
-        let mut url = self.transport.url(&["cas-idp", app_id, "serviceValidate"])?;
+        let mut url = self
+            .transport
+            .url(&["cas-idp", app_id, "serviceValidate"])?;
         url.query_pairs_mut()
             .append_pair("service", service)
             .append_pair("ticket", ticket)
@@ -1074,14 +1230,12 @@ impl AuthenticationClient {
         lang: Option<&str>,
         state: Option<&str>,
     ) -> Result<Value> {
-        let pool = self
-            .options
-            .user_pool_id
-            .as_deref()
-            .ok_or_else(|| Error::config("wechat_login needs user_pool_id").with_context(PROVIDER, "wechat_login"))?;
-        let mut url = self
-            .transport
-            .url(&["connection", "social", "wechat:mobile", pool, "callback"])?;
+        let pool = self.options.user_pool_id.as_deref().ok_or_else(|| {
+            Error::config("wechat_login needs user_pool_id").with_context(PROVIDER, "wechat_login")
+        })?;
+        let mut url =
+            self.transport
+                .url(&["connection", "social", "wechat:mobile", pool, "callback"])?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("code", code);
@@ -1124,7 +1278,9 @@ impl AuthenticationClient {
         let redirect_uri = params
             .redirect_uri
             .or_else(|| self.options.redirect_uri.clone())
-            .ok_or_else(|| Error::config("no redirect_uri configured").with_context(PROVIDER, OP))?;
+            .ok_or_else(|| {
+                Error::config("no redirect_uri configured").with_context(PROVIDER, OP)
+            })?;
         let state = params.state.unwrap_or_else(random_token);
         let nonce = params.nonce.unwrap_or_else(random_token);
         let scope = params
@@ -1170,10 +1326,9 @@ impl AuthenticationClient {
     ) -> Result<Auth<'a>> {
         let app_id = self.require_app_id(op)?;
         let secret = || {
-            self.options
-                .secret
-                .as_ref()
-                .ok_or_else(|| Error::config(format!("{op} needs the app secret")).with_context(PROVIDER, op))
+            self.options.secret.as_ref().ok_or_else(|| {
+                Error::config(format!("{op} needs the app secret")).with_context(PROVIDER, op)
+            })
         };
         match method {
             TokenEndpointAuthMethod::ClientSecretPost => {
@@ -1198,7 +1353,9 @@ impl AuthenticationClient {
     ) -> Result<Value> {
         let auth = self.client_auth(method, &mut form, op)?;
         let url = match path {
-            "" => self.transport.url(&[self.options.protocol.prefix(), "token"])?,
+            "" => self
+                .transport
+                .url(&[self.options.protocol.prefix(), "token"])?,
             p => self
                 .transport
                 .url(&[self.options.protocol.prefix(), "token", p])?,
@@ -1223,7 +1380,9 @@ impl AuthenticationClient {
         let redirect_uri = redirect_uri
             .map(str::to_owned)
             .or_else(|| self.options.redirect_uri.clone())
-            .ok_or_else(|| Error::config("no redirect_uri configured").with_context(PROVIDER, OP))?;
+            .ok_or_else(|| {
+                Error::config("no redirect_uri configured").with_context(PROVIDER, OP)
+            })?;
         let mut form = vec![
             ("grant_type", "authorization_code".to_owned()),
             ("code", code.to_owned()),
@@ -1266,7 +1425,9 @@ impl AuthenticationClient {
     ) -> Result<OidcTokens> {
         const OP: &str = "client_credentials";
         if scope.trim().is_empty() {
-            return Err(Error::invalid_input("client_credentials needs a scope").with_context(PROVIDER, OP));
+            return Err(
+                Error::invalid_input("client_credentials needs a scope").with_context(PROVIDER, OP)
+            );
         }
         let url = self
             .transport
@@ -1314,7 +1475,9 @@ impl AuthenticationClient {
         access_token: &AccessToken,
     ) -> Result<Map<String, Value>> {
         const OP: &str = "get_user_info_by_access_token";
-        let url = self.transport.url(&[self.options.protocol.prefix(), "me"])?;
+        let url = self
+            .transport
+            .url(&[self.options.protocol.prefix(), "me"])?;
         let v = self
             .transport
             .get_oauth(OP, url, Auth::Bearer(access_token), Method::POST)
@@ -1329,9 +1492,15 @@ impl AuthenticationClient {
     /// `access_token=` when `is_id_token` is false). Raw answer.
     pub async fn validate_token(&self, token: &str, is_id_token: bool) -> Result<Value> {
         const OP: &str = "validate_token";
-        let mut url = self.app_base(OP)?.url(&["api", "v2", "oidc", "validate_token"])?;
+        let mut url = self
+            .app_base(OP)?
+            .url(&["api", "v2", "oidc", "validate_token"])?;
         url.query_pairs_mut().append_pair(
-            if is_id_token { "id_token" } else { "access_token" },
+            if is_id_token {
+                "id_token"
+            } else {
+                "access_token"
+            },
             token,
         );
         self.transport

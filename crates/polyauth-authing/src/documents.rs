@@ -138,7 +138,8 @@ pub(crate) const BIND_PHONE: &str = concat!(
     user49!(),
     " } }"
 );
-pub(crate) const UNBIND_PHONE: &str = concat!("mutation unbindPhone { unbindPhone { ", user49!(), " } }");
+pub(crate) const UNBIND_PHONE: &str =
+    concat!("mutation unbindPhone { unbindPhone { ", user49!(), " } }");
 pub(crate) const UPDATE_PHONE: &str = concat!(
     "mutation updatePhone($phone: String!, $phoneCode: String!, $oldPhone: String, $oldPhoneCode: String) { updatePhone(phone: $phone, phoneCode: $phoneCode, oldPhone: $oldPhone, oldPhoneCode: $oldPhoneCode) { ",
     user49!(),
@@ -149,7 +150,8 @@ pub(crate) const BIND_EMAIL: &str = concat!(
     user49!(),
     " } }"
 );
-pub(crate) const UNBIND_EMAIL: &str = concat!("mutation unbindEmail { unbindEmail { ", user49!(), " } }");
+pub(crate) const UNBIND_EMAIL: &str =
+    concat!("mutation unbindEmail { unbindEmail { ", user49!(), " } }");
 pub(crate) const UPDATE_EMAIL: &str = concat!(
     "mutation updateEmail($email: String!, $emailCode: String!, $oldEmail: String, $oldEmailCode: String) { updateEmail(email: $email, emailCode: $emailCode, oldEmail: $oldEmail, oldEmailCode: $oldEmailCode) { ",
     user49!(),

@@ -1,4 +1,4 @@
-//! Authing's business error codes and how they map to [`ErrorKind`](polyauth_core::ErrorKind).
+//! Authing's business error codes and how they map to [`polyauth_core::ErrorKind`].
 
 use polyauth_core::{Error, ErrorKind};
 

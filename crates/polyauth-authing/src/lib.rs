@@ -13,9 +13,9 @@ mod transport;
 pub mod types;
 
 pub use auth::{
-    AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, AuthorizeUrl,
-    DEFAULT_HOST, LoginOptions, Protocol, RegisterOptions, TokenEndpointAuthMethod,
-    code_challenge_s256, generate_code_verifier,
+    AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, AuthorizeUrl, DEFAULT_HOST,
+    LoginOptions, Protocol, RegisterOptions, TokenEndpointAuthMethod, code_challenge_s256,
+    generate_code_verifier,
 };
 pub use config::{AuthingConfig, AuthingConfigFile, VerificationMode};
 pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};

@@ -18,9 +18,9 @@ use crate::crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 use crate::documents as doc;
 use crate::transport::{Auth, PROVIDER, Transport, normalize_base};
 use crate::types::{
-    AuthorizedResource, CommonMessage, EmailScene, Group, LoginStatus, Paginated,
-    PolicyAssignment, RefreshedToken, ResourceType, Role, UdfValueBatchItem, UdvItem, User,
-    UserDepartment, paged_users, udv_map,
+    AuthorizedResource, CommonMessage, EmailScene, Group, LoginStatus, Paginated, PolicyAssignment,
+    RefreshedToken, ResourceType, Role, UdfValueBatchItem, UdvItem, User, UserDepartment,
+    paged_users, udv_map,
 };
 
 /// The most identifiers [`Users::batch_get`] accepts in one call (Authing's documented limit).
@@ -212,14 +212,28 @@ impl ManagementClient {
         let token = self.management_token().await?;
         let t = &self.inner.transport;
         match t
-            .graphql(op, document, root, Some(variables.clone()), Auth::Bearer(&token), idempotency)
+            .graphql(
+                op,
+                document,
+                root,
+                Some(variables.clone()),
+                Auth::Bearer(&token),
+                idempotency,
+            )
             .await
         {
             Err(e) if e.kind().is_auth_failure() => {
                 self.invalidate(&token).await;
                 let token = self.management_token().await?;
-                t.graphql(op, document, root, Some(variables), Auth::Bearer(&token), idempotency)
-                    .await
+                t.graphql(
+                    op,
+                    document,
+                    root,
+                    Some(variables),
+                    Auth::Bearer(&token),
+                    idempotency,
+                )
+                .await
             }
             other => other,
         }
@@ -236,7 +250,13 @@ impl ManagementClient {
         let token = self.management_token().await?;
         let t = &self.inner.transport;
         match t
-            .rest(op, method.clone(), url.clone(), body.clone(), Auth::Bearer(&token))
+            .rest(
+                op,
+                method.clone(),
+                url.clone(),
+                body.clone(),
+                Auth::Bearer(&token),
+            )
             .await
         {
             Err(e) if e.kind().is_auth_failure() => {
@@ -360,11 +380,19 @@ impl UserLookup {
     }
 
     fn vars(&self, op: &'static str) -> Result<Value> {
-        if self.username.is_none() && self.email.is_none() && self.phone.is_none() && self.external_id.is_none() {
-            return Err(Error::invalid_input("give a username, e-mail, phone or external id")
-                .with_context(PROVIDER, op));
+        if self.username.is_none()
+            && self.email.is_none()
+            && self.phone.is_none()
+            && self.external_id.is_none()
+        {
+            return Err(
+                Error::invalid_input("give a username, e-mail, phone or external id")
+                    .with_context(PROVIDER, op),
+            );
         }
-        Ok(json!({"username": self.username, "email": self.email, "phone": self.phone, "externalId": self.external_id}))
+        Ok(
+            json!({"username": self.username, "email": self.email, "phone": self.phone, "externalId": self.external_id}),
+        )
     }
 }
 
@@ -396,10 +424,19 @@ impl Users<'_> {
         match custom_data {
             Some(_) => {
                 self.client
-                    .gql("createUserWithCustomData", doc::CREATE_USER_WITH_CUSTOM_DATA, "createUser", vars)
+                    .gql(
+                        "createUserWithCustomData",
+                        doc::CREATE_USER_WITH_CUSTOM_DATA,
+                        "createUser",
+                        vars,
+                    )
                     .await
             }
-            None => self.client.gql("createUser", doc::CREATE_USER, "createUser", vars).await,
+            None => {
+                self.client
+                    .gql("createUser", doc::CREATE_USER, "createUser", vars)
+                    .await
+            }
         }
     }
 
@@ -408,7 +445,12 @@ impl Users<'_> {
     pub async fn update(&self, user_id: &str, updates: &Map<String, Value>) -> Result<User> {
         let input = self.client.enc_field(updates, "updateUser")?;
         self.client
-            .gql("updateUser", doc::UPDATE_USER, "updateUser", json!({"id": user_id, "input": input}))
+            .gql(
+                "updateUser",
+                doc::UPDATE_USER,
+                "updateUser",
+                json!({"id": user_id, "input": input}),
+            )
             .await
     }
 
@@ -418,7 +460,11 @@ impl Users<'_> {
         let mut url = self.client.url(&["api", "v2", "users", user_id])?;
         url.query_pairs_mut()
             .append_pair("with_custom_data", if with_custom_data { "1" } else { "0" });
-        match self.client.rest::<Option<User>>("user_detail", Method::GET, url, None).await {
+        match self
+            .client
+            .rest::<Option<User>>("user_detail", Method::GET, url, None)
+            .await
+        {
             Err(e) if e.kind() == &polyauth_core::ErrorKind::NotFound => Ok(None),
             other => other,
         }
@@ -436,7 +482,9 @@ impl Users<'_> {
         user_ids: &[String],
     ) -> Result<HashMap<String, Map<String, Value>>> {
         if user_ids.is_empty() {
-            return Err(Error::invalid_input("no user ids given").with_context(PROVIDER, "udfValueBatch"));
+            return Err(
+                Error::invalid_input("no user ids given").with_context(PROVIDER, "udfValueBatch")
+            );
         }
         let items: Vec<UdfValueBatchItem> = self
             .client
@@ -457,7 +505,9 @@ impl Users<'_> {
     /// JSON-encoded). Errors: `InvalidInput` for an empty map.
     pub async fn set_udf_value(&self, user_id: &str, data: &Map<String, Value>) -> Result<()> {
         if data.is_empty() {
-            return Err(Error::invalid_input("no custom data to set").with_context(PROVIDER, "setUdvBatch"));
+            return Err(
+                Error::invalid_input("no custom data to set").with_context(PROVIDER, "setUdvBatch")
+            );
         }
         let list: Vec<Value> = data
             .iter()
@@ -489,7 +539,8 @@ impl Users<'_> {
             })
             .collect();
         if input.is_empty() {
-            return Err(Error::invalid_input("no custom data to set").with_context(PROVIDER, "setUdfValueBatch"));
+            return Err(Error::invalid_input("no custom data to set")
+                .with_context(PROVIDER, "setUdfValueBatch"));
         }
         let _: CommonMessage = self
             .client
@@ -511,7 +562,12 @@ impl Users<'_> {
     /// The user's custom data as a typed list (GraphQL `udv`).
     pub async fn list_udv(&self, user_id: &str) -> Result<Vec<UdvItem>> {
         self.client
-            .gql("udv", doc::UDV, "udv", json!({"targetType": "USER", "targetId": user_id}))
+            .gql(
+                "udv",
+                doc::UDV,
+                "udv",
+                json!({"targetType": "USER", "targetId": user_id}),
+            )
             .await
     }
 
@@ -542,14 +598,24 @@ impl Users<'_> {
     /// Deletes a user (GraphQL `deleteUser`). Errors: `NotFound` (2004).
     pub async fn delete(&self, user_id: &str) -> Result<CommonMessage> {
         self.client
-            .gql("deleteUser", doc::DELETE_USER, "deleteUser", json!({"id": user_id}))
+            .gql(
+                "deleteUser",
+                doc::DELETE_USER,
+                "deleteUser",
+                json!({"id": user_id}),
+            )
             .await
     }
 
     /// Deletes several users (GraphQL `deleteUsers`).
     pub async fn delete_many(&self, user_ids: &[String]) -> Result<CommonMessage> {
         self.client
-            .gql("deleteUsers", doc::DELETE_USERS, "deleteUsers", json!({"ids": user_ids}))
+            .gql(
+                "deleteUsers",
+                doc::DELETE_USERS,
+                "deleteUsers",
+                json!({"ids": user_ids}),
+            )
             .await
     }
 
@@ -576,19 +642,36 @@ impl Users<'_> {
         let vars = json!({"ids": identifiers, "type": query_field.wire()});
         if with_custom_data {
             self.client
-                .gql("userBatchWithCustomData", doc::USER_BATCH_WITH_CUSTOM_DATA, "userBatch", vars)
+                .gql(
+                    "userBatchWithCustomData",
+                    doc::USER_BATCH_WITH_CUSTOM_DATA,
+                    "userBatch",
+                    vars,
+                )
                 .await
         } else {
-            self.client.gql("userBatch", doc::USER_BATCH, "userBatch", vars).await
+            self.client
+                .gql("userBatch", doc::USER_BATCH, "userBatch", vars)
+                .await
         }
     }
 
     /// One page of users (GraphQL `users`; page from 1).
-    pub async fn list(&self, page: u32, limit: u32, with_custom_data: bool) -> Result<Paginated<User>> {
+    pub async fn list(
+        &self,
+        page: u32,
+        limit: u32,
+        with_custom_data: bool,
+    ) -> Result<Paginated<User>> {
         let vars = json!({"page": page, "limit": limit});
         let p: Paginated<Value> = if with_custom_data {
             self.client
-                .gql("usersWithCustomData", doc::USERS_WITH_CUSTOM_DATA, "users", vars)
+                .gql(
+                    "usersWithCustomData",
+                    doc::USERS_WITH_CUSTOM_DATA,
+                    "users",
+                    vars,
+                )
                 .await?
         } else {
             self.client.gql("users", doc::USERS, "users", vars).await?
@@ -600,7 +683,12 @@ impl Users<'_> {
     pub async fn list_archived_users(&self, page: u32, limit: u32) -> Result<Paginated<User>> {
         let p: Paginated<Value> = self
             .client
-            .gql("archivedUsers", doc::ARCHIVED_USERS, "archivedUsers", json!({"page": page, "limit": limit}))
+            .gql(
+                "archivedUsers",
+                doc::ARCHIVED_USERS,
+                "archivedUsers",
+                json!({"page": page, "limit": limit}),
+            )
             .await?;
         paged_users(p)
     }
@@ -610,7 +698,12 @@ impl Users<'_> {
     pub async fn exists(&self, lookup: &UserLookup) -> Result<bool> {
         let found: Option<bool> = self
             .client
-            .gql("isUserExists", doc::IS_USER_EXISTS, "isUserExists", lookup.vars("isUserExists")?)
+            .gql(
+                "isUserExists",
+                doc::IS_USER_EXISTS,
+                "isUserExists",
+                lookup.vars("isUserExists")?,
+            )
             .await?;
         Ok(found.unwrap_or(false))
     }
@@ -620,10 +713,17 @@ impl Users<'_> {
         let vars = lookup.vars("findUser")?;
         if with_custom_data {
             self.client
-                .gql("findUserWithCustomData", doc::FIND_USER_WITH_CUSTOM_DATA, "findUser", vars)
+                .gql(
+                    "findUserWithCustomData",
+                    doc::FIND_USER_WITH_CUSTOM_DATA,
+                    "findUser",
+                    vars,
+                )
                 .await
         } else {
-            self.client.gql("findUser", doc::FIND_USER, "findUser", vars).await
+            self.client
+                .gql("findUser", doc::FIND_USER, "findUser", vars)
+                .await
         }
     }
 
@@ -643,10 +743,17 @@ impl Users<'_> {
         });
         let p: Paginated<Value> = if options.with_custom_data {
             self.client
-                .gql("searchUserWithCustomData", doc::SEARCH_USER_WITH_CUSTOM_DATA, "searchUser", vars)
+                .gql(
+                    "searchUserWithCustomData",
+                    doc::SEARCH_USER_WITH_CUSTOM_DATA,
+                    "searchUser",
+                    vars,
+                )
                 .await?
         } else {
-            self.client.gql("searchUser", doc::SEARCH_USER, "searchUser", vars).await?
+            self.client
+                .gql("searchUser", doc::SEARCH_USER, "searchUser", vars)
+                .await?
         };
         paged_users(p)
     }
@@ -656,7 +763,12 @@ impl Users<'_> {
         let url = self.client.url(&["api", "v2", "users", "kick"])?;
         let _: Value = self
             .client
-            .rest("kick", Method::POST, url, Some(json!({"userIds": user_ids})))
+            .rest(
+                "kick",
+                Method::POST,
+                url,
+                Some(json!({"userIds": user_ids})),
+            )
             .await?;
         Ok(())
     }
@@ -665,7 +777,12 @@ impl Users<'_> {
     pub async fn list_groups(&self, user_id: &str) -> Result<Paginated<Group>> {
         let user = self
             .client
-            .gql("getUserGroups", doc::GET_USER_GROUPS, "user", json!({"id": user_id}))
+            .gql(
+                "getUserGroups",
+                doc::GET_USER_GROUPS,
+                "user",
+                json!({"id": user_id}),
+            )
             .await?;
         user_sub(user, "groups", "getUserGroups")
     }
@@ -673,7 +790,12 @@ impl Users<'_> {
     /// Adds the user to a group (GraphQL `addUserToGroup`).
     pub async fn add_group(&self, user_id: &str, code: &str) -> Result<CommonMessage> {
         self.client
-            .gql("addUserToGroup", doc::ADD_USER_TO_GROUP, "addUserToGroup", json!({"userIds": [user_id], "code": code}))
+            .gql(
+                "addUserToGroup",
+                doc::ADD_USER_TO_GROUP,
+                "addUserToGroup",
+                json!({"userIds": [user_id], "code": code}),
+            )
             .await
     }
 
@@ -690,16 +812,30 @@ impl Users<'_> {
     }
 
     /// The user's roles (GraphQL `getUserRoles`). Errors: `NotFound`.
-    pub async fn list_roles(&self, user_id: &str, namespace: Option<&str>) -> Result<Paginated<Role>> {
+    pub async fn list_roles(
+        &self,
+        user_id: &str,
+        namespace: Option<&str>,
+    ) -> Result<Paginated<Role>> {
         let user = self
             .client
-            .gql("getUserRoles", doc::GET_USER_ROLES, "user", json!({"id": user_id, "namespace": namespace}))
+            .gql(
+                "getUserRoles",
+                doc::GET_USER_ROLES,
+                "user",
+                json!({"id": user_id, "namespace": namespace}),
+            )
             .await?;
         user_sub(user, "roles", "getUserRoles")
     }
 
     /// Assigns roles (GraphQL `assignRole`).
-    pub async fn add_roles(&self, user_id: &str, roles: &[String], namespace: Option<&str>) -> Result<CommonMessage> {
+    pub async fn add_roles(
+        &self,
+        user_id: &str,
+        roles: &[String],
+        namespace: Option<&str>,
+    ) -> Result<CommonMessage> {
         self.client
             .gql(
                 "assignRole",
@@ -711,7 +847,12 @@ impl Users<'_> {
     }
 
     /// Revokes roles (GraphQL `revokeRole`).
-    pub async fn remove_roles(&self, user_id: &str, roles: &[String], namespace: Option<&str>) -> Result<CommonMessage> {
+    pub async fn remove_roles(
+        &self,
+        user_id: &str,
+        roles: &[String],
+        namespace: Option<&str>,
+    ) -> Result<CommonMessage> {
         self.client
             .gql(
                 "revokeRole",
@@ -723,8 +864,15 @@ impl Users<'_> {
     }
 
     /// Whether the user has a role: `GET {host}/api/v2/users/{id}/has-role?code=&namespace=`.
-    pub async fn has_role(&self, user_id: &str, role_code: &str, namespace: Option<&str>) -> Result<bool> {
-        let mut url = self.client.url(&["api", "v2", "users", user_id, "has-role"])?;
+    pub async fn has_role(
+        &self,
+        user_id: &str,
+        role_code: &str,
+        namespace: Option<&str>,
+    ) -> Result<bool> {
+        let mut url = self
+            .client
+            .url(&["api", "v2", "users", user_id, "has-role"])?;
         url.query_pairs_mut().append_pair("code", role_code);
         if let Some(ns) = namespace {
             url.query_pairs_mut().append_pair("namespace", ns);
@@ -769,18 +917,30 @@ impl Users<'_> {
             .append_pair("clientip", client_ip.unwrap_or(""))
             .append_pair("operation_name", operation_name.unwrap_or(""))
             .append_pair("operator_arn", operator_arn.unwrap_or(""));
-        self.client.rest("list_user_actions", Method::GET, url, None).await
+        self.client
+            .rest("list_user_actions", Method::GET, url, None)
+            .await
     }
 
     /// A new login token for the user (GraphQL `refreshToken` with `id`).
     pub async fn refresh_token(&self, user_id: &str) -> Result<RefreshedToken> {
         self.client
-            .gql("refreshToken", doc::REFRESH_TOKEN, "refreshToken", json!({"id": user_id}))
+            .gql(
+                "refreshToken",
+                doc::REFRESH_TOKEN,
+                "refreshToken",
+                json!({"id": user_id}),
+            )
             .await
     }
 
     /// The user's policy assignments (GraphQL `policyAssignments`).
-    pub async fn list_policies(&self, user_id: &str, page: u32, limit: u32) -> Result<Paginated<PolicyAssignment>> {
+    pub async fn list_policies(
+        &self,
+        user_id: &str,
+        page: u32,
+        limit: u32,
+    ) -> Result<Paginated<PolicyAssignment>> {
         self.client
             .gql(
                 "policyAssignments",
@@ -804,7 +964,11 @@ impl Users<'_> {
     }
 
     /// Removes policy assignments (GraphQL `removePolicyAssignments`).
-    pub async fn remove_policies(&self, user_id: &str, policies: &[String]) -> Result<CommonMessage> {
+    pub async fn remove_policies(
+        &self,
+        user_id: &str,
+        policies: &[String],
+    ) -> Result<CommonMessage> {
         self.client
             .gql(
                 "removePolicyAssignments",
@@ -825,13 +989,22 @@ impl Users<'_> {
     pub async fn list_department(&self, user_id: &str) -> Result<Paginated<UserDepartment>> {
         let user = self
             .client
-            .gql("getUserDepartments", doc::GET_USER_DEPARTMENTS, "user", json!({"id": user_id}))
+            .gql(
+                "getUserDepartments",
+                doc::GET_USER_DEPARTMENTS,
+                "user",
+                json!({"id": user_id}),
+            )
             .await?;
         user_sub(user, "departments", "getUserDepartments")
     }
 
     /// Sends the first-login verification e-mail (GraphQL `sendFirstLoginVerifyEmail`).
-    pub async fn send_first_login_verify_email(&self, user_id: &str, app_id: &str) -> Result<CommonMessage> {
+    pub async fn send_first_login_verify_email(
+        &self,
+        user_id: &str,
+        app_id: &str,
+    ) -> Result<CommonMessage> {
         self.client
             .gql(
                 "sendFirstLoginVerifyEmail",
@@ -850,7 +1023,10 @@ impl Users<'_> {
             url.query_pairs_mut().append_pair("appId", a);
         }
         url.query_pairs_mut().append_pair("userId", user_id);
-        let _: Value = self.client.rest("user_logout", Method::GET, url, None).await?;
+        let _: Value = self
+            .client
+            .rest("user_logout", Method::GET, url, None)
+            .await?;
         Ok(())
     }
 
@@ -874,6 +1050,8 @@ impl Users<'_> {
                 q.append_pair("deviceId", d);
             }
         }
-        self.client.rest("user_login_status", Method::GET, url, None).await
+        self.client
+            .rest("user_login_status", Method::GET, url, None)
+            .await
     }
 }

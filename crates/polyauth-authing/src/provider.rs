@@ -20,7 +20,9 @@ use crate::auth::{
     AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, LoginOptions,
 };
 use crate::config::{AuthingConfig, VerificationMode};
-use crate::management::{ManagementClient, ManagementClientOptions, MAX_BATCH_IDS, QueryField, SearchOptions};
+use crate::management::{
+    MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, QueryField, SearchOptions,
+};
 use crate::types::{OidcTokens, User, UserSession};
 
 const NAME: &str = "authing";
@@ -562,7 +564,12 @@ impl UserDirectory for AuthingDirectory {
                 ..Default::default()
             };
             users
-                .search(query.search.as_deref().unwrap_or(""), page, per_page, &options)
+                .search(
+                    query.search.as_deref().unwrap_or(""),
+                    page,
+                    per_page,
+                    &options,
+                )
                 .await?
         } else {
             users.list(page, per_page, false).await?
@@ -587,7 +594,11 @@ impl UserDirectory for AuthingDirectory {
     }
 
     async fn assign_roles(&self, id: &str, roles: &[String]) -> Result<()> {
-        self.client.users().add_roles(id, roles, None).await.map(|_| ())
+        self.client
+            .users()
+            .add_roles(id, roles, None)
+            .await
+            .map(|_| ())
     }
 
     async fn revoke_roles(&self, id: &str, roles: &[String]) -> Result<()> {

@@ -49,8 +49,8 @@ fn header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue)> 
 
 /// Checks a configured base URL and returns it without a trailing slash.
 pub(crate) fn normalize_base(what: &str, raw: &str) -> Result<String> {
-    let url = url::Url::parse(raw)
-        .map_err(|_| Error::config(format!("{what} is not a valid URL")))?;
+    let url =
+        url::Url::parse(raw).map_err(|_| Error::config(format!("{what} is not a valid URL")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Error::config(format!("{what} must be an http(s) URL")));
     }
@@ -121,7 +121,12 @@ impl Transport {
         Ok(url)
     }
 
-    fn request(&self, method: Method, url: url::Url, auth: Auth<'_>) -> Result<reqwest::RequestBuilder> {
+    fn request(
+        &self,
+        method: Method,
+        url: url::Url,
+        auth: Auth<'_>,
+    ) -> Result<reqwest::RequestBuilder> {
         let mut builder = self
             .http
             .reqwest()
@@ -191,7 +196,10 @@ impl Transport {
             Some(200) => {
                 let data = envelope.get("data").cloned().unwrap_or(Value::Null);
                 serde_json::from_value(data).map_err(|e| {
-                    fail(Error::protocol("the envelope's data has an unexpected shape").with_source(e))
+                    fail(
+                        Error::protocol("the envelope's data has an unexpected shape")
+                            .with_source(e),
+                    )
                 })
             }
             Some(code) => Err(fail(error_from_code(code, &message_of(&envelope)))),
@@ -269,7 +277,9 @@ fn message_of(v: &Value) -> String {
 /// JSON-object top-level keys whose value is null are dropped (as the reference does).
 fn strip_nulls(body: Value) -> Value {
     match body {
-        Value::Object(map) => Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
         other => other,
     }
 }
@@ -278,7 +288,9 @@ fn json_body(response: &HttpResponse) -> Result<Value> {
     match serde_json::from_slice::<Value>(&response.body) {
         Ok(v) if v.is_object() || response.is_success() => Ok(v),
         _ if !response.is_success() => Err(response.status_error()),
-        Ok(_) => Err(Error::protocol("the answer is not a JSON object").with_status(response.status)),
+        Ok(_) => {
+            Err(Error::protocol("the answer is not a JSON object").with_status(response.status))
+        }
         Err(e) => Err(Error::protocol(format!(
             "the answer is not JSON (HTTP {}, starts with {:?})",
             response.status,
@@ -305,9 +317,10 @@ fn oauth_body(response: &HttpResponse) -> Result<Value> {
             "invalid_grant" | "invalid_token" => {
                 Error::invalid_token(format!("{code}: {description}"))
             }
-            "invalid_client" | "unauthorized_client" => {
-                Error::new(ErrorKind::PermissionDenied, format!("{code}: {description}"))
-            }
+            "invalid_client" | "unauthorized_client" => Error::new(
+                ErrorKind::PermissionDenied,
+                format!("{code}: {description}"),
+            ),
             _ => Error::provider_error(code, description),
         };
         return Err(e.with_status(response.status));
@@ -371,11 +384,17 @@ fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Re
     let data = match body.get("data") {
         Some(Value::Object(d)) => d,
         _ if !response.is_success() => return Err(response.status_error()),
-        _ => return Err(Error::protocol("the GraphQL answer has neither data nor errors")),
+        _ => {
+            return Err(Error::protocol(
+                "the GraphQL answer has neither data nor errors",
+            ));
+        }
     };
     let value = data.get(root).cloned().unwrap_or(Value::Null);
     serde_json::from_value(value).map_err(|e| {
-        Error::protocol(format!("the GraphQL field `{root}` has an unexpected shape"))
-            .with_source(e)
+        Error::protocol(format!(
+            "the GraphQL field `{root}` has an unexpected shape"
+        ))
+        .with_source(e)
     })
 }

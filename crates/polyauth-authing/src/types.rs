@@ -464,9 +464,18 @@ mod tests {
             label: None,
         };
         assert_eq!(item("NUMBER", "12").typed_value(), serde_json::json!(12));
-        assert_eq!(item("BOOLEAN", "true").typed_value(), serde_json::json!(true));
-        assert_eq!(item("STRING", "\"abc\"").typed_value(), serde_json::json!("abc"));
-        assert_eq!(item("STRING", "abc").typed_value(), serde_json::json!("abc"));
+        assert_eq!(
+            item("BOOLEAN", "true").typed_value(),
+            serde_json::json!(true)
+        );
+        assert_eq!(
+            item("STRING", "\"abc\"").typed_value(),
+            serde_json::json!("abc")
+        );
+        assert_eq!(
+            item("STRING", "abc").typed_value(),
+            serde_json::json!("abc")
+        );
         assert_eq!(item("STRING", "12").typed_value(), serde_json::json!("12"));
         assert_eq!(
             item("OBJECT", "{\"a\":1}").typed_value(),
@@ -483,7 +492,7 @@ mod tests {
         .unwrap();
         assert!(!format!("{u:?}").contains("tok-secret"));
         assert!(u.raw.get("token").is_none() && u.raw.get("password").is_none());
-        assert_eq!(u.custom_data.unwrap()["age"], 3);
+        assert_eq!(u.custom_data.as_ref().unwrap()["age"], 3);
         assert_eq!(u.session().unwrap().user_id.as_deref(), Some("u1"));
     }
 }

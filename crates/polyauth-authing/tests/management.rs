@@ -29,25 +29,65 @@ async fn crud_batch_list_search() {
     let mut cd = Map::new();
     cd.insert("level".into(), json!(3));
     let dave = users.create(&original, false, Some(&cd)).await.unwrap();
-    assert_eq!(original["password"], "Dave-pass-1", "the caller's map is not mutated");
-    assert_eq!(emu.stored_password(&dave.id).as_deref(), Some("Dave-pass-1"));
+    assert_eq!(
+        original["password"], "Dave-pass-1",
+        "the caller's map is not mutated"
+    );
+    assert_eq!(
+        emu.stored_password(&dave.id).as_deref(),
+        Some("Dave-pass-1")
+    );
     assert_eq!(dave.custom_data.as_ref().unwrap()["level"], json!(3));
-    let vars = emu.last_variables("createUserWithCustomData").unwrap().to_string();
-    assert!(!vars.contains("Dave-pass-1"), "password encrypted on the wire");
-    let erin = users.create(&info("erin", "Erin-pass-1"), true, None).await.unwrap();
-    let dup = users.create(&info("erin", "x"), false, None).await.unwrap_err();
+    let vars = emu
+        .last_variables("createUserWithCustomData")
+        .unwrap()
+        .to_string();
+    assert!(
+        !vars.contains("Dave-pass-1"),
+        "password encrypted on the wire"
+    );
+    let erin = users
+        .create(&info("erin", "Erin-pass-1"), true, None)
+        .await
+        .unwrap();
+    let dup = users
+        .create(&info("erin", "x"), false, None)
+        .await
+        .unwrap_err();
     assert_eq!(dup.kind(), &ErrorKind::InvalidInput);
 
     let mut upd = Map::new();
     upd.insert("nickname".into(), json!("D"));
     upd.insert("password".into(), json!("Dave-pass-2"));
-    assert_eq!(users.update(&dave.id, &upd).await.unwrap().nickname.as_deref(), Some("D"));
-    assert_eq!(emu.stored_password(&dave.id).as_deref(), Some("Dave-pass-2"));
-    assert_eq!(users.update("nobody", &upd).await.unwrap_err().kind(), &ErrorKind::NotFound);
+    assert_eq!(
+        users
+            .update(&dave.id, &upd)
+            .await
+            .unwrap()
+            .nickname
+            .as_deref(),
+        Some("D")
+    );
+    assert_eq!(
+        emu.stored_password(&dave.id).as_deref(),
+        Some("Dave-pass-2")
+    );
+    assert_eq!(
+        users.update("nobody", &upd).await.unwrap_err().kind(),
+        &ErrorKind::NotFound
+    );
 
     let d = users.detail(&dave.id, true).await.unwrap().unwrap();
     assert_eq!(d.custom_data.unwrap()["level"], json!(3));
-    assert!(users.detail(&dave.id, false).await.unwrap().unwrap().custom_data.is_none());
+    assert!(
+        users
+            .detail(&dave.id, false)
+            .await
+            .unwrap()
+            .unwrap()
+            .custom_data
+            .is_none()
+    );
     assert!(users.detail("missing", false).await.unwrap().is_none());
 
     let ids = vec![dave.id.clone(), erin.id.clone(), "ghost".to_owned()];
@@ -59,32 +99,75 @@ async fn crud_batch_list_search() {
         .unwrap();
     assert_eq!(by_name[0].id, erin.id);
     let too_many: Vec<String> = (0..81).map(|i| i.to_string()).collect();
-    let e = users.batch_get(&too_many, QueryField::Id, false).await.unwrap_err();
+    let e = users
+        .batch_get(&too_many, QueryField::Id, false)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidInput);
     assert!(e.message().contains("80"));
 
     let page = users.list(1, 1, false).await.unwrap();
     assert_eq!((page.total_count, page.list.len()), (2, 1));
     assert_eq!(users.list(2, 1, true).await.unwrap().list[0].id, erin.id);
-    assert_eq!(users.list_archived_users(1, 10).await.unwrap().total_count, 0);
+    assert_eq!(
+        users.list_archived_users(1, 10).await.unwrap().total_count,
+        0
+    );
     assert!(users.exists(&UserLookup::username("dave")).await.unwrap());
     assert!(!users.exists(&UserLookup::username("zed")).await.unwrap());
     assert!(users.exists(&UserLookup::default()).await.is_err());
-    assert_eq!(users.find(&UserLookup::username("erin"), false).await.unwrap().unwrap().id, erin.id);
-    assert!(users.find(&UserLookup::username("zed"), true).await.unwrap().is_none());
+    assert_eq!(
+        users
+            .find(&UserLookup::username("erin"), false)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        erin.id
+    );
+    assert!(
+        users
+            .find(&UserLookup::username("zed"), true)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     users.add_group(&dave.id, "ops").await.unwrap();
-    users.add_roles(&dave.id, &["auditor".into()], None).await.unwrap();
-    let found = users.search("da", 1, 10, &SearchOptions::default()).await.unwrap();
+    users
+        .add_roles(&dave.id, &["auditor".into()], None)
+        .await
+        .unwrap();
+    let found = users
+        .search("da", 1, 10, &SearchOptions::default())
+        .await
+        .unwrap();
     assert_eq!(found.total_count, 1);
-    let opts = SearchOptions { groups: vec!["ops".into()], roles: vec![(None, "auditor".into())], departments: vec![("dep-root".into(), true)], with_custom_data: true };
-    assert_eq!(users.search("", 1, 10, &opts).await.unwrap().list[0].id, dave.id);
-    let opts = SearchOptions { groups: vec!["nope".into()], ..Default::default() };
+    let opts = SearchOptions {
+        groups: vec!["ops".into()],
+        roles: vec![(None, "auditor".into())],
+        departments: vec![("dep-root".into(), true)],
+        with_custom_data: true,
+    };
+    assert_eq!(
+        users.search("", 1, 10, &opts).await.unwrap().list[0].id,
+        dave.id
+    );
+    let opts = SearchOptions {
+        groups: vec!["nope".into()],
+        ..Default::default()
+    };
     assert_eq!(users.search("", 1, 10, &opts).await.unwrap().total_count, 0);
 
     assert_eq!(users.delete(&erin.id).await.unwrap().code, Some(200));
-    assert_eq!(users.delete(&erin.id).await.unwrap_err().kind(), &ErrorKind::NotFound);
-    users.delete_many(&[dave.id.clone()]).await.unwrap();
+    assert_eq!(
+        users.delete(&erin.id).await.unwrap_err().kind(),
+        &ErrorKind::NotFound
+    );
+    users
+        .delete_many(std::slice::from_ref(&dave.id))
+        .await
+        .unwrap();
     assert_eq!(users.list(1, 10, false).await.unwrap().total_count, 0);
 }
 
@@ -99,27 +182,69 @@ async fn relations_custom_data_and_sessions() {
     assert_eq!(users.list_groups(&id).await.unwrap().list[0].code, "staff");
     users.add_group(&id, "ops").await.unwrap();
     users.remove_group(&id, "staff").await.unwrap();
-    let groups: Vec<_> = users.list_groups(&id).await.unwrap().list.into_iter().map(|g| g.code).collect();
+    let groups: Vec<_> = users
+        .list_groups(&id)
+        .await
+        .unwrap()
+        .list
+        .into_iter()
+        .map(|g| g.code)
+        .collect();
     assert_eq!(groups, ["ops"]);
-    assert_eq!(users.list_groups("ghost").await.unwrap_err().kind(), &ErrorKind::NotFound);
+    assert_eq!(
+        users.list_groups("ghost").await.unwrap_err().kind(),
+        &ErrorKind::NotFound
+    );
 
-    users.add_roles(&id, &["ops".into()], Some("shop")).await.unwrap();
-    assert_eq!(users.list_roles(&id, Some("shop")).await.unwrap().list.len(), 1);
+    users
+        .add_roles(&id, &["ops".into()], Some("shop"))
+        .await
+        .unwrap();
+    assert_eq!(
+        users
+            .list_roles(&id, Some("shop"))
+            .await
+            .unwrap()
+            .list
+            .len(),
+        1
+    );
     assert!(users.has_role(&id, "ops", Some("shop")).await.unwrap());
-    users.remove_roles(&id, &["ops".into()], Some("shop")).await.unwrap();
+    users
+        .remove_roles(&id, &["ops".into()], Some("shop"))
+        .await
+        .unwrap();
     assert!(!users.has_role(&id, "ops", Some("shop")).await.unwrap());
     assert!(users.has_role(&id, "admin", None).await.unwrap());
 
-    let res = users.list_authorized_resources(&id, "default", Some(ResourceType::Data)).await.unwrap();
+    let res = users
+        .list_authorized_resources(&id, "default", Some(ResourceType::Data))
+        .await
+        .unwrap();
     assert_eq!(res.list[0].actions, ["user:read", "order:*"]);
-    assert!(users.list_user_actions(1, 10, None, Some("login"), None).await.unwrap()["list"].is_array());
+    assert!(
+        users
+            .list_user_actions(1, 10, None, Some("login"), None)
+            .await
+            .unwrap()["list"]
+            .is_array()
+    );
     let t = users.refresh_token(&id).await.unwrap();
     assert!(!t.token.is_empty());
 
-    users.add_policies(&id, &["p1".into(), "p2".into()]).await.unwrap();
-    assert_eq!(users.list_policies(&id, 1, 10).await.unwrap().total_count, 2);
+    users
+        .add_policies(&id, &["p1".into(), "p2".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        users.list_policies(&id, 1, 10).await.unwrap().total_count,
+        2
+    );
     users.remove_policies(&id, &["p1".into()]).await.unwrap();
-    assert_eq!(users.list_policies(&id, 1, 10).await.unwrap().list[0].code, "p2");
+    assert_eq!(
+        users.list_policies(&id, 1, 10).await.unwrap().list[0].code,
+        "p2"
+    );
 
     users.set_udv(&id, "age", &json!(40)).await.unwrap();
     let mut data = Map::new();
@@ -127,36 +252,83 @@ async fn relations_custom_data_and_sessions() {
     users.set_udf_value(&id, &data).await.unwrap();
     assert!(users.set_udf_value(&id, &Map::new()).await.is_err());
     let got = users.get_udf_value(&id).await.unwrap();
-    assert_eq!((got["age"].clone(), got["city"].clone()), (json!(40), json!("Oslo")));
+    assert_eq!(
+        (got["age"].clone(), got["city"].clone()),
+        (json!(40), json!("Oslo"))
+    );
     let mut batch = BTreeMap::new();
-    batch.insert(other.clone(), Map::from_iter([("tier".to_owned(), json!("gold"))]));
+    batch.insert(
+        other.clone(),
+        Map::from_iter([("tier".to_owned(), json!("gold"))]),
+    );
     users.set_udf_value_batch(&batch).await.unwrap();
-    let all = users.get_udf_value_batch(&[id.clone(), other.clone()]).await.unwrap();
+    let all = users
+        .get_udf_value_batch(&[id.clone(), other.clone()])
+        .await
+        .unwrap();
     assert_eq!(all[&other]["tier"], json!("gold"));
     assert_eq!(all[&id]["age"], json!(40));
     let sent = emu.last_variables("udfValueBatch").unwrap();
-    assert!(sent.get("targetIds").is_some() && sent.get("targetId").is_none(), "{sent}");
+    assert!(
+        sent.get("targetIds").is_some() && sent.get("targetId").is_none(),
+        "{sent}"
+    );
     users.remove_udf_value(&id, "city").await.unwrap();
     let left = users.remove_udv(&id, "age").await.unwrap();
     assert!(left.is_empty());
     assert!(users.list_udv(&id).await.unwrap().is_empty());
 
     assert!(users.list_org(&id).await.unwrap().is_array());
-    assert_eq!(users.list_department(&id).await.unwrap().list[0].department["code"], "root");
-    assert_eq!(users.send_first_login_verify_email(&id, "app").await.unwrap().message.as_deref(), Some("发送成功"));
+    assert_eq!(
+        users.list_department(&id).await.unwrap().list[0].department["code"],
+        "root"
+    );
+    assert_eq!(
+        users
+            .send_first_login_verify_email(&id, "app")
+            .await
+            .unwrap()
+            .message
+            .as_deref(),
+        Some("发送成功")
+    );
 
     let token = AccessToken::new(emu.issue_token(&id, 600));
-    assert_eq!(users.check_login_status(&id, Some("app"), None).await.unwrap()["isLogin"], true);
-    assert_eq!(m.check_login_status(&token).await.unwrap().status, Some(true));
-    users.kick(&[id.clone()]).await.unwrap();
-    assert_eq!(m.check_login_status(&token).await.unwrap().status, Some(false));
+    assert_eq!(
+        users
+            .check_login_status(&id, Some("app"), None)
+            .await
+            .unwrap()["isLogin"],
+        true
+    );
+    assert_eq!(
+        m.check_login_status(&token).await.unwrap().status,
+        Some(true)
+    );
+    users.kick(std::slice::from_ref(&id)).await.unwrap();
+    assert_eq!(
+        m.check_login_status(&token).await.unwrap().status,
+        Some(false)
+    );
     let token = AccessToken::new(emu.issue_token(&id, 600));
     users.logout(&id, Some("app")).await.unwrap();
-    assert_eq!(m.check_login_status(&token).await.unwrap().status, Some(false));
-    let e = users.check_login_status("ghost", None, None).await.unwrap_err();
+    assert_eq!(
+        m.check_login_status(&token).await.unwrap().status,
+        Some(false)
+    );
+    let e = users
+        .check_login_status("ghost", None, None)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::NotFound);
     assert!(e.message().contains("用户不存在"));
-    assert_eq!(m.send_email("a@example.com", EmailScene::VerifyEmail).await.unwrap().code, Some(200));
+    assert_eq!(
+        m.send_email("a@example.com", EmailScene::VerifyEmail)
+            .await
+            .unwrap()
+            .code,
+        Some(200)
+    );
     let _ = Password::new("unused");
 }
 
@@ -168,12 +340,18 @@ async fn management_token_is_single_flight_cached_and_refetched_once() {
     let mut tasks = Vec::new();
     for _ in 0..32 {
         let m = m.clone();
-        tasks.push(tokio::spawn(async move { m.users().list(1, 10, false).await.map(|p| p.total_count) }));
+        tasks.push(tokio::spawn(async move {
+            m.users().list(1, 10, false).await.map(|p| p.total_count)
+        }));
     }
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap(), 1);
     }
-    assert_eq!(emu.op_calls("accessToken"), 1, "one token fetch for 32 concurrent callers");
+    assert_eq!(
+        emu.op_calls("accessToken"),
+        1,
+        "one token fetch for 32 concurrent callers"
+    );
     assert_eq!(emu.op_calls("users"), 32);
     m.users().list(1, 10, false).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 1, "cached");
@@ -191,16 +369,27 @@ async fn management_token_is_single_flight_cached_and_refetched_once() {
 
 #[tokio::test]
 async fn short_lived_tokens_are_refreshed_before_expiry_and_bad_secrets_fail() {
-    let emu = AuthingEmulator::start_with(EmulatorOptions { management_token_ttl_seconds: 2, ..Default::default() }).await;
+    let emu = AuthingEmulator::start_with(EmulatorOptions {
+        management_token_ttl_seconds: 2,
+        ..Default::default()
+    })
+    .await;
     let m = mgmt_client(&emu);
     m.users().list(1, 1, false).await.unwrap();
     m.users().list(1, 1, false).await.unwrap();
-    assert_eq!(emu.op_calls("accessToken"), 1, "reused within half its lifetime");
+    assert_eq!(
+        emu.op_calls("accessToken"),
+        1,
+        "reused within half its lifetime"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     m.users().list(1, 1, false).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 2, "refetched before expiry");
 
-    let mut o = polyauth_authing::ManagementClientOptions::new(emu.options().user_pool_id.clone(), "wrong-secret".into());
+    let mut o = polyauth_authing::ManagementClientOptions::new(
+        emu.options().user_pool_id.clone(),
+        "wrong-secret".into(),
+    );
     o.host = emu.base_url();
     let bad = ManagementClient::new(o).unwrap();
     let e = bad.users().list(1, 1, false).await.unwrap_err();

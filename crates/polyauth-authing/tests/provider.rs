@@ -10,8 +10,7 @@ use common::*;
 use polyauth_authing::{AuthingProvider, VerificationMode};
 use polyauth_core::{
     AccessToken, AuthorizationCallback, AuthorizationStart, Credentials, ErrorKind,
-    IdentityProvider, LoginIdentifier, NewUser, Password, UserQuery, UserUpdate,
-    VerificationCode,
+    IdentityProvider, LoginIdentifier, NewUser, Password, UserQuery, UserUpdate, VerificationCode,
 };
 use polyauth_testkit::authing::{AuthingEmulator, EmulatorOptions, SeedUser};
 use polyauth_testkit::{ConformanceHarness, TestUser, provider_conformance};
@@ -48,14 +47,26 @@ impl ConformanceHarness for Harness {
         let id = self.ensure(user);
         Some(AccessToken::new(self.emu.issue_token(&id, -30)))
     }
-    async fn authorize(&self, start: &AuthorizationStart, user: &TestUser) -> Option<AuthorizationCallback> {
+    async fn authorize(
+        &self,
+        start: &AuthorizationStart,
+        user: &TestUser,
+    ) -> Option<AuthorizationCallback> {
         self.ensure(user);
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().ok()?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .ok()?;
         let mut url = start.url.clone();
-        url.query_pairs_mut().append_pair("login_hint", &user.username);
+        url.query_pairs_mut()
+            .append_pair("login_hint", &user.username);
         let resp = http.get(url).send().await.ok()?;
         let loc = url::Url::parse(resp.headers().get("location")?.to_str().ok()?).ok()?;
-        let get = |k: &str| loc.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+        let get = |k: &str| {
+            loc.query_pairs()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.into_owned())
+        };
         Some(AuthorizationCallback::new(get("code")?, get("state")?))
     }
 }
@@ -74,7 +85,20 @@ async fn harness(mode: VerificationMode, options: EmulatorOptions) -> Harness {
 async fn conformance_local_rs256() {
     let h = harness(VerificationMode::Auto, EmulatorOptions::default()).await;
     let report = provider_conformance(&h).await;
-    for trial in ["verify_rejects_garbage", "verify_valid", "user_info", "roles", "permissions", "concurrent_user_info", "expired_token", "password_login", "authorization_code", "refresh", "logout", "directory_batch"] {
+    for trial in [
+        "verify_rejects_garbage",
+        "verify_valid",
+        "user_info",
+        "roles",
+        "permissions",
+        "concurrent_user_info",
+        "expired_token",
+        "password_login",
+        "authorization_code",
+        "refresh",
+        "logout",
+        "directory_batch",
+    ] {
         assert!(report.contains(trial), "{trial} did not run: {report:?}");
     }
 }
@@ -84,18 +108,28 @@ async fn conformance_online() {
     let h = harness(VerificationMode::Online, EmulatorOptions::default()).await;
     let report = provider_conformance(&h).await;
     assert!(report.contains("expired_token") && report.contains("verify_valid"));
-    assert!(h.emu.op_calls("checkLoginStatus") > 0, "online mode asks Authing");
+    assert!(
+        h.emu.op_calls("checkLoginStatus") > 0,
+        "online mode asks Authing"
+    );
 }
 
 #[tokio::test]
 async fn conformance_local_hs256() {
     let h = harness(
         VerificationMode::Local,
-        EmulatorOptions { hs256_secret: Some("pool-jwt-secret".into()), ..Default::default() },
+        EmulatorOptions {
+            hs256_secret: Some("pool-jwt-secret".into()),
+            ..Default::default()
+        },
     )
     .await;
     provider_conformance(&h).await;
-    assert_eq!(h.emu.op_calls("checkLoginStatus"), 0, "local mode never asks Authing");
+    assert_eq!(
+        h.emu.op_calls("checkLoginStatus"),
+        0,
+        "local mode never asks Authing"
+    );
 }
 
 #[tokio::test]
@@ -105,25 +139,44 @@ async fn verification_modes_and_tampering() {
     let token = h.token_for(&alice).await;
     let v = h.provider.verify(&token).await.unwrap();
     assert_eq!(Some(v.subject.clone()), h.emu.user_id("alice"));
-    assert_eq!(h.emu.op_calls("checkLoginStatus"), 0, "RS256 tokens are checked locally");
+    assert_eq!(
+        h.emu.op_calls("checkLoginStatus"),
+        0,
+        "RS256 tokens are checked locally"
+    );
     assert_eq!(h.emu.emulator().calls("/oidc/.well-known/jwks.json"), 1);
     // Tampered payload: signature fails locally.
     let parts: Vec<&str> = token.expose_secret().split('.').collect();
     let tampered = format!("{}.{}x.{}", parts[0], parts[1], parts[2]);
-    let e = h.provider.verify(&AccessToken::new(tampered)).await.unwrap_err();
+    let e = h
+        .provider
+        .verify(&AccessToken::new(tampered))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidToken);
     assert_eq!(e.provider(), Some("authing"));
     // Not a JWT: falls back to online, which says no.
-    let e = h.provider.verify(&AccessToken::new("opaque-token")).await.unwrap_err();
+    let e = h
+        .provider
+        .verify(&AccessToken::new("opaque-token"))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidToken);
     assert_eq!(h.emu.op_calls("checkLoginStatus"), 1);
     // Local mode without keys is a configuration error.
     let mut c = provider_config(&h.emu, VerificationMode::Local);
     c.app_host = None;
-    assert_eq!(AuthingProvider::new(c).unwrap_err().kind(), &ErrorKind::ConfigInvalid);
+    assert_eq!(
+        AuthingProvider::new(c).unwrap_err().kind(),
+        &ErrorKind::ConfigInvalid
+    );
     // An outage is never a bad token.
     let online = AuthingProvider::new(provider_config(&h.emu, VerificationMode::Online)).unwrap();
-    h.emu.emulator().inject(polyauth_testkit::server::Fault::status(503).on_path("/graphql/v2").times(3));
+    h.emu.emulator().inject(
+        polyauth_testkit::server::Fault::status(503)
+            .on_path("/graphql/v2")
+            .times(3),
+    );
     let e = online.verify(&token).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unavailable);
 }
@@ -138,60 +191,120 @@ async fn login_kinds_and_directory() {
         LoginIdentifier::Email("ivan@example.com".into()),
     ] {
         let s = p
-            .login(Credentials::Password { identifier: ident, password: Password::new("Ivan-pass-1") })
+            .login(Credentials::Password {
+                identifier: ident,
+                password: Password::new("Ivan-pass-1"),
+            })
             .await
             .unwrap();
         assert_eq!(s.user.unwrap().id, id);
         assert!(p.verify(&s.tokens.access_token).await.is_ok());
     }
     h.emu.set_sms_code("13800000099", "424242");
-    h.emu.add_user(SeedUser { phone: Some("13800000099".into()), ..Default::default() });
+    h.emu.add_user(SeedUser {
+        phone: Some("13800000099".into()),
+        ..Default::default()
+    });
     let s = p
-        .login(Credentials::PhoneCode { phone: "13800000099".into(), code: VerificationCode::new("424242") })
+        .login(Credentials::PhoneCode {
+            phone: "13800000099".into(),
+            code: VerificationCode::new("424242"),
+        })
         .await
         .unwrap();
     assert!(s.user.is_some());
     let e = p
-        .login(Credentials::PhoneCode { phone: "13800000099".into(), code: VerificationCode::new("1") })
+        .login(Credentials::PhoneCode {
+            phone: "13800000099".into(),
+            code: VerificationCode::new("1"),
+        })
         .await
         .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
 
     let dir = p.directory().unwrap();
     let created = dir
-        .create_user(NewUser { password: Some(Password::new("Jo-pass-1")), ..NewUser::with_username("jo") })
+        .create_user(NewUser {
+            password: Some(Password::new("Jo-pass-1")),
+            ..NewUser::with_username("jo")
+        })
         .await
         .unwrap();
-    assert_eq!(h.emu.stored_password(&created.id).as_deref(), Some("Jo-pass-1"));
-    assert_eq!(dir.get_user(&created.id).await.unwrap().username.as_deref(), Some("jo"));
-    assert_eq!(dir.get_user("ghost").await.unwrap_err().kind(), &ErrorKind::NotFound);
-    let upd = UserUpdate { nickname: Some("Jo J".into()), ..Default::default() };
-    assert_eq!(dir.update_user(&created.id, upd).await.unwrap().nickname.as_deref(), Some("Jo J"));
-    let batch = dir.get_users_by_ids(&[created.id.clone(), "ghost".into()]).await.unwrap();
+    assert_eq!(
+        h.emu.stored_password(&created.id).as_deref(),
+        Some("Jo-pass-1")
+    );
+    assert_eq!(
+        dir.get_user(&created.id).await.unwrap().username.as_deref(),
+        Some("jo")
+    );
+    assert_eq!(
+        dir.get_user("ghost").await.unwrap_err().kind(),
+        &ErrorKind::NotFound
+    );
+    let upd = UserUpdate {
+        nickname: Some("Jo J".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        dir.update_user(&created.id, upd)
+            .await
+            .unwrap()
+            .nickname
+            .as_deref(),
+        Some("Jo J")
+    );
+    let batch = dir
+        .get_users_by_ids(&[created.id.clone(), "ghost".into()])
+        .await
+        .unwrap();
     assert_eq!(batch.not_found, vec!["ghost".to_owned()]);
-    let ids: Vec<String> = (0..170).map(|i| format!("missing-{i}")).chain([created.id.clone()]).collect();
+    let ids: Vec<String> = (0..170)
+        .map(|i| format!("missing-{i}"))
+        .chain([created.id.clone()])
+        .collect();
     let big = dir.get_users_by_ids(&ids).await.unwrap();
-    assert_eq!((big.users.len(), big.not_found.len()), (1, 170), "chunked by 80");
+    assert_eq!(
+        (big.users.len(), big.not_found.len()),
+        (1, 170),
+        "chunked by 80"
+    );
     let page = dir.list_users(UserQuery::page(1, 10)).await.unwrap();
     assert_eq!(page.total, Some(3));
-    let found = dir.list_users(UserQuery::page(1, 10).with_search("jo")).await.unwrap();
+    let found = dir
+        .list_users(UserQuery::page(1, 10).with_search("jo"))
+        .await
+        .unwrap();
     assert_eq!(found.items.len(), 1);
-    dir.assign_roles(&created.id, &["editor".into()]).await.unwrap();
+    dir.assign_roles(&created.id, &["editor".into()])
+        .await
+        .unwrap();
     assert_eq!(dir.user_roles(&created.id).await.unwrap(), vec!["editor"]);
     let by_role = dir
-        .list_users(UserQuery { role: Some("editor".into()), ..UserQuery::page(1, 10) })
+        .list_users(UserQuery {
+            role: Some("editor".into()),
+            ..UserQuery::page(1, 10)
+        })
         .await
         .unwrap();
     assert_eq!(by_role.items[0].id, created.id);
-    dir.revoke_roles(&created.id, &["editor".into()]).await.unwrap();
+    dir.revoke_roles(&created.id, &["editor".into()])
+        .await
+        .unwrap();
     assert!(dir.user_roles(&created.id).await.unwrap().is_empty());
     dir.delete_user(&created.id).await.unwrap();
-    assert_eq!(dir.delete_user(&created.id).await.unwrap_err().kind(), &ErrorKind::NotFound);
+    assert_eq!(
+        dir.delete_user(&created.id).await.unwrap_err().kind(),
+        &ErrorKind::NotFound
+    );
 
     // Without a pool secret there is no directory, and it says so.
     let mut c = provider_config(&h.emu, VerificationMode::Auto);
     c.pool_secret = None;
     let bare = AuthingProvider::new(c).unwrap();
-    assert_eq!(bare.directory().unwrap_err().kind(), &ErrorKind::Unsupported);
+    assert_eq!(
+        bare.directory().unwrap_err().kind(),
+        &ErrorKind::Unsupported
+    );
     assert!(!bare.capabilities().directory.any());
 }

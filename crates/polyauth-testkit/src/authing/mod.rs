@@ -152,7 +152,9 @@ struct Shared {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("Shared")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -170,7 +172,9 @@ fn now() -> i64 {
 }
 
 fn random_hex(n: usize) -> String {
-    (0..n).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
+    (0..n)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
 }
 
 impl Shared {
@@ -217,7 +221,8 @@ impl Shared {
 
     fn issue_session(&self, db: &mut Db, user_id: &str, ttl: i64) -> String {
         let token = self.sign(user_id, ttl, Map::new());
-        db.sessions.insert(token.clone(), (user_id.to_owned(), now() + ttl));
+        db.sessions
+            .insert(token.clone(), (user_id.to_owned(), now() + ttl));
         token
     }
 }
@@ -289,10 +294,11 @@ impl AuthingEmulator {
     #[allow(clippy::expect_used)]
     pub async fn start_with(options: EmulatorOptions) -> AuthingEmulator {
         use rsa::pkcs8::DecodePrivateKey;
-        let enc_key = rsa::RsaPrivateKey::from_pkcs8_pem(ENC_PRIVATE_PEM).expect("emulator RSA key");
+        let enc_key =
+            rsa::RsaPrivateKey::from_pkcs8_pem(ENC_PRIVATE_PEM).expect("emulator RSA key");
         let signing = SigningKey::new(KID, Algorithm::RS256, crate::keys::RSA_PRIVATE_PEM);
-        let encoding =
-            EncodingKey::from_rsa_pem(crate::keys::RSA_PRIVATE_PEM.as_bytes()).expect("signing key");
+        let encoding = EncodingKey::from_rsa_pem(crate::keys::RSA_PRIVATE_PEM.as_bytes())
+            .expect("signing key");
         let shared = Arc::new(Shared {
             options,
             db: Mutex::new(Db::default()),
@@ -311,7 +317,10 @@ impl AuthingEmulator {
             .route("/api/v2/users/link", post(rest_link))
             .route("/api/v2/users/unlink", post(rest_link))
             .route("/api/v2/users/me/security-level", get(rest_security_level))
-            .route("/api/v2/users/me/applications/allowed", get(rest_applications))
+            .route(
+                "/api/v2/users/me/applications/allowed",
+                get(rest_applications),
+            )
             .route("/api/v2/users/me/orgs", get(rest_my_orgs))
             .route("/api/v2/users/kick", post(rest_kick))
             .route("/api/v2/users/login-status", get(rest_login_status))
@@ -322,7 +331,10 @@ impl AuthingEmulator {
             .route("/logout", get(rest_mgmt_logout))
             .route("/cas-idp/{app}/serviceValidate", get(rest_cas_validate))
             .route("/cas/session", get(rest_cas_session))
-            .route("/connection/social/{conn}/{pool}/callback", get(rest_wechat))
+            .route(
+                "/connection/social/{conn}/{pool}/callback",
+                get(rest_wechat),
+            )
             .route("/oidc/auth", get(oidc_auth))
             .route("/oidc/token", post(oidc_token))
             .route("/oidc/token/introspection", post(oidc_introspect))
@@ -361,12 +373,21 @@ impl AuthingEmulator {
             email: seed.email,
             phone: seed.phone,
             password: seed.password,
-            roles: seed.roles.into_iter().map(|r| ("default".into(), r)).collect(),
+            roles: seed
+                .roles
+                .into_iter()
+                .map(|r| ("default".into(), r))
+                .collect(),
             groups: seed.groups,
             resources: if seed.permissions.is_empty() {
                 Vec::new()
             } else {
-                vec![("default".into(), "resource".into(), "DATA".into(), seed.permissions)]
+                vec![(
+                    "default".into(),
+                    "resource".into(),
+                    "DATA".into(),
+                    seed.permissions,
+                )]
             },
             ..fresh_user(&id)
         };
@@ -513,7 +534,9 @@ fn project(v: &Value, sel: &q::SelectionSet<'_, String>) -> Value {
             let mut out = Map::new();
             for f in fields(sel) {
                 let key = f.alias.clone().unwrap_or_else(|| f.name.clone());
-                let val = m.get(&f.name).map_or(Value::Null, |x| project(x, &f.selection_set));
+                let val = m
+                    .get(&f.name)
+                    .map_or(Value::Null, |x| project(x, &f.selection_set));
                 out.insert(key, val);
             }
             Value::Object(out)
@@ -545,7 +568,11 @@ fn principal(db: &Db, headers: &HeaderMap) -> Principal {
         return Principal::None;
     };
     if let Some(exp) = db.mgmt_tokens.get(&t) {
-        return if *exp > now() { Principal::Management } else { Principal::Expired };
+        return if *exp > now() {
+            Principal::Management
+        } else {
+            Principal::Expired
+        };
     }
     match db.sessions.get(&t) {
         Some((id, exp)) if *exp > now() => Principal::User(id.clone()),
@@ -576,9 +603,16 @@ fn need_user(p: &Principal, target: Option<&str>) -> Result<Option<String>, Fail
     }
 }
 
-async fn graphql(State(s): State<Arc<Shared>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn graphql(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({"errors": [{"message": "Body is not JSON"}]})))
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errors": [{"message": "Body is not JSON"}]})),
+        )
             .into_response();
     };
     let query = body.get("query").and_then(Value::as_str).unwrap_or("");
@@ -590,7 +624,10 @@ async fn graphql(State(s): State<Arc<Shared>>, headers: HeaderMap, body: axum::b
     let doc = match q::parse_query::<String>(query) {
         Ok(d) => d,
         Err(e) => {
-            return (StatusCode::BAD_REQUEST, Json(json!({"errors": [{"message": format!("Syntax Error: {e}")}]})))
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"errors": [{"message": format!("Syntax Error: {e}")}]})),
+            )
                 .into_response();
         }
     };
@@ -603,7 +640,8 @@ async fn graphql(State(s): State<Arc<Shared>>, headers: HeaderMap, body: axum::b
         Some(q::OperationDefinition::Mutation(x)) => (x.name.clone(), &x.selection_set),
         Some(q::OperationDefinition::SelectionSet(x)) => (None, x),
         _ => {
-            return Json(json!({"errors": [{"message": "no operation in the document"}]})).into_response();
+            return Json(json!({"errors": [{"message": "no operation in the document"}]}))
+                .into_response();
         }
     };
     let Some(root) = fields(sel).next() else {
@@ -643,11 +681,20 @@ fn paged(list: Vec<Value>, page: Option<i64>, limit: Option<i64>) -> Value {
     let total = list.len();
     let limit = limit.unwrap_or(10).max(1) as usize;
     let page = page.unwrap_or(1).max(1) as usize;
-    let items: Vec<Value> = list.into_iter().skip((page - 1) * limit).take(limit).collect();
+    let items: Vec<Value> = list
+        .into_iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .collect();
     json!({"totalCount": total, "list": items})
 }
 
-fn user_relations(u: &UserRec, sel: &q::Field<'_, String>, vars: &Map<String, Value>, pool: &str) -> Value {
+fn user_relations(
+    u: &UserRec,
+    sel: &q::Field<'_, String>,
+    vars: &Map<String, Value>,
+    pool: &str,
+) -> Value {
     let mut v = user_json(u, None, pool);
     let Value::Object(m) = &mut v else { return v };
     for f in fields(&sel.selection_set) {
@@ -661,11 +708,17 @@ fn user_relations(u: &UserRec, sel: &q::Field<'_, String>, vars: &Map<String, Va
                     .filter(|(n, _)| ns.is_none_or(|x| x == n))
                     .map(|(n, c)| json!({"id": format!("role-{c}"), "code": c, "namespace": n, "arn": format!("arn:role:{c}"), "description": null, "createdAt": null, "updatedAt": null, "parent": null}))
                     .collect();
-                m.insert("roles".into(), json!({"totalCount": list.len(), "list": list}));
+                m.insert(
+                    "roles".into(),
+                    json!({"totalCount": list.len(), "list": list}),
+                );
             }
             "groups" => {
                 let list: Vec<Value> = u.groups.iter().map(|g| json!({"code": g, "name": g, "description": null, "createdAt": null, "updatedAt": null})).collect();
-                m.insert("groups".into(), json!({"totalCount": list.len(), "list": list}));
+                m.insert(
+                    "groups".into(),
+                    json!({"totalCount": list.len(), "list": list}),
+                );
             }
             "authorizedResources" => {
                 let rt = s_arg(&a, "resourceType");
@@ -675,7 +728,10 @@ fn user_relations(u: &UserRec, sel: &q::Field<'_, String>, vars: &Map<String, Va
                     .filter(|(n, _, t, _)| ns.is_none_or(|x| x == n) && rt.is_none_or(|x| x == t))
                     .map(|(_, c, t, acts)| json!({"code": c, "type": t, "actions": acts}))
                     .collect();
-                m.insert("authorizedResources".into(), json!({"totalCount": list.len(), "list": list}));
+                m.insert(
+                    "authorizedResources".into(),
+                    json!({"totalCount": list.len(), "list": list}),
+                );
             }
             "departments" => {
                 m.insert("departments".into(), json!({"totalCount": 1, "list": [{"department": {"id": "dep-root", "orgId": "org-1", "name": "Root", "code": "root", "root": true, "depth": 0, "path": ["dep-root"]}, "isMainDepartment": true, "joinedAt": "2024-01-01T00:00:00.000Z"}]}));
@@ -687,7 +743,10 @@ fn user_relations(u: &UserRec, sel: &q::Field<'_, String>, vars: &Map<String, Va
 }
 
 fn set_udv(u: &mut UserRec, key: &str, wire: &str) {
-    u.udv.insert(key.to_owned(), (data_type_of(wire).to_owned(), wire.to_owned()));
+    u.udv.insert(
+        key.to_owned(),
+        (data_type_of(wire).to_owned(), wire.to_owned()),
+    );
 }
 
 #[allow(clippy::too_many_lines)]
@@ -702,7 +761,11 @@ fn resolve(
 ) -> Result<Value, Fail> {
     let pool = s.options.user_pool_id.clone();
     let ttl = s.options.user_token_ttl_seconds;
-    let input = args.get("input").and_then(Value::as_object).cloned().unwrap_or_default();
+    let input = args
+        .get("input")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     match root {
         "accessToken" => {
             if s_arg(args, "userPoolId") != Some(pool.as_str())
@@ -721,7 +784,9 @@ fn resolve(
                 "registerByUsername" => ("username", s_arg(&input, "username")),
                 _ => ("phone", s_arg(&input, "phone")),
             };
-            let value = value.ok_or_else(|| fail(400, "missing identifier"))?.to_owned();
+            let value = value
+                .ok_or_else(|| fail(400, "missing identifier"))?
+                .to_owned();
             if root == "registerByPhoneCode"
                 && db.sms_codes.get(&value).map(String::as_str) != s_arg(&input, "code")
             {
@@ -748,18 +813,34 @@ fn resolve(
             }
             u.password = password;
             if let Some(Value::Object(profile)) = input.get("profile") {
-                u.nickname = profile.get("nickname").and_then(Value::as_str).map(str::to_owned);
-                u.company = profile.get("company").and_then(Value::as_str).map(str::to_owned);
+                u.nickname = profile
+                    .get("nickname")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                u.company = profile
+                    .get("company")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
             }
             apply_params(&mut u, s_arg(&input, "params"));
-            let login = input.get("forceLogin").and_then(Value::as_bool).unwrap_or(false)
-                || input.get("generateToken").and_then(Value::as_bool).unwrap_or(false);
+            let login = input
+                .get("forceLogin")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                || input
+                    .get("generateToken")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
             db.users.push(u.clone());
             let token = login.then(|| s.issue_session(db, &id, ttl));
             Ok(user_json(&u, token.as_deref(), &pool))
         }
         "loginByEmail" | "loginByUsername" | "loginByPhonePassword" | "loginBySubAccount" => {
-            let src = if root == "loginBySubAccount" { args.clone() } else { input.clone() };
+            let src = if root == "loginBySubAccount" {
+                args.clone()
+            } else {
+                input.clone()
+            };
             let ident = match root {
                 "loginByEmail" => s_arg(&src, "email"),
                 "loginByUsername" => s_arg(&src, "username"),
@@ -810,15 +891,22 @@ fn resolve(
         }
         "sendEmail" => {
             let email = s_arg(args, "email").unwrap_or("").to_owned();
-            db.email_codes.insert(email, format!("{:06}", rand::random::<u32>() % 1_000_000));
+            db.email_codes
+                .insert(email, format!("{:06}", rand::random::<u32>() % 1_000_000));
             Ok(msg_ok("发送成功"))
         }
         "checkLoginStatus" => {
             let token = s_arg(args, "token").unwrap_or("");
             Ok(match db.sessions.get(token) {
-                Some((id, exp)) if *exp > now() => json!({"code": 200, "message": "已登录", "status": true, "exp": exp, "iat": exp - ttl, "data": {"id": id, "userPoolId": pool, "arn": null}}),
-                Some(_) => json!({"code": 2206, "message": "登录信息已过期", "status": false, "exp": null, "iat": null, "data": null}),
-                None => json!({"code": 2020, "message": "尚未登录", "status": false, "exp": null, "iat": null, "data": null}),
+                Some((id, exp)) if *exp > now() => {
+                    json!({"code": 200, "message": "已登录", "status": true, "exp": exp, "iat": exp - ttl, "data": {"id": id, "userPoolId": pool, "arn": null}})
+                }
+                Some(_) => {
+                    json!({"code": 2206, "message": "登录信息已过期", "status": false, "exp": null, "iat": null, "data": null})
+                }
+                None => {
+                    json!({"code": 2020, "message": "尚未登录", "status": false, "exp": null, "iat": null, "data": null})
+                }
             })
         }
         "checkPasswordStrength" => {
@@ -827,10 +915,14 @@ fn resolve(
         }
         "isUserExists" => {
             let exists = find_idx(db, |u| {
-                (s_arg(args, "username").is_some() && u.username.as_deref() == s_arg(args, "username"))
-                    || (s_arg(args, "email").is_some() && u.email.as_deref() == s_arg(args, "email"))
-                    || (s_arg(args, "phone").is_some() && u.phone.as_deref() == s_arg(args, "phone"))
-                    || (s_arg(args, "externalId").is_some() && u.external_id.as_deref() == s_arg(args, "externalId"))
+                (s_arg(args, "username").is_some()
+                    && u.username.as_deref() == s_arg(args, "username"))
+                    || (s_arg(args, "email").is_some()
+                        && u.email.as_deref() == s_arg(args, "email"))
+                    || (s_arg(args, "phone").is_some()
+                        && u.phone.as_deref() == s_arg(args, "phone"))
+                    || (s_arg(args, "externalId").is_some()
+                        && u.external_id.as_deref() == s_arg(args, "externalId"))
             });
             Ok(json!(exists.is_some()))
         }
@@ -885,13 +977,22 @@ fn resolve(
             let u = &mut db.users[idx];
             match root {
                 "setUdvBatch" => {
-                    for item in args.get("udvList").and_then(Value::as_array).into_iter().flatten() {
+                    for item in args
+                        .get("udvList")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         if let (Some(k), Some(v)) = (s_arg_v(item, "key"), s_arg_v(item, "value")) {
                             set_udv(u, k, v);
                         }
                     }
                 }
-                "setUdv" => set_udv(u, s_arg(args, "key").unwrap_or(""), s_arg(args, "value").unwrap_or("")),
+                "setUdv" => set_udv(
+                    u,
+                    s_arg(args, "key").unwrap_or(""),
+                    s_arg(args, "value").unwrap_or(""),
+                ),
                 "removeUdv" => {
                     u.udv.remove(s_arg(args, "key").unwrap_or(""));
                 }
@@ -904,7 +1005,11 @@ fn resolve(
             let idx = find_idx(db, |u| u.id == id).ok_or_else(|| fail(2004, "用户不存在"))?;
             let mut upd = input.clone();
             if let Some(Value::String(c)) = upd.remove("password") {
-                let plain = if matches!(p, Principal::Management) { s.decrypt(&c)? } else { c };
+                let plain = if matches!(p, Principal::Management) {
+                    s.decrypt(&c)?
+                } else {
+                    c
+                };
                 db.users[idx].password = Some(plain);
             }
             apply_fields(&mut db.users[idx], &upd);
@@ -924,7 +1029,8 @@ fn resolve(
                             return Err(fail(2333, "旧密码错误"));
                         }
                     }
-                    db.users[idx].password = Some(s.decrypt(s_arg(args, "newPassword").unwrap_or(""))?);
+                    db.users[idx].password =
+                        Some(s.decrypt(s_arg(args, "newPassword").unwrap_or(""))?);
                 }
                 "bindPhone" | "updatePhone" => {
                     let phone = s_arg(args, "phone").unwrap_or("").to_owned();
@@ -993,17 +1099,30 @@ fn apply_fields(u: &mut UserRec, m: &Map<String, Value>) {
 
 fn str_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
-fn resolve_mgmt(s: &Shared, db: &mut Db, root: &str, args: &Map<String, Value>) -> Result<Value, Fail> {
+fn resolve_mgmt(
+    s: &Shared,
+    db: &mut Db,
+    root: &str,
+    args: &Map<String, Value>,
+) -> Result<Value, Fail> {
     let pool = s.options.user_pool_id.clone();
     let page = args.get("page").and_then(Value::as_i64);
     let limit = args.get("limit").and_then(Value::as_i64);
     match root {
         "createUser" => {
-            let info = args.get("userInfo").and_then(Value::as_object).cloned().unwrap_or_default();
+            let info = args
+                .get("userInfo")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             let clash = find_idx(db, |u| {
                 ["username", "email", "phone"].iter().any(|k| {
                     let theirs = match *k {
@@ -1063,22 +1182,43 @@ fn resolve_mgmt(s: &Shared, db: &mut Db, root: &str, args: &Map<String, Value>) 
         }
         "users" | "archivedUsers" => {
             let archived = root == "archivedUsers";
-            let list = db.users.iter().filter(|u| u.archived == archived).map(|u| user_json(u, None, &pool)).collect();
+            let list = db
+                .users
+                .iter()
+                .filter(|u| u.archived == archived)
+                .map(|u| user_json(u, None, &pool))
+                .collect();
             Ok(paged(list, page, limit))
         }
         "findUser" => {
             let idx = find_idx(db, |u| {
-                (s_arg(args, "username").is_some() && u.username.as_deref() == s_arg(args, "username"))
-                    || (s_arg(args, "email").is_some() && u.email.as_deref() == s_arg(args, "email"))
-                    || (s_arg(args, "phone").is_some() && u.phone.as_deref() == s_arg(args, "phone"))
-                    || (s_arg(args, "externalId").is_some() && u.external_id.as_deref() == s_arg(args, "externalId"))
+                (s_arg(args, "username").is_some()
+                    && u.username.as_deref() == s_arg(args, "username"))
+                    || (s_arg(args, "email").is_some()
+                        && u.email.as_deref() == s_arg(args, "email"))
+                    || (s_arg(args, "phone").is_some()
+                        && u.phone.as_deref() == s_arg(args, "phone"))
+                    || (s_arg(args, "externalId").is_some()
+                        && u.external_id.as_deref() == s_arg(args, "externalId"))
             });
             Ok(idx.map_or(Value::Null, |i| user_json(&db.users[i], None, &pool)))
         }
         "searchUser" => {
             let text = s_arg(args, "query").unwrap_or("").to_owned();
-            let groups: Vec<String> = args.get("groupOpts").and_then(Value::as_array).into_iter().flatten().filter_map(|g| s_arg_v(g, "code").map(str::to_owned)).collect();
-            let roles: Vec<String> = args.get("roleOpts").and_then(Value::as_array).into_iter().flatten().filter_map(|g| s_arg_v(g, "code").map(str::to_owned)).collect();
+            let groups: Vec<String> = args
+                .get("groupOpts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|g| s_arg_v(g, "code").map(str::to_owned))
+                .collect();
+            let roles: Vec<String> = args
+                .get("roleOpts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|g| s_arg_v(g, "code").map(str::to_owned))
+                .collect();
             let list = db
                 .users
                 .iter()
@@ -1124,7 +1264,11 @@ fn resolve_mgmt(s: &Shared, db: &mut Db, root: &str, args: &Map<String, Value>) 
                 .users
                 .iter()
                 .filter(|u| u.id == target)
-                .flat_map(|u| u.policies.iter().map(|c| json!({"code": c, "targetType": "USER", "targetIdentifier": u.id})))
+                .flat_map(|u| {
+                    u.policies
+                        .iter()
+                        .map(|c| json!({"code": c, "targetType": "USER", "targetIdentifier": u.id}))
+                })
                 .collect();
             Ok(paged(list, page, limit))
         }
@@ -1145,13 +1289,17 @@ fn resolve_mgmt(s: &Shared, db: &mut Db, root: &str, args: &Map<String, Value>) 
             Ok(msg_ok("操作成功"))
         }
         "sendFirstLoginVerifyEmail" => {
-            find_idx(db, |u| Some(u.id.as_str()) == s_arg(args, "userId")).ok_or_else(|| fail(2004, "用户不存在"))?;
+            find_idx(db, |u| Some(u.id.as_str()) == s_arg(args, "userId"))
+                .ok_or_else(|| fail(2004, "用户不存在"))?;
             Ok(msg_ok("发送成功"))
         }
         "udfValueBatch" => {
-            let ids = args
-                .get("targetIds")
-                .ok_or_else(|| fail(400, "Variable \"$targetIds\" of required type \"[String!]!\" was not provided."))?;
+            let ids = args.get("targetIds").ok_or_else(|| {
+                fail(
+                    400,
+                    "Variable \"$targetIds\" of required type \"[String!]!\" was not provided.",
+                )
+            })?;
             let ids = str_list(Some(ids));
             Ok(Value::Array(
                 db.users
@@ -1162,8 +1310,17 @@ fn resolve_mgmt(s: &Shared, db: &mut Db, root: &str, args: &Map<String, Value>) 
             ))
         }
         "setUdfValueBatch" => {
-            for item in args.get("input").and_then(Value::as_array).into_iter().flatten() {
-                let (Some(t), Some(k), Some(v)) = (s_arg_v(item, "targetId"), s_arg_v(item, "key"), s_arg_v(item, "value")) else {
+            for item in args
+                .get("input")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let (Some(t), Some(k), Some(v)) = (
+                    s_arg_v(item, "targetId"),
+                    s_arg_v(item, "key"),
+                    s_arg_v(item, "value"),
+                ) else {
                     continue;
                 };
                 if let Some(u) = db.users.iter_mut().find(|u| u.id == t) {
@@ -1186,7 +1343,11 @@ fn env_err(code: i64, message: &str) -> Response {
     Json(json!({"code": code, "message": message, "data": null})).into_response()
 }
 
-fn with_user(s: &Shared, headers: &HeaderMap, f: impl FnOnce(&mut Db, usize) -> Response) -> Response {
+fn with_user(
+    s: &Shared,
+    headers: &HeaderMap,
+    f: impl FnOnce(&mut Db, usize) -> Response,
+) -> Response {
     let mut db = s.db();
     match principal(&db, headers) {
         Principal::User(id) => match find_idx(&db, |u| u.id == id) {
@@ -1210,7 +1371,9 @@ fn with_mgmt(s: &Shared, headers: &HeaderMap, f: impl FnOnce(&mut Db) -> Respons
 async fn rest_me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let token = bearer(&headers);
     let pool = s.options.user_pool_id.clone();
-    with_user(&s, &headers, |db, i| env_ok(user_json(&db.users[i], token.as_deref(), &pool)))
+    with_user(&s, &headers, |db, i| {
+        env_ok(user_json(&db.users[i], token.as_deref(), &pool))
+    })
 }
 
 async fn rest_logout(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
@@ -1243,10 +1406,18 @@ async fn rest_directory_login(State(s): State<Arc<Shared>>, Json(body): Json<Val
     }
     let id = db.users[i].id.clone();
     let token = s.issue_session(&mut db, &id, s.options.user_token_ttl_seconds);
-    env_ok(user_json(&db.users[i], Some(&token), &s.options.user_pool_id))
+    env_ok(user_json(
+        &db.users[i],
+        Some(&token),
+        &s.options.user_pool_id,
+    ))
 }
 
-async fn rest_link(State(s): State<Arc<Shared>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn rest_link(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     with_user(&s, &headers, |db, _| {
         let primary = s_arg_v(&body, "primaryUserToken").unwrap_or("");
         if !db.sessions.contains_key(primary) {
@@ -1264,20 +1435,30 @@ async fn rest_link(State(s): State<Arc<Shared>>, headers: HeaderMap, Json(body):
 async fn rest_security_level(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     with_user(&s, &headers, |db, i| {
         let u = &db.users[i];
-        env_ok(json!({"score": 70, "email": u.email.is_some(), "phone": u.phone.is_some(), "password": u.password.is_some(), "passwordSecurityLevel": 1, "mfa": false}))
+        env_ok(
+            json!({"score": 70, "email": u.email.is_some(), "phone": u.phone.is_some(), "password": u.password.is_some(), "passwordSecurityLevel": 1, "mfa": false}),
+        )
     })
 }
 
 async fn rest_applications(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let app = s.options.app_id.clone();
-    with_user(&s, &headers, |_, _| env_ok(json!({"totalCount": 1, "list": [{"id": app, "name": "Emulated app"}]})))
+    with_user(&s, &headers, |_, _| {
+        env_ok(json!({"totalCount": 1, "list": [{"id": app, "name": "Emulated app"}]}))
+    })
 }
 
 async fn rest_my_orgs(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    with_user(&s, &headers, |_, _| env_ok(json!([[{"id": "org-1", "name": "Root", "code": "root"}]])))
+    with_user(&s, &headers, |_, _| {
+        env_ok(json!([[{"id": "org-1", "name": "Root", "code": "root"}]]))
+    })
 }
 
-async fn rest_kick(State(s): State<Arc<Shared>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn rest_kick(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     with_mgmt(&s, &headers, |db| {
         let ids = str_list(body.get("userIds"));
         db.sessions.retain(|_, (id, _)| !ids.contains(id));
@@ -1285,18 +1466,30 @@ async fn rest_kick(State(s): State<Arc<Shared>>, headers: HeaderMap, Json(body):
     })
 }
 
-async fn rest_login_status(State(s): State<Arc<Shared>>, headers: HeaderMap, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn rest_login_status(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     with_mgmt(&s, &headers, |db| {
         let id = qs.get("userId").cloned().unwrap_or_default();
         if find_idx(db, |u| u.id == id).is_none() {
             return env_err(2004, "用户不存在");
         }
-        let live = db.sessions.values().any(|(u, exp)| u == &id && *exp > now());
+        let live = db
+            .sessions
+            .values()
+            .any(|(u, exp)| u == &id && *exp > now());
         env_ok(json!({"isLogin": live}))
     })
 }
 
-async fn rest_user_detail(State(s): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn rest_user_detail(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     let pool = s.options.user_pool_id.clone();
     with_mgmt(&s, &headers, |db| match find_idx(db, |u| u.id == id) {
         Some(i) => {
@@ -1312,32 +1505,56 @@ async fn rest_user_detail(State(s): State<Arc<Shared>>, headers: HeaderMap, Path
     })
 }
 
-async fn rest_has_role(State(s): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn rest_has_role(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     with_mgmt(&s, &headers, |db| {
         let code = qs.get("code").cloned().unwrap_or_default();
         let ns = qs.get("namespace").cloned();
         match find_idx(db, |u| u.id == id) {
-            Some(i) => env_ok(json!(db.users[i].roles.iter().any(|(n, c)| c == &code && ns.as_ref().is_none_or(|x| x == n)))),
+            Some(i) => env_ok(json!(
+                db.users[i]
+                    .roles
+                    .iter()
+                    .any(|(n, c)| c == &code && ns.as_ref().is_none_or(|x| x == n))
+            )),
             None => env_err(2004, "用户不存在"),
         }
     })
 }
 
-async fn rest_user_orgs(State(s): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn rest_user_orgs(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     with_mgmt(&s, &headers, |db| match find_idx(db, |u| u.id == id) {
         Some(_) => env_ok(json!([[{"id": "org-1", "name": "Root", "code": "root"}]])),
         None => env_err(2004, "用户不存在"),
     })
 }
 
-async fn rest_user_actions(State(s): State<Arc<Shared>>, headers: HeaderMap, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn rest_user_actions(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     with_mgmt(&s, &headers, |_| {
         let op = qs.get("operation_name").cloned().unwrap_or_default();
-        env_ok(json!({"totalCount": 1, "list": [{"operationName": if op.is_empty() { "login".to_owned() } else { op }, "clientIp": "127.0.0.1"}]}))
+        env_ok(
+            json!({"totalCount": 1, "list": [{"operationName": if op.is_empty() { "login".to_owned() } else { op }, "clientIp": "127.0.0.1"}]}),
+        )
     })
 }
 
-async fn rest_mgmt_logout(State(s): State<Arc<Shared>>, headers: HeaderMap, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn rest_mgmt_logout(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     with_mgmt(&s, &headers, |db| {
         let id = qs.get("userId").cloned().unwrap_or_default();
         db.sessions.retain(|_, (u, _)| u != &id);
@@ -1358,17 +1575,27 @@ async fn rest_cas_session() -> Response {
     Json(json!({"session": null})).into_response()
 }
 
-async fn rest_wechat(Path((conn, pool)): Path<(String, String)>, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn rest_wechat(
+    Path((conn, pool)): Path<(String, String)>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     Json(json!({"code": 200, "message": "ok", "data": {"connection": conn, "userPoolId": pool, "code": qs.get("code")}})).into_response()
 }
 
 // ---------- OIDC ----------
 
 fn oauth_error(code: &str, description: &str) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": code, "error_description": description}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": code, "error_description": description})),
+    )
+        .into_response()
 }
 
-async fn oidc_auth(State(s): State<Arc<Shared>>, Query(qs): Query<HashMap<String, String>>) -> Response {
+async fn oidc_auth(
+    State(s): State<Arc<Shared>>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
     if qs.get("client_id") != Some(&s.options.app_id) {
         return oauth_error("invalid_client", "unknown client_id");
     }
@@ -1380,7 +1607,9 @@ async fn oidc_auth(State(s): State<Arc<Shared>>, Query(qs): Query<HashMap<String
     let Some(i) = find_idx(&db, |u| u.username.as_deref() == Some(user.as_str())) else {
         return oauth_error("access_denied", "no such user (pass login_hint)");
     };
-    if qs.get("code_challenge").is_some() && qs.get("code_challenge_method").map(String::as_str) != Some("S256") {
+    if qs.contains_key("code_challenge")
+        && qs.get("code_challenge_method").map(String::as_str) != Some("S256")
+    {
         return oauth_error("invalid_request", "only S256 is supported");
     }
     let code = random_hex(16);
@@ -1398,11 +1627,18 @@ async fn oidc_auth(State(s): State<Arc<Shared>>, Query(qs): Query<HashMap<String
     let Ok(mut url) = url::Url::parse(redirect) else {
         return oauth_error("invalid_request", "redirect_uri is not a URL");
     };
-    url.query_pairs_mut().append_pair("code", &code).append_pair("state", state);
+    url.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", state);
     Redirect::to(url.as_str()).into_response()
 }
 
-fn client_ok(s: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) -> Result<bool, Response> {
+#[allow(clippy::result_large_err)]
+fn client_ok(
+    s: &Shared,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<bool, Response> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -1414,7 +1650,10 @@ fn client_ok(s: &Shared, headers: &HeaderMap, form: &HashMap<String, String>) ->
             let (i, s) = pair.split_once(':').unwrap_or((pair.as_str(), ""));
             (Some(i.to_owned()), Some(s.to_owned()))
         }
-        None => (form.get("client_id").cloned(), form.get("client_secret").cloned()),
+        None => (
+            form.get("client_id").cloned(),
+            form.get("client_secret").cloned(),
+        ),
     };
     if id.as_deref() != Some(s.options.app_id.as_str()) {
         return Err(oauth_error("invalid_client", "unknown client"));
@@ -1437,16 +1676,23 @@ fn issue_oidc(s: &Shared, db: &mut Db, user_id: &str, scope: &str, nonce: Option
     let mut v = json!({"access_token": access, "id_token": id_token, "expires_in": ttl, "token_type": "Bearer", "scope": scope});
     if scope.split(' ').any(|x| x == "offline_access") {
         let rt = random_hex(20);
-        db.refresh_tokens.insert(rt.clone(), (user_id.to_owned(), scope.to_owned()));
+        db.refresh_tokens
+            .insert(rt.clone(), (user_id.to_owned(), scope.to_owned()));
         v["refresh_token"] = json!(rt);
     }
     v
 }
 
-async fn oidc_token(State(s): State<Arc<Shared>>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn oidc_token(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     let grant = form.get("grant_type").cloned().unwrap_or_default();
     if grant == "client_credentials" {
-        if form.get("client_id") != Some(&s.options.app_id) || form.get("client_secret") != Some(&s.options.app_secret) {
+        if form.get("client_id") != Some(&s.options.app_id)
+            || form.get("client_secret") != Some(&s.options.app_secret)
+        {
             return oauth_error("invalid_client", "bad programmatic access key");
         }
         if form.get("scope").is_none_or(|x| x.is_empty()) {
@@ -1470,20 +1716,26 @@ async fn oidc_token(State(s): State<Arc<Shared>>, headers: HeaderMap, Form(form)
             }
             match (&code.challenge, form.get("code_verifier")) {
                 (Some(ch), Some(v)) => {
-                    let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()));
+                    let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(Sha256::digest(v.as_bytes()));
                     if &digest != ch {
                         return oauth_error("invalid_grant", "PKCE verification failed");
                     }
                 }
                 (Some(_), None) => return oauth_error("invalid_grant", "code_verifier required"),
-                (None, _) if !authenticated => return oauth_error("invalid_client", "client authentication required"),
+                (None, _) if !authenticated => {
+                    return oauth_error("invalid_client", "client authentication required");
+                }
                 _ => {}
             }
             let v = issue_oidc(&s, &mut db, &code.user_id, &code.scope, code.nonce);
             Json(v).into_response()
         }
         "refresh_token" => {
-            let Some((user, scope)) = form.get("refresh_token").and_then(|r| db.refresh_tokens.remove(r)) else {
+            let Some((user, scope)) = form
+                .get("refresh_token")
+                .and_then(|r| db.refresh_tokens.remove(r))
+            else {
                 return oauth_error("invalid_grant", "unknown refresh token");
             };
             let v = issue_oidc(&s, &mut db, &user, &scope, None);
@@ -1493,19 +1745,30 @@ async fn oidc_token(State(s): State<Arc<Shared>>, headers: HeaderMap, Form(form)
     }
 }
 
-async fn oidc_introspect(State(s): State<Arc<Shared>>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn oidc_introspect(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = client_ok(&s, &headers, &form) {
         return r;
     }
     let db = s.db();
     let token = form.get("token").cloned().unwrap_or_default();
     match db.sessions.get(&token) {
-        Some((id, exp)) if *exp > now() => Json(json!({"active": true, "sub": id, "exp": exp, "client_id": s.options.app_id})).into_response(),
+        Some((id, exp)) if *exp > now() => {
+            Json(json!({"active": true, "sub": id, "exp": exp, "client_id": s.options.app_id}))
+                .into_response()
+        }
         _ => Json(json!({"active": false})).into_response(),
     }
 }
 
-async fn oidc_revoke(State(s): State<Arc<Shared>>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn oidc_revoke(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     if let Err(r) = client_ok(&s, &headers, &form) {
         return r;
     }
@@ -1524,9 +1787,17 @@ async fn oidc_me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
                 let u = &db.users[i];
                 Json(json!({"sub": u.id, "preferred_username": u.username, "email": u.email, "phone_number": u.phone, "name": u.nickname})).into_response()
             }
-            None => (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_token", "error_description": "user gone"}))).into_response(),
+            None => (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": "invalid_token", "error_description": "user gone"})),
+            )
+                .into_response(),
         },
-        _ => (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_token", "error_description": "token is not valid"}))).into_response(),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "invalid_token", "error_description": "token is not valid"})),
+        )
+            .into_response(),
     }
 }
 
@@ -1534,11 +1805,20 @@ async fn oidc_jwks(State(s): State<Arc<Shared>>) -> Response {
     Json(json!({"keys": [s.signing.public_jwk()]})).into_response()
 }
 
-async fn oidc_validate(State(s): State<Arc<Shared>>, Query(qs): Query<HashMap<String, String>>) -> Response {
-    let token = qs.get("id_token").or_else(|| qs.get("access_token")).cloned().unwrap_or_default();
+async fn oidc_validate(
+    State(s): State<Arc<Shared>>,
+    Query(qs): Query<HashMap<String, String>>,
+) -> Response {
+    let token = qs
+        .get("id_token")
+        .or_else(|| qs.get("access_token"))
+        .cloned()
+        .unwrap_or_default();
     let db = s.db();
     match db.sessions.get(&token) {
-        Some((id, exp)) if *exp > now() => Json(json!({"sub": id, "exp": exp, "aud": s.options.app_id})).into_response(),
+        Some((id, exp)) if *exp > now() => {
+            Json(json!({"sub": id, "exp": exp, "aud": s.options.app_id})).into_response()
+        }
         _ => Json(json!({"code": 400, "message": "token 无效"})).into_response(),
     }
 }
