@@ -398,3 +398,52 @@ fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Re
         .with_source(e)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec().into(),
+        }
+    }
+
+    #[test]
+    fn graphql_error_shapes() {
+        let obj = resp(
+            200,
+            r#"{"errors":[{"message":{"code":2004,"message":"用户不存在"}}],"data":null}"#,
+        );
+        let e = parse_graphql::<Value>(&obj, "user").unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::NotFound);
+        let text = resp(
+            400,
+            r#"{"errors":[{"message":"Cannot query field \"x\""}]}"#,
+        );
+        let e = parse_graphql::<Value>(&text, "x").unwrap_err();
+        assert_eq!(e.provider_code().map(|c| c.0), Some("graphql"));
+        let html = resp(502, "<html>bad gateway</html>");
+        assert_eq!(
+            parse_graphql::<Value>(&html, "x").unwrap_err().kind(),
+            &ErrorKind::Unavailable
+        );
+        let html200 = resp(200, "<html>login</html>");
+        assert_eq!(
+            parse_graphql::<Value>(&html200, "x").unwrap_err().kind(),
+            &ErrorKind::Protocol
+        );
+        let ok = resp(200, r#"{"data":{"isUserExists":true}}"#);
+        assert!(parse_graphql::<bool>(&ok, "isUserExists").unwrap());
+        let oauth = resp(
+            400,
+            r#"{"error":"invalid_grant","error_description":"used"}"#,
+        );
+        assert_eq!(
+            oauth_body(&oauth).unwrap_err().kind(),
+            &ErrorKind::InvalidToken
+        );
+    }
+}
