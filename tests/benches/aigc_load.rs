@@ -41,9 +41,12 @@ async fn serve(emu: &AigcEmulator) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     base
 }
@@ -113,7 +116,9 @@ fn main() {
         let hot: Vec<String> = (0..100).map(|_| emu.issue_token("demo").unwrap()).collect();
         run(&base, hot.clone()).await;
         emu.server().reset_calls();
-        let tokens: Vec<String> = (0..CACHED_REQUESTS).map(|i| hot[i % hot.len()].clone()).collect();
+        let tokens: Vec<String> = (0..CACHED_REQUESTS)
+            .map(|i| hot[i % hot.len()].clone())
+            .collect();
         let (lat, wall) = run(&base, tokens).await;
         report("cached", &lat, wall, emu.calls("/user/info"));
 

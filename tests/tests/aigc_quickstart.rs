@@ -19,7 +19,10 @@ async fn provider_for(emu: &AigcEmulator, extra: &[(&str, &str)]) -> Arc<dyn Ide
     let mut pairs = vec![
         ("POLYAUTH_PROVIDER".to_owned(), "aigc".to_owned()),
         ("AIGC_AUTH_APP_ID".to_owned(), emu.app_id().to_owned()),
-        ("AIGC_AUTH_APP_SECRET".to_owned(), emu.app_secret().to_owned()),
+        (
+            "AIGC_AUTH_APP_SECRET".to_owned(),
+            emu.app_secret().to_owned(),
+        ),
         ("AIGC_AUTH_BASE_URL".to_owned(), emu.base_url()),
     ];
     pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -34,9 +37,12 @@ async fn serve(provider: Arc<dyn IdentityProvider>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     base
 }
@@ -79,7 +85,10 @@ async fn quickstart_with_aigc() {
     assert_eq!(get(&c, &format!("{base}/health"), None).await.0, 200);
     // Access keys work through the same router.
     let key = emu.add_access_key("user", None, Some("demo"));
-    assert_eq!(get(&c, &format!("{base}/me"), Some(&key)).await.1["username"], "demo");
+    assert_eq!(
+        get(&c, &format!("{base}/me"), Some(&key)).await.1["username"],
+        "demo"
+    );
     let foreign = emu.add_access_key("app", Some("999"), None);
     assert_eq!(get(&c, &format!("{base}/me"), Some(&foreign)).await.0, 403);
 }

@@ -1,7 +1,7 @@
 //! Context parity with the reference's `user_context`: the current user and request, readable
 //! anywhere in the request's task.
 //!
-//! The values live in polyauth's task-local [`RequestContext`](polyauth_core::RequestContext),
+//! The values live in polyauth's task-local [`RequestContext`],
 //! filled by the `AuthLayer` of polyauth-axum for each request and gone when the request
 //! ends; concurrent requests never see each other's values (the reference's thread-local
 //! fallback could leak). Outside a request every getter returns `None` (or `false`).
