@@ -87,15 +87,16 @@ async fn envelope_codes_map_to_kinds() {
     assert_eq!(e.kind(), &ErrorKind::PermissionDenied);
     let e = c.unregister_webhook("424242").await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::NotFound);
-    // Code 400 (bad sync body) is a Provider error with the server's code and message.
-    let e = c
+    // The client sends exactly one password form, whatever the extra fields say.
+    let r = c
         .sync_user_to_auth(
             &SyncUser::new("x", SyncPassword::Plain(Password::new("p")))
                 .with_field("password_hashed", "ignored-by-client"),
             None,
         )
-        .await;
-    assert!(e.is_ok(), "the client drops a second password form: {e:?}");
+        .await
+        .unwrap();
+    assert!(r.created);
     // Wrong app secret: the server answers code 401.
     let wrong = AigcClient::new(
         AigcConfig::new(emu.app_id(), ClientSecret::new("wrong"), &emu.base_url()).unwrap(),
@@ -107,11 +108,9 @@ async fn envelope_codes_map_to_kinds() {
 }
 
 #[tokio::test]
-async fn provider_errors_keep_code_and_message() {
+async fn sync_creates_then_skips() {
     let emu = AigcEmulator::start().await;
     let c = uncached(&emu);
-    // An unknown endpoint is not reachable through the client; use an invalid sync batch to
-    // get a non-standard code: the emulator answers 400 for a bad single sync.
     let body = SyncUser::new("bob", SyncPassword::Hashed(Secret::new("$2b$12$x")));
     let ok = c.sync_user_to_auth(&body, None).await.unwrap();
     assert!(ok.success && ok.created);
@@ -193,6 +192,40 @@ async fn data_null_is_a_protocol_error() {
     // Not cached: a second call reaches the server again.
     let _ = c.get_user_info(&AccessToken::new("t")).await;
     assert_eq!(server.calls("/sdk/user/info"), 2);
+}
+
+#[tokio::test]
+async fn other_codes_are_provider_errors_with_code_and_message() {
+    use axum::routing::post;
+    let server = polyauth_testkit::server::Emulator::serve(
+        axum::Router::new()
+            .route(
+                "/sdk/users/authorize-by-token",
+                post(|| async {
+                    axum::Json(serde_json::json!({"code": 40401, "message": "飞书用户不存在"}))
+                }),
+            )
+            .route(
+                "/sdk/groups/list",
+                post(|| async { axum::Json(serde_json::json!({"message": "no code"})) }),
+            ),
+    )
+    .await;
+    let c =
+        AigcClient::new(AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap())
+            .unwrap();
+    let e = c
+        .authorize_user_by_token(2, &AccessToken::new("t"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.provider_code(), Some(("40401", "飞书用户不存在")));
+    assert_eq!(e.kind().server_status(), 500);
+    let e = c.list_groups().await.unwrap_err();
+    assert_eq!(
+        e.provider_code(),
+        Some(("-1", "no code")),
+        "missing code is -1"
+    );
 }
 
 #[tokio::test]
