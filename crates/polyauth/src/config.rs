@@ -254,8 +254,7 @@ pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>>
         #[cfg(feature = "authing")]
         ProviderConfig::Authing(ref c) => {
             Ok(Arc::new(polyauth_authing::AuthingProvider::new(c.clone())?))
-        }
-        // One arm per backend: build its provider.
+        } // One arm per backend: build its provider.
     }
 }
 
