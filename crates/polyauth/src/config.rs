@@ -71,7 +71,6 @@ pub enum ProviderConfig {
     /// `AUTHING_*` variables in `polyauth_authing::AuthingConfig::from_env`).
     #[cfg(feature = "authing")]
     Authing(polyauth_authing::AuthingConfig),
-    // Backends add one variant each here, behind their feature.
 }
 
 impl ProviderConfig {
@@ -86,7 +85,6 @@ impl ProviderConfig {
             ProviderConfig::ShangCloud(_) => "shangcloud",
             #[cfg(feature = "authing")]
             ProviderConfig::Authing(_) => "authing",
-            // One arm per backend variant.
         }
     }
 
@@ -156,7 +154,6 @@ impl ProviderConfig {
                     serde_json::from_value(body).map_err(invalid)?;
                 Ok(ProviderConfig::Authing(file.into_config()?))
             }
-            // One arm per backend: deserialize its file form from `body`.
             other => Err(not_compiled(other)),
         }
     }
@@ -182,7 +179,6 @@ impl ProviderConfig {
             "authing" => Ok(ProviderConfig::Authing(
                 polyauth_authing::AuthingConfig::from_env(env)?,
             )),
-            // One arm per backend: its `from_env(env)`.
             other => Err(not_compiled(other)),
         }
     }
@@ -254,7 +250,7 @@ pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>>
         #[cfg(feature = "authing")]
         ProviderConfig::Authing(ref c) => {
             Ok(Arc::new(polyauth_authing::AuthingProvider::new(c.clone())?))
-        } // One arm per backend: build its provider.
+        }
     }
 }
 
