@@ -9,8 +9,10 @@ pub mod model;
 mod outbound;
 mod provider;
 pub mod stats;
+pub mod sync;
 #[cfg(feature = "axum")]
 pub mod web;
+pub mod webhook;
 
 pub use client::{AigcClient, MAX_BATCH};
 pub use config::{AigcConfig, AigcConfigFile};

@@ -117,6 +117,23 @@ struct State0 {
     trace_ids: Vec<String>,
     webhooks: HashMap<i64, Value>,
     last_sync_headers: Option<HeaderMap>,
+    /// username → index in `users`, so syncing many users stays O(1) per user.
+    by_name: HashMap<String, usize>,
+    max_id: i64,
+    /// username → (`password` or `password_hashed`, value) of users created by a sync call.
+    synced_passwords: HashMap<String, (String, String)>,
+}
+
+impl State0 {
+    fn find(&self, username: &str) -> Option<&EmulatedUser> {
+        self.by_name.get(username).and_then(|i| self.users.get(*i))
+    }
+
+    fn push(&mut self, user: EmulatedUser) {
+        self.max_id = self.max_id.max(user.id);
+        self.by_name.insert(user.username.clone(), self.users.len());
+        self.users.push(user);
+    }
 }
 
 #[derive(Debug)]
@@ -215,27 +232,59 @@ impl AigcEmulator {
     /// existing user keeps its id). Returns the id.
     pub fn upsert_user(&self, mut user: EmulatedUser) -> i64 {
         let mut s = self.shared.lock();
-        if let Some(existing) = s.users.iter_mut().find(|u| u.username == user.username) {
+        if let Some(i) = s.by_name.get(&user.username).copied()
+            && let Some(existing) = s.users.get_mut(i)
+        {
             user.id = existing.id;
             *existing = user;
             return existing.id;
         }
         if user.id == 0 {
-            user.id = s.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
+            user.id = s.max_id + 1;
         }
         let id = user.id;
-        s.users.push(user);
+        s.push(user);
         id
     }
 
     /// The user named `username`, if known.
     pub fn user(&self, username: &str) -> Option<EmulatedUser> {
-        self.shared
-            .lock()
-            .users
-            .iter()
-            .find(|u| u.username == username)
-            .cloned()
+        self.shared.lock().find(username).cloned()
+    }
+
+    /// How a synced user's password arrived: (`"password"` or `"password_hashed"`, value).
+    pub fn synced_password(&self, username: &str) -> Option<(String, String)> {
+        self.shared.lock().synced_passwords.get(username).cloned()
+    }
+
+    /// Number of users (added or synced through `/sync/user` and `/sync/batch`).
+    pub fn user_count(&self) -> usize {
+        self.shared.lock().users.len()
+    }
+
+    /// Sends a webhook as the auth center does: `POST url` with the body
+    /// `{"event": event, "data": data}`, `X-Webhook-Event`, and `X-Webhook-Signature` = lower-case
+    /// hex HMAC-SHA256(secret, body) (computed here independently of the client crate).
+    /// `url` must be a plain `http://` loopback URL. Returns the HTTP status and the body.
+    pub async fn deliver_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        event: &str,
+        data: Value,
+    ) -> std::io::Result<(u16, String)> {
+        let body = serde_json::to_string(&json!({ "event": event, "data": data }))
+            .map_err(std::io::Error::other)?;
+        let signature = hmac_sha256_hex(secret.as_bytes(), body.as_bytes());
+        post_raw(
+            url,
+            &[
+                ("X-Webhook-Signature", &signature),
+                ("X-Webhook-Event", event),
+            ],
+            body.as_bytes(),
+        )
+        .await
     }
 
     /// Sets a user's status (`disabled` makes `/user/info` answer code 403).
@@ -315,6 +364,65 @@ impl AigcEmulator {
     pub fn webhooks(&self) -> HashMap<i64, Value> {
         self.shared.lock().webhooks.clone()
     }
+}
+
+/// Lower-case hex HMAC-SHA256 (RFC 2104 over SHA-256), independent of the `hmac` crate.
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |b: u8| block.iter().map(|k| k ^ b).collect::<Vec<u8>>();
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A minimal HTTP/1.1 `POST` over a fresh loopback connection; returns status and body.
+async fn post_raw(
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let u = url::Url::parse(url).map_err(std::io::Error::other)?;
+    let host = u.host_str().unwrap_or("127.0.0.1").to_owned();
+    let port = u.port_or_known_default().unwrap_or(80);
+    let mut stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n",
+        u.path(),
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
 }
 
 fn nanos() -> u128 {
@@ -623,7 +731,7 @@ fn sync_user(s: &Shared, user: &Map<String, Value>) -> Result<(bool, i64), Strin
     if plain == hashed {
         return Err("exactly one of password or password_hashed is required".into());
     }
-    if let Some(existing) = s.lock().users.iter().find(|u| u.username == username) {
+    if let Some(existing) = s.lock().find(username) {
         return Ok((false, existing.id));
     }
     let text = |k: &str| user.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -639,8 +747,20 @@ fn sync_user(s: &Shared, user: &Map<String, Value>) -> Result<(bool, i64), Strin
     };
     let id = {
         let mut st = s.lock();
-        let id = st.users.iter().map(|u| u.id).max().unwrap_or(0) + 1;
-        st.users.push(EmulatedUser {
+        if let Some(existing) = st.find(username) {
+            return Ok((false, existing.id));
+        }
+        let id = st.max_id + 1;
+        let form = if hashed {
+            "password_hashed"
+        } else {
+            "password"
+        };
+        if let Some(p) = text(form) {
+            st.synced_passwords
+                .insert(username.to_owned(), (form.to_owned(), p));
+        }
+        st.push(EmulatedUser {
             id,
             username: username.to_owned(),
             nickname: text("nickname"),
