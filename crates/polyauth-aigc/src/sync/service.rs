@@ -581,7 +581,9 @@ impl UserSyncService {
             .map(|m| m.legacy_field.as_str());
         let v = username_col
             .and_then(|c| user.fields.get(c))
+            .filter(|v| !v.is_null())
             .or_else(|| user.fields.get(self.config.unique_legacy_field()))
+            .filter(|v| !v.is_null())
             .cloned()
             .unwrap_or_else(|| self.adapter.user_id(user));
         match v {
