@@ -3,7 +3,10 @@
 //! Remote providers (AIGC, ShangCloud, Authing's online check) cost a network round trip per
 //! verification. [`VerifyCache`] remembers successful answers for a bounded time, keyed by the
 //! SHA-256 of the token (the raw token is never stored as a key), and collapses concurrent
-//! misses for one token into a single upstream call (single-flight). Errors are not cached,
+//! misses for one token into a single upstream call (single-flight). An entry never outlives
+//! the token: its TTL is capped by the value's own expiry ([`Expiring`]) and, when the token is
+//! a JWT, by the token's `exp` claim (read without verification — it can only shorten the
+//! TTL, never extend it). Errors are not cached,
 //! except a definite "invalid token" answer, which is remembered for a short negative TTL so a
 //! client hammering a bad token does not hammer the provider.
 
@@ -171,10 +174,15 @@ where
         F: Future<Output = Result<V>> + Send,
     {
         let config = self.config;
+        let token_exp = unverified_jwt_expiry(token.expose_secret());
         let init = async move {
             match verify.await {
                 Ok(v) => {
-                    let ttl = match v.expires_at() {
+                    let expiry = match (v.expires_at(), token_exp) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    let ttl = match expiry {
                         Some(at) => at
                             .duration_since(SystemTime::now())
                             .unwrap_or_default()
@@ -224,6 +232,31 @@ where
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The `exp` claim of a JWT-shaped token, read WITHOUT verifying anything; `None` for opaque
+/// tokens or anything that does not parse. Only ever used to *shorten* a cache entry's life.
+fn unverified_jwt_expiry(token: &str) -> Option<SystemTime> {
+    use base64::Engine;
+    #[derive(serde::Deserialize)]
+    struct Exp {
+        exp: Option<f64>,
+    }
+    let mut parts = token.split('.');
+    let (_header, payload) = (parts.next()?, parts.next()?);
+    // A JWT has three parts, a JWE five.
+    if token.len() > 16 * 1024 || parts.next().is_none() {
+        return None;
+    }
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let exp = serde_json::from_slice::<Exp>(&json).ok()?.exp?;
+    if !exp.is_finite() || exp < 0.0 {
+        return None;
+    }
+    let secs = Duration::try_from_secs_f64(exp).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(secs)
 }
 
 /// Why a single-flight init produced no cache entry.
@@ -344,6 +377,48 @@ mod tests {
         assert!(c.get(&keep).await.is_some());
         c.forget(&keep).await;
         assert!(c.get(&keep).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_jwt_is_never_cached_past_its_own_exp() {
+        use base64::Engine;
+        // A profile (no expiry of its own) for a JWT that expires in one second: the entry
+        // must go with the token, not live for the configured 60 s.
+        let b64 = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let exp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 1;
+        let jwt = format!(
+            "{}.{}.sig",
+            b64(serde_json::json!({"alg": "HS256"})),
+            b64(serde_json::json!({"sub": "u", "exp": exp}))
+        );
+        let cache: VerifyCache<Arc<UserProfile>> = VerifyCache::new(CacheConfig::default());
+        let token = AccessToken::new(jwt);
+        let profile = Arc::new(UserProfile::new("t", "u"));
+        cache
+            .get_or_verify(&token, async { Ok(profile) })
+            .await
+            .unwrap();
+        assert!(cache.get(&token).await.is_some());
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(
+            cache.get(&token).await.is_none(),
+            "outlived the token's exp"
+        );
+
+        // Opaque tokens and garbage keep the configured TTL.
+        assert_eq!(unverified_jwt_expiry("opaque-token"), None);
+        assert_eq!(unverified_jwt_expiry("a.b.c"), None);
+        assert_eq!(
+            unverified_jwt_expiry("a.eyJleHAiOjFlMzAwfQ.c"),
+            None,
+            "exp 1e300"
+        );
     }
 
     #[test]

@@ -93,8 +93,19 @@ impl ProviderConfig {
     /// Errors: `ConfigInvalid` with the parser's message (which names unknown or mistyped
     /// keys), or for an unknown or not compiled-in provider.
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        let table: Map<String, Value> = toml::from_str(text)
-            .map_err(|e| Error::config(format!("invalid provider configuration: {e}")))?;
+        let table: Map<String, Value> = toml::from_str(text).map_err(|e| {
+            // The parser's Display quotes the offending source line, which may hold a secret:
+            // report its message and line number only.
+            let line = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map(|before| before.matches('\n').count() + 1);
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            Error::config(format!(
+                "invalid provider configuration{at}: {}",
+                without_values(e.message())
+            ))
+        })?;
         Self::from_map(table)
     }
 
@@ -127,7 +138,10 @@ impl ProviderConfig {
         };
         let body = Value::Object(table);
         let invalid = |e: serde_json::Error| {
-            Error::config(format!("invalid `{name}` provider configuration: {e}"))
+            Error::config(format!(
+                "invalid `{name}` provider configuration: {}",
+                without_values(&e.to_string())
+            ))
         };
         match name.as_str() {
             #[cfg(feature = "jwt")]
@@ -215,6 +229,27 @@ impl<'de> Deserialize<'de> for ProviderConfig {
         let table = Map::<String, Value>::deserialize(deserializer)?;
         ProviderConfig::from_map(table).map_err(|e| D::Error::custom(e.message()))
     }
+}
+
+/// Drops the offending *value* from a serde type/value error ("invalid type: string
+/// \"hunter2\", expected u64" → "invalid type: string, expected u64"), so a secret given in the
+/// wrong shape never reaches a start-up log. Key names (unknown or missing fields) are kept.
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let (unexpected, expected) = match rest.find(", expected") {
+                Some(i) => rest.split_at(i),
+                None => (rest, ""),
+            };
+            let kind = unexpected
+                .split(['`', '"'])
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            return format!("{prefix}{kind}{expected}");
+        }
+    }
+    message.to_owned()
 }
 
 fn not_compiled(name: &str) -> Error {
@@ -436,6 +471,28 @@ mod tests {
                 .unwrap_err()
                 .message()
                 .contains("AUTHING_APP_ID")
+        );
+    }
+
+    #[test]
+    fn configuration_errors_never_quote_values() {
+        // A secret given as a number: the type error names the key's problem, not the value.
+        let e =
+            ProviderConfig::from_toml_str("provider = \"jwt\"\nsecret = 987654321\n").unwrap_err();
+        assert!(!e.to_string().contains("987654321"), "{e}");
+        assert!(e.to_string().contains("invalid type"), "{e}");
+        // A syntax error on a line holding a secret: the line is not quoted.
+        let e = ProviderConfig::from_toml_str("provider = \"jwt\"\nsecret = \"s3cr3t-value\n")
+            .unwrap_err();
+        assert!(!e.to_string().contains("s3cr3t-value"), "{e}");
+        assert!(e.to_string().contains("line 2"), "{e}");
+        assert_eq!(
+            without_values("invalid type: string \"hunter2\", expected u64"),
+            "invalid type: string, expected u64"
+        );
+        assert_eq!(
+            without_values("unknown field `audiance`, expected one of `secret`"),
+            "unknown field `audiance`, expected one of `secret`"
         );
     }
 
