@@ -12,14 +12,16 @@ use oauth2::{
     AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
     RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
-use polyauth_core::http::{HttpClient, HttpResponse, Idempotency};
+use polyauth_core::http::{HttpClient, HttpResponse, Idempotency, sensitive_header};
+use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{
     AccessToken, AuthorizationRequest, AuthorizationStart, ClientSecret, Error, ErrorKind,
-    MemoryStateStore, RefreshToken, Result, StateStore, TokenSet,
+    MemoryStateStore, RefreshToken, Result, Secret, StateStore, TokenSet,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::config::ShangCloudConfig;
 use crate::session::UserSession;
@@ -33,6 +35,14 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 
 /// Bytes of CSPRNG output in a `state` (base64url without padding: 43 characters, 256 bits).
 const STATE_BYTES: usize = 32;
+/// Bytes of CSPRNG output in a user-agent binding (base64url: 43 characters, 256 bits).
+const BINDING_BYTES: usize = 32;
+/// Longest `state` or binding accepted from a callback; longer ones are refused unread.
+const MAX_CALLBACK_VALUE: usize = 512;
+/// The `oauth2` crate only leaves `client_id` out of the form body when it has a client secret,
+/// and then adds its own (form-urlencoded) Basic header. It is given this placeholder, never
+/// the real secret: [`TokenTransport`] replaces the header with the reference SDK's raw form.
+const OAUTH2_PLACEHOLDER_SECRET: &str = "set-by-token-transport";
 
 /// What is stored under a `state` until its callback.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -45,6 +55,28 @@ struct StateRecord {
     return_to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
+    /// SHA-256 of the user-agent binding (base64url), for logins started with
+    /// [`ShangCloudClient::authorization_url_bound`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binding_sha256: Option<String>,
+}
+
+/// A login start bound to the user agent that asked for it (see
+/// [`ShangCloudClient::authorization_url_bound`]).
+///
+/// `Debug` redacts the binding.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BoundAuthorizationStart {
+    /// The provider's authorization URL with all parameters: redirect the user agent to it.
+    pub url: url::Url,
+    /// The `state` in the URL (CSPRNG, single use, stored with the TTL).
+    pub state: String,
+    /// The user-agent binding (32 CSPRNG bytes, base64url). Give it to the user agent that
+    /// started the login and to nobody else, e.g. in an `HttpOnly; SameSite=Lax` cookie (plus
+    /// `Secure` over https) scoped to the callback path, and pass it back to
+    /// [`ShangCloudClient::exchange_code_bound`] from that cookie. Only its SHA-256 is stored.
+    pub binding: Secret,
 }
 
 pub(crate) struct Inner {
@@ -73,8 +105,15 @@ pub(crate) struct Inner {
 /// - [`exchange_code`](Self::exchange_code) takes the state first (atomically, exactly once),
 ///   then posts `grant_type=authorization_code` to `{base_url}/oauth/token` with HTTP Basic
 ///   client authentication, and returns a [`UserSession`].
-/// - [`refresh`](Self::refresh) posts `grant_type=refresh_token` (the reference SDK has no
-///   refresh).
+/// - [`authorization_url_bound`](Self::authorization_url_bound) and
+///   [`exchange_code_bound`](Self::exchange_code_bound) do the same and also bind the state to
+///   the user agent that started the login (RFC 6749 §10.12). **Applications must bind the
+///   state to the user agent**, with these two methods or on their own (e.g. a cookie holding
+///   the state, compared in constant time before `exchange_code`): an unbound state is accepted
+///   from any browser, which lets an attacker log a victim in as the attacker (login CSRF).
+/// - [`refresh`](Self::refresh) posts the standard RFC 6749 §6 `grant_type=refresh_token`
+///   (not observed in the reference SDK, which never refreshes; turn it off with
+///   [`ShangCloudConfig::refresh`] when the server lacks it).
 #[derive(Clone)]
 pub struct ShangCloudClient {
     pub(crate) inner: Arc<Inner>,
@@ -191,6 +230,28 @@ impl ShangCloudClient {
             .unwrap_or_else(|p| p.into_inner()) = client_secret;
     }
 
+    /// `Basic base64("{client_id}:{client_secret}")` exactly as the reference SDK sends it
+    /// (protocols.md §2.3): id and secret are **not** form-urlencoded first (RFC 6749 §2.3.1
+    /// asks for that, but the reference server compares the raw form). Marked sensitive.
+    fn basic_authorization(&self) -> Result<http::HeaderValue> {
+        let secret = self
+            .inner
+            .client_secret
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            self.inner.client_id,
+            secret.expose_secret()
+        ));
+        // Base64 output is always a valid header value; the error arm is unreachable.
+        sensitive_header(&format!("Basic {credentials}")).map_err(|_| {
+            Error::config("the client credentials cannot be sent in a header")
+                .with_context(PROVIDER, "client_authentication")
+        })
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.inner.base_url, path)
     }
@@ -207,17 +268,14 @@ impl ShangCloudClient {
             oauth2::EndpointSet,
         >,
     > {
-        let secret = self
-            .inner
-            .client_secret
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .expose_secret()
-            .to_owned();
         let bad = |what: &'static str| Error::config(what).with_context(PROVIDER, "oauth_client");
         Ok(
             BasicClient::new(oauth2::ClientId::new(self.inner.client_id.clone()))
-                .set_client_secret(oauth2::ClientSecret::new(secret))
+                // Keeps client_id out of the form body (the reference sends none); the header
+                // oauth2 makes from it is replaced by TokenTransport.
+                .set_client_secret(oauth2::ClientSecret::new(
+                    OAUTH2_PLACEHOLDER_SECRET.to_owned(),
+                ))
                 .set_auth_uri(
                     AuthUrl::new(self.url(AUTHORIZE_PATH))
                         .map_err(|_| bad("the authorization URL is not valid"))?,
@@ -236,6 +294,10 @@ impl ShangCloudClient {
     /// Starts a login with the configured redirect URI and scope: returns the URL to redirect
     /// the user agent to and the `state` in it (stored for the configured TTL).
     ///
+    /// The state is **not** bound to the user agent: the application must do that itself
+    /// (RFC 6749 §10.12), or use [`authorization_url_bound`](Self::authorization_url_bound)
+    /// and [`exchange_code_bound`](Self::exchange_code_bound), which do it.
+    ///
     /// Errors: from the state store (`Unavailable` when it is down; `RateLimited` when a
     /// bounded store is full).
     pub async fn authorization_url(&self) -> Result<AuthorizationStart> {
@@ -245,13 +307,45 @@ impl ShangCloudClient {
 
     /// As [`authorization_url`](Self::authorization_url), with a per-request redirect URI,
     /// scopes (replacing the configured scope when non-empty) and a `return_to` kept with the
-    /// state (read it back from [`UserSession::return_to`]).
+    /// state (read it back from [`UserSession::return_to`]). Unbound, as
+    /// [`authorization_url`](Self::authorization_url).
     ///
     /// Errors: `InvalidInput` for a redirect URI that is not a URL; as
     /// [`authorization_url`](Self::authorization_url).
     pub async fn authorization_url_with(
         &self,
         request: AuthorizationRequest,
+    ) -> Result<AuthorizationStart> {
+        self.start(request, None).await
+    }
+
+    /// As [`authorization_url_with`](Self::authorization_url_with), and binds the state to the
+    /// user agent that asked (RFC 6749 §10.12, login CSRF): also returns a random `binding`,
+    /// whose SHA-256 is stored with the state. Hand the binding to that user agent only, e.g.
+    /// `Set-Cookie: {name}={binding}; HttpOnly; SameSite=Lax; Path={callback path}` (plus
+    /// `Secure` over https and `Max-Age` of the state TTL), and finish the login with
+    /// [`exchange_code_bound`](Self::exchange_code_bound) and the binding read back from that
+    /// cookie. A callback opened in another browser (an attacker's `?code=..&state=..` sent to
+    /// a victim) then fails with `InvalidState` before any token request.
+    ///
+    /// Errors: as [`authorization_url_with`](Self::authorization_url_with).
+    pub async fn authorization_url_bound(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<BoundAuthorizationStart> {
+        let binding = new_random_value(BINDING_BYTES);
+        let start = self.start(request, Some(&binding)).await?;
+        Ok(BoundAuthorizationStart {
+            url: start.url,
+            state: start.state,
+            binding: Secret::new(binding),
+        })
+    }
+
+    async fn start(
+        &self,
+        request: AuthorizationRequest,
+        binding: Option<&str>,
     ) -> Result<AuthorizationStart> {
         let ctx = |e: Error| e.with_context(PROVIDER, "authorization_url");
         let redirect_uri = match &request.redirect_uri {
@@ -279,6 +373,7 @@ impl ShangCloudClient {
             redirect_uri: request.redirect_uri.as_ref().map(|_| redirect_uri.clone()),
             return_to: request.return_to,
             scope: Some(scope.clone()),
+            binding_sha256: binding.map(binding_digest),
             ..StateRecord::default()
         };
         if self.inner.pkce {
@@ -302,22 +397,51 @@ impl ShangCloudClient {
     /// or replayed state is `InvalidState` before any network call, and a state is consumed
     /// even when the exchange then fails, as in the reference SDK), then exchanges `code` at
     /// `POST {base_url}/oauth/token` (form `grant_type=authorization_code&code=..&redirect_uri=..`
-    /// plus `code_verifier` with PKCE; `Authorization: Basic` client authentication).
+    /// plus `code_verifier` with PKCE; `Authorization: Basic base64("{id}:{secret}")` as the
+    /// reference SDK sends it).
     ///
-    /// Errors: `InvalidState`; `InvalidInput` for an empty code; `Provider{code, message}` for
-    /// an OAuth error answer (`invalid_grant` for a used or unknown code, `invalid_client`
-    /// for a wrong secret), including one sent with status 200; `Unavailable` for 5xx,
-    /// timeouts and connection failures; `RateLimited` for 429; `Protocol` for a non-JSON
-    /// answer or one without `access_token`/`token_type`; errors of the state store.
+    /// This checks that the state was issued and not used, **not** that the callback comes from
+    /// the browser that started the login: bind the state to the user agent yourself, or use
+    /// [`exchange_code_bound`](Self::exchange_code_bound). A state started with
+    /// [`authorization_url_bound`](Self::authorization_url_bound) is refused here
+    /// (`InvalidState`).
+    ///
+    /// Errors: `InvalidState`; `InvalidInput` for an empty code; for an OAuth error answer
+    /// (also one sent with status 200), by its `error` code, which the message keeps:
+    /// `invalid_grant` (a used, expired or unknown code) → `InvalidToken` (log in again),
+    /// `invalid_client` / `unauthorized_client` (our credentials are wrong) → `ConfigInvalid`,
+    /// `server_error` / `temporarily_unavailable` → `Unavailable`, any other →
+    /// `Provider{code, message}`; `Unavailable` for 5xx, timeouts and connection failures;
+    /// `RateLimited` for 429; `Protocol` for a non-JSON answer or one without
+    /// `access_token`/`token_type`; errors of the state store.
     pub async fn exchange_code(&self, code: &str, state: &str) -> Result<UserSession> {
+        self.finish(code, state, None).await
+    }
+
+    /// As [`exchange_code`](Self::exchange_code) for a login started with
+    /// [`authorization_url_bound`](Self::authorization_url_bound): after taking the state
+    /// (atomically, so it is consumed either way) and **before** the token request, checks in
+    /// constant time that `binding` (read from the user agent's cookie) is the one issued with
+    /// the state. Pass `""` when the cookie is missing.
+    ///
+    /// Errors: `InvalidState` also when the binding is empty, wrong (the callback was opened in
+    /// another browser: login CSRF), or the state was started unbound; otherwise as
+    /// [`exchange_code`](Self::exchange_code).
+    pub async fn exchange_code_bound(
+        &self,
+        code: &str,
+        state: &str,
+        binding: &str,
+    ) -> Result<UserSession> {
+        self.finish(code, state, Some(binding)).await
+    }
+
+    async fn finish(&self, code: &str, state: &str, binding: Option<&str>) -> Result<UserSession> {
         let ctx = |e: Error| e.with_context(PROVIDER, "exchange_code");
-        let invalid_state = || {
-            ctx(Error::new(
-                ErrorKind::InvalidState,
-                "the OAuth state is missing, expired, foreign or was already used",
-            ))
-        };
-        if state.is_empty() || state.len() > 512 {
+        let refused = |message: &'static str| ctx(Error::new(ErrorKind::InvalidState, message));
+        let invalid_state =
+            || refused("the OAuth state is missing, expired, foreign or was already used");
+        if state.is_empty() || state.len() > MAX_CALLBACK_VALUE {
             return Err(invalid_state());
         }
         let stored = self
@@ -328,6 +452,33 @@ impl ShangCloudClient {
             .map_err(ctx)?
             .ok_or_else(invalid_state)?;
         let record: StateRecord = serde_json::from_str(&stored).map_err(|_| invalid_state())?;
+        match (record.binding_sha256.as_deref(), binding) {
+            (None, None) => {}
+            (Some(expected), Some(given)) => {
+                // Digests of equal length; the comparison hashes both sides again, so neither
+                // timing nor length says anything about the expected value.
+                let matches = !given.is_empty()
+                    && given.len() <= MAX_CALLBACK_VALUE
+                    && constant_time_eq(expected, &binding_digest(given));
+                if !matches {
+                    return Err(refused(
+                        "the OAuth state was not issued to this user agent (its login binding \
+                         is missing or does not match): start the login again from this browser",
+                    ));
+                }
+            }
+            (Some(_), None) => {
+                return Err(refused(
+                    "the OAuth state is bound to a user agent: finish it with exchange_code_bound",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(refused(
+                    "the OAuth state was not started bound to a user agent \
+                     (use authorization_url_bound)",
+                ));
+            }
+        }
         if code.is_empty() {
             return Err(ctx(Error::invalid_input("the callback carries no code")));
         }
@@ -340,19 +491,37 @@ impl ShangCloudClient {
         if let Some(v) = record.pkce_verifier {
             request = request.set_pkce_verifier(PkceCodeVerifier::new(v));
         }
-        let http = self.token_transport("exchange_code");
+        let http = self.token_transport("exchange_code")?;
         let response = request.request_async(&http).await;
         let tokens = token_set(response, &http.status, record.scope).map_err(ctx)?;
         Ok(UserSession::new(self.clone(), tokens).with_return_to(record.return_to))
     }
 
-    /// Refreshes a session with its refresh token (`grant_type=refresh_token` at
-    /// `POST {base_url}/oauth/token`, Basic client authentication). The reference SDK has no
-    /// refresh; this is the standard RFC 6749 §6 grant.
+    /// Whether [`refresh`](Self::refresh) is enabled ([`ShangCloudConfig::refresh`]).
+    pub fn refresh_enabled(&self) -> bool {
+        self.inner.config.refresh
+    }
+
+    fn refresh_unsupported() -> Error {
+        Error::new(
+            ErrorKind::Unsupported,
+            "refresh is turned off for this ShangCloud deployment (config `refresh = false`)",
+        )
+        .with_context(PROVIDER, "refresh")
+    }
+
+    /// Refreshes a session with its refresh token: the standard RFC 6749 §6 grant
+    /// (`grant_type=refresh_token` at `POST {base_url}/oauth/token`, Basic client
+    /// authentication). **Not observed in the reference SDK**, which stores the refresh token
+    /// but never uses it; deployments whose server lacks the grant turn it off with
+    /// [`ShangCloudConfig::refresh`] (`refresh = false`), and then this is `Unsupported`.
     ///
-    /// Errors: `InvalidInput` when the session has no refresh token; otherwise as
-    /// [`refresh_token`](Self::refresh_token).
+    /// Errors: `Unsupported` when refresh is turned off; `InvalidInput` when the session has no
+    /// refresh token; otherwise as [`refresh_token`](Self::refresh_token).
     pub async fn refresh(&self, session: &UserSession) -> Result<UserSession> {
+        if !self.refresh_enabled() {
+            return Err(Self::refresh_unsupported());
+        }
         let rt = session.tokens().refresh_token.clone().ok_or_else(|| {
             Error::invalid_input("the session has no refresh token")
                 .with_context(PROVIDER, "refresh")
@@ -368,14 +537,19 @@ impl ShangCloudClient {
         Ok(UserSession::new(self.clone(), tokens))
     }
 
-    /// Exchanges a refresh token for new tokens.
+    /// Exchanges a refresh token for new tokens (the standard RFC 6749 §6 grant, not observed
+    /// in the reference SDK; see [`refresh`](Self::refresh)).
     ///
-    /// Errors: `Provider{code: "invalid_grant", ..}` for an unknown, used or revoked refresh
-    /// token; otherwise as [`exchange_code`](Self::exchange_code).
+    /// Errors: `Unsupported` when refresh is turned off (no network call); `InvalidToken` for
+    /// an unknown, used, expired or revoked refresh token (`invalid_grant`: the user must log
+    /// in again); otherwise as [`exchange_code`](Self::exchange_code).
     pub async fn refresh_token(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
+        if !self.refresh_enabled() {
+            return Err(Self::refresh_unsupported());
+        }
         let oauth = self.oauth_client(self.inner.redirect_uri.as_str())?;
         let rt = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
-        let http = self.token_transport("refresh");
+        let http = self.token_transport("refresh")?;
         let response = oauth.exchange_refresh_token(&rt).request_async(&http).await;
         token_set(response, &http.status, None).map_err(|e| e.with_context(PROVIDER, "refresh"))
     }
@@ -385,13 +559,17 @@ impl ShangCloudClient {
         UserSession::new(self.clone(), tokens)
     }
 
-    /// The `oauth2` crate's HTTP client over the core [`HttpClient`].
-    fn token_transport(&self, operation: &'static str) -> TokenTransport {
-        TokenTransport {
+    /// The `oauth2` crate's HTTP client over the core [`HttpClient`], sending the raw Basic
+    /// client authentication.
+    fn token_transport(&self, operation: &'static str) -> Result<TokenTransport> {
+        Ok(TokenTransport {
             http: self.inner.http.clone(),
             operation,
+            authorization: self
+                .basic_authorization()
+                .map_err(|e| e.with_context(PROVIDER, operation))?,
             status: Arc::new(AtomicU16::new(0)),
-        }
+        })
     }
 
     /// `POST {base_url}{path}` with a JSON body and `Authorization: {token_type} {token}`;
@@ -442,9 +620,13 @@ impl ShangCloudClient {
 /// The `oauth2` crate's HTTP client: the core [`HttpClient`] (timeouts, body cap, tracing
 /// without URLs), never retried (a code is single-use), recording the answer's status so that
 /// errors the `oauth2` crate reports without it can still be mapped by status.
+///
+/// It replaces the `Authorization` header `oauth2` made (form-urlencoded id and a placeholder
+/// secret) with the reference SDK's raw `Basic base64("{id}:{secret}")`.
 struct TokenTransport {
     http: HttpClient,
     operation: &'static str,
+    authorization: http::HeaderValue,
     status: Arc<AtomicU16>,
 }
 
@@ -453,7 +635,10 @@ impl<'c> oauth2::AsyncHttpClient<'c> for TokenTransport {
     type Future =
         std::pin::Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>>> + Send + 'c>>;
 
-    fn call(&'c self, request: http::Request<Vec<u8>>) -> Self::Future {
+    fn call(&'c self, mut request: http::Request<Vec<u8>>) -> Self::Future {
+        request
+            .headers_mut()
+            .insert(http::header::AUTHORIZATION, self.authorization.clone());
         Box::pin(async move {
             let response = self
                 .http
@@ -469,8 +654,18 @@ impl<'c> oauth2::AsyncHttpClient<'c> for TokenTransport {
 /// A fresh `state`: 32 bytes of the thread-local CSPRNG (ChaCha, seeded from the OS), base64url
 /// without padding.
 fn new_state() -> String {
-    let bytes: [u8; STATE_BYTES] = rand::random();
+    new_random_value(STATE_BYTES)
+}
+
+/// `len` bytes of the thread-local CSPRNG, base64url without padding.
+fn new_random_value(len: usize) -> String {
+    let bytes: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What is stored of a user-agent binding: SHA-256, base64url without padding.
+fn binding_digest(binding: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(binding.as_bytes()))
 }
 
 /// Whether `s` is an RFC 7235 `token` (usable as an authorization scheme).
@@ -533,18 +728,43 @@ fn oauth_error_kind(status: u16) -> Option<ErrorKind> {
     }
 }
 
+/// An OAuth error answer of the token endpoint (RFC 6749 §5.2) as a typed error. The status
+/// decides first (5xx → `Unavailable`, 429 → `RateLimited`), then the `error` code:
+/// `invalid_grant` → `InvalidToken` (the code or refresh token is used, expired or revoked: the
+/// user must log in again), `invalid_client` / `unauthorized_client` → `ConfigInvalid` (our
+/// client credentials or registration are wrong), `server_error` / `temporarily_unavailable` →
+/// `Unavailable`, anything else → `Provider{code, message}`. The message always names the code.
+fn oauth_error(code: String, description: String, status: u16) -> Error {
+    let kind = oauth_error_kind(status).or(match code.as_str() {
+        "invalid_grant" => Some(ErrorKind::InvalidToken),
+        "invalid_client" | "unauthorized_client" => Some(ErrorKind::ConfigInvalid),
+        "server_error" | "temporarily_unavailable" => Some(ErrorKind::Unavailable),
+        _ => None,
+    });
+    let detail = if description.is_empty() {
+        String::new()
+    } else {
+        format!(": {description}")
+    };
+    match kind {
+        Some(ErrorKind::ConfigInvalid) => Error::config(format!(
+            "token endpoint answered {code}{detail} (check the client id, the client secret and \
+             the client's registration)"
+        )),
+        Some(kind) => Error::new(kind, format!("token endpoint answered {code}{detail}")),
+        None => Error::provider_error(code, description),
+    }
+    .with_status(status)
+}
+
 fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> Error {
     match e {
         RequestTokenError::Request(e) => e,
-        RequestTokenError::ServerResponse(r) => {
-            let code = r.error().to_string();
-            let message = r.error_description().cloned().unwrap_or_default();
-            match oauth_error_kind(status) {
-                Some(kind) => Error::new(kind, format!("token endpoint failed: {code} {message}")),
-                None => Error::provider_error(code, message),
-            }
-            .with_status(status)
-        }
+        RequestTokenError::ServerResponse(r) => oauth_error(
+            r.error().to_string(),
+            r.error_description().cloned().unwrap_or_default(),
+            status,
+        ),
         RequestTokenError::Parse(parse, body) => {
             if status != 200 {
                 return raw_status_error(status, body);
@@ -557,7 +777,7 @@ fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> 
                             .get("error_description")
                             .and_then(Value::as_str)
                             .unwrap_or_default();
-                        return Error::provider_error(code, message).with_status(status);
+                        return oauth_error(code.to_owned(), message.to_owned(), status);
                     }
                     let missing = ["access_token", "token_type"]
                         .into_iter()

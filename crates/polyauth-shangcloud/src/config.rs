@@ -40,6 +40,11 @@ pub struct ShangCloudConfig {
     /// Whether to send a PKCE S256 challenge (RFC 7636) and its verifier (default off: the
     /// reference server's PKCE support is not documented).
     pub pkce: bool,
+    /// Whether the refresh-token grant is offered (default on). It is the standard RFC 6749 §6
+    /// grant, **not observed in the reference SDK** (which never refreshes): turn it off for a
+    /// server that lacks it, and `refresh` becomes `Unsupported` (the provider's capabilities
+    /// say `refresh: false`).
+    pub refresh: bool,
     /// Timeouts, body cap and retries of the HTTP client (request timeout 10 s, as the
     /// reference SDK).
     pub http: HttpConfig,
@@ -69,6 +74,7 @@ impl ShangCloudConfig {
             base_url: default_base_url(),
             state_ttl: DEFAULT_STATE_TTL,
             pkce: false,
+            refresh: true,
             http: HttpConfig::default(),
             cache: Some(CacheConfig::default()),
             redis_url: None,
@@ -100,6 +106,12 @@ impl ShangCloudConfig {
         self
     }
 
+    /// Turns the refresh-token grant on (the default) or off.
+    pub fn with_refresh(mut self, refresh: bool) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
     /// Sets the HTTP settings.
     pub fn with_http(mut self, http: HttpConfig) -> Self {
         self.http = http;
@@ -112,11 +124,17 @@ impl ShangCloudConfig {
         self
     }
 
-    /// Checks the settings. Errors: `ConfigInvalid` for an empty client id or secret, a zero
-    /// state TTL, or a base URL that is not http(s).
+    /// Checks the settings. Errors: `ConfigInvalid` for an empty client id or secret, a client
+    /// id containing `:` (HTTP Basic authentication cannot carry it unencoded), a zero state
+    /// TTL, or a base URL that is not http(s).
     pub fn validate(&self) -> Result<()> {
         if self.client_id.trim().is_empty() {
             return Err(Error::config("ShangCloud needs a client_id"));
+        }
+        if self.client_id.contains(':') {
+            return Err(Error::config(
+                "ShangCloud client_id must not contain `:` (sent raw in HTTP Basic authentication)",
+            ));
         }
         if self.client_secret.is_empty() {
             return Err(Error::config("ShangCloud needs a client_secret"));
@@ -143,6 +161,7 @@ impl ShangCloudConfig {
     /// | `SHANGCLOUD_BASE_URL` | API base URL (default `https://api.yearnstudio.cn`) |
     /// | `SHANGCLOUD_STATE_TTL_SECONDS` | state lifetime in seconds (default 300) |
     /// | `SHANGCLOUD_PKCE` | `true` to send a PKCE S256 challenge (default false) |
+    /// | `SHANGCLOUD_REFRESH` | `false` when the server has no refresh-token grant (default true) |
     /// | `SHANGCLOUD_TIMEOUT_SECONDS` | HTTP request timeout in seconds (default 10) |
     /// | `SHANGCLOUD_CACHE_TTL_SECONDS` | user-info cache TTL in seconds (default 60, 0 disables) |
     /// | `SHANGCLOUD_REDIS_URL` | Redis URL for the state store (facade feature `redis`) |
@@ -161,6 +180,7 @@ impl ShangCloudConfig {
             base_url: env.parse("SHANGCLOUD_BASE_URL")?,
             state_ttl_seconds: env.parse("SHANGCLOUD_STATE_TTL_SECONDS")?,
             pkce: env.bool("SHANGCLOUD_PKCE")?,
+            refresh: env.bool("SHANGCLOUD_REFRESH")?,
             timeout_seconds: env.parse("SHANGCLOUD_TIMEOUT_SECONDS")?,
             cache_ttl_seconds: env.parse("SHANGCLOUD_CACHE_TTL_SECONDS")?,
             redis_url: env.secret("SHANGCLOUD_REDIS_URL"),
@@ -192,6 +212,7 @@ fn unreachable_url() -> url::Url {
 /// base_url = "https://api.yearnstudio.cn"
 /// state_ttl_seconds = 300
 /// pkce = false
+/// refresh = true                   # false when the server has no refresh_token grant
 /// timeout_seconds = 10
 /// cache_ttl_seconds = 60           # 0 disables the user-info cache
 /// redis_url = "redis://127.0.0.1:6379/0"   # state store in Redis (facade feature `redis`)
@@ -218,6 +239,9 @@ pub struct ShangCloudConfigFile {
     /// PKCE S256 on (default false).
     #[serde(default)]
     pub pkce: Option<bool>,
+    /// Refresh-token grant offered (default true; the reference SDK never refreshes).
+    #[serde(default)]
+    pub refresh: Option<bool>,
     /// HTTP request timeout in seconds (default 10).
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
@@ -247,6 +271,7 @@ impl ShangCloudConfigFile {
             c.state_ttl = Duration::from_secs(ttl);
         }
         c.pkce = self.pkce.unwrap_or(false);
+        c.refresh = self.refresh.unwrap_or(true);
         if let Some(t) = self.timeout_seconds {
             if t == 0 {
                 return Err(Error::config("ShangCloud timeout_seconds must be positive"));
@@ -286,6 +311,7 @@ mod tests {
             ("SHANGCLOUD_SCOPE", "user:basic mmo"),
             ("SHANGCLOUD_STATE_TTL_SECONDS", "120"),
             ("SHANGCLOUD_PKCE", "yes"),
+            ("SHANGCLOUD_REFRESH", "false"),
             ("SHANGCLOUD_TIMEOUT_SECONDS", "3"),
             ("SHANGCLOUD_CACHE_TTL_SECONDS", "0"),
             ("SHANGCLOUD_REDIS_URL", "redis://:pw-123@127.0.0.1/"),
@@ -294,6 +320,7 @@ mod tests {
         assert_eq!(c.scope, "user:basic mmo");
         assert_eq!(c.state_ttl, Duration::from_secs(120));
         assert!(c.pkce);
+        assert!(!c.refresh);
         assert_eq!(c.http.timeout, Duration::from_secs(3));
         assert!(c.cache.is_none());
         assert_eq!(c.base_url.as_str(), "https://api.yearnstudio.cn/");
@@ -310,6 +337,37 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(e.message().contains("SHANGCLOUD_STATE_TTL_SECONDS"), "{e}");
+    }
+
+    #[test]
+    fn refresh_is_on_by_default_and_can_be_turned_off() {
+        let f = |extra: &str| {
+            serde_json::from_str::<ShangCloudConfigFile>(&format!(
+                r#"{{"client_id":"c","client_secret":"s","redirect_uri":"https://a/cb"{extra}}}"#
+            ))
+            .unwrap()
+            .into_config()
+            .unwrap()
+        };
+        assert!(f("").refresh);
+        assert!(!f(r#","refresh":false"#).refresh);
+        let c = ShangCloudConfig::from_env(&Env::from_pairs([
+            ("SHANGCLOUD_CLIENT_ID", "cid"),
+            ("SHANGCLOUD_CLIENT_SECRET", "s"),
+            ("SHANGCLOUD_REDIRECT_URI", "https://app.example/cb"),
+        ]))
+        .unwrap();
+        assert!(c.refresh);
+    }
+
+    #[test]
+    fn a_client_id_with_a_colon_is_refused() {
+        let c = ShangCloudConfig::new(
+            "a:b",
+            ClientSecret::new("s"),
+            url::Url::parse("https://a/cb").unwrap(),
+        );
+        assert_eq!(c.validate().unwrap_err().kind(), &ErrorKind::ConfigInvalid);
     }
 
     #[test]

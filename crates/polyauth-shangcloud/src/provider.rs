@@ -18,7 +18,15 @@ use crate::session::UserBasicInfo;
 pub const MAX_TOKEN_BYTES: usize = 4096;
 
 /// ShangCloud as an [`IdentityProvider`]: OAuth 2.0 authorization code (start and finish, with
-/// one-time state and optional PKCE), refresh, and user info from `/api/user/info`.
+/// one-time state and optional PKCE), refresh (the standard RFC 6749 §6 grant, not observed in
+/// the reference SDK; off with `refresh = false`), and user info from `/api/user/info`.
+///
+/// `start_authorization` / `finish_authorization` do not bind the state to the user agent (the
+/// trait has no place for it): an application using them must bind it itself (RFC 6749
+/// §10.12), e.g. put the state in an `HttpOnly; SameSite=Lax` cookie on start and compare it
+/// with the callback's state in constant time before `finish_authorization`; or use the
+/// client's [`authorization_url_bound`](ShangCloudClient::authorization_url_bound) /
+/// [`exchange_code_bound`](ShangCloudClient::exchange_code_bound).
 ///
 /// ShangCloud has no roles or permissions (profiles carry none, and the capabilities say so),
 /// no password login, no logout endpoint and no user directory; those calls are
@@ -81,7 +89,7 @@ impl IdentityProvider for ShangCloudProvider {
             user_info: true,
             authorization_code: true,
             pkce: self.client.config().pkce,
-            refresh: true,
+            refresh: self.client.refresh_enabled(),
             ..Default::default()
         }
     }
@@ -126,7 +134,8 @@ impl IdentityProvider for ShangCloudProvider {
     }
 
     /// Takes the state (`InvalidState` when missing, expired or replayed, before any network
-    /// call) and exchanges the code. The session carries the tokens; `user` is `None` (call
+    /// call) and exchanges the code (errors as [`ShangCloudClient::exchange_code`]). The state
+    /// must have been bound to the user agent by the caller (see the type's docs). The session carries the tokens; `user` is `None` (call
     /// `user_info` with the access token when you need the profile).
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
         let session = self

@@ -158,14 +158,14 @@ async fn a_replayed_code_is_invalid_grant() {
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
     c.exchange_code(&cb.code, &cb.state).await.unwrap();
-    // The same code with a fresh, valid state.
+    // The same code with a fresh, valid state: `invalid_grant`, i.e. the user must log in
+    // again (InvalidToken, not a 500-ish Provider error), with the OAuth code in the message.
     let fresh = c.authorization_url().await.unwrap();
     let e = c.exchange_code(&cb.code, &fresh.state).await.unwrap_err();
-    assert_eq!(
-        e.provider_code().map(|(c, _)| c.to_owned()),
-        Some("invalid_grant".into()),
-        "{e:?}"
-    );
+    assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{e:?}");
+    assert!(e.to_string().contains("invalid_grant"), "{e}");
+    assert_eq!(e.kind().server_status(), 401);
+    assert!(!e.is_temporary());
     assert_eq!(e.status(), Some(400));
     // An empty code still consumes the state and is refused locally.
     let fresh = c.authorization_url().await.unwrap();
@@ -194,7 +194,8 @@ async fn pkce_is_sent_and_checked_when_enabled() {
     let plain = client(&emu);
     let own = plain.authorization_url().await.unwrap();
     let e = plain.exchange_code(&cb.code, &own.state).await.unwrap_err();
-    assert_eq!(e.provider_code().map(|(c, _)| c), Some("invalid_grant"));
+    assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{e:?}");
+    assert!(e.message().contains("invalid_grant"), "{e}");
 }
 
 #[tokio::test]
@@ -242,9 +243,14 @@ async fn wrong_client_secret_is_invalid_client_and_rotation_works() {
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
     let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
-    assert_eq!(e.provider_code().map(|(c, _)| c), Some("invalid_client"));
+    assert_eq!(
+        e.kind(),
+        &ErrorKind::ConfigInvalid,
+        "our credentials: {e:?}"
+    );
+    assert!(e.message().contains("invalid_client"), "{e}");
     assert_eq!(e.status(), Some(401));
-    assert!(!format!("{e:?}").contains("wrong-secret"));
+    assert!(!format!("{e:?} {e}").contains("wrong-secret"));
     c.set_client_secret(ClientSecret::new(
         polyauth_testkit::shangcloud::CLIENT_SECRET,
     ));
@@ -268,15 +274,48 @@ async fn scripted_token_endpoint(status: u16, body: &'static str) -> Emulator {
 
 #[tokio::test]
 async fn malformed_token_answers_are_typed() {
-    let cases: [(u16, &str, ErrorKind, &str); 6] = [
+    let cases: [(u16, &str, ErrorKind, &str); 12] = [
         (
             200,
             r#"{"error":"invalid_grant","error_description":"code used"}"#,
-            ErrorKind::Provider {
-                code: "invalid_grant".into(),
-                message: "code used".into(),
-            },
+            ErrorKind::InvalidToken,
             "OAuth error with status 200",
+        ),
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"code expired"}"#,
+            ErrorKind::InvalidToken,
+            "invalid_grant: log in again",
+        ),
+        (
+            401,
+            r#"{"error":"invalid_client"}"#,
+            ErrorKind::ConfigInvalid,
+            "invalid_client: our credentials",
+        ),
+        (
+            400,
+            r#"{"error":"unauthorized_client","error_description":"grant not allowed"}"#,
+            ErrorKind::ConfigInvalid,
+            "unauthorized_client: our registration",
+        ),
+        (
+            400,
+            r#"{"error":"temporarily_unavailable"}"#,
+            ErrorKind::Unavailable,
+            "temporarily_unavailable",
+        ),
+        (
+            200,
+            r#"{"error":"server_error","error_description":"db down"}"#,
+            ErrorKind::Unavailable,
+            "server_error with status 200",
+        ),
+        (
+            503,
+            r#"{"error":"invalid_grant"}"#,
+            ErrorKind::Unavailable,
+            "a 5xx is an outage whatever the code",
         ),
         (
             200,
@@ -321,6 +360,16 @@ async fn malformed_token_answers_are_typed() {
         let start = c.authorization_url().await.unwrap();
         let e = c.exchange_code("code", &start.state).await.unwrap_err();
         assert_eq!(e.kind(), &kind, "{what}: {e:?}");
+        assert_eq!(e.status(), Some(status), "{what}");
+        if let Some(code) = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+        {
+            assert!(
+                e.to_string().contains(&code),
+                "{what}: the OAuth code is kept: {e}"
+            );
+        }
     }
     // A valid answer without refresh_token / expires_in is accepted (both optional in RFC 6749).
     let server =
@@ -350,7 +399,8 @@ async fn refresh_rotates_tokens() {
     assert_eq!(refreshed.basic_info().await.unwrap().nickname, "alice");
     // The old refresh token was rotated away.
     let e = c.refresh(&session).await.unwrap_err();
-    assert_eq!(e.provider_code().map(|(c, _)| c), Some("invalid_grant"));
+    assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{e:?}");
+    assert!(e.message().contains("invalid_grant"), "{e}");
     assert_eq!(e.operation(), Some("refresh"));
 }
 
@@ -553,4 +603,213 @@ async fn two_instances_share_states_through_redis() {
     let cb = consent(&start, "alice").await;
     let e = b.exchange_code(&cb.code, &cb.state).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidState);
+}
+
+/// A token endpoint that records each request's `Authorization` header and form body and
+/// answers with valid tokens.
+async fn recording_token_endpoint() -> (Emulator, Arc<std::sync::Mutex<Vec<(String, String)>>>) {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let server = Emulator::serve(Router::new().route(
+        "/oauth/token",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let log = log.clone();
+            async move {
+                let auth = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                log.lock().unwrap().push((auth, body));
+                axum::Json(json!({"access_token": "a", "token_type": "Bearer",
+                                  "refresh_token": "r", "expires_in": 60}))
+            }
+        }),
+    ))
+    .await;
+    (server, seen)
+}
+
+#[tokio::test]
+async fn basic_authentication_is_sent_raw_as_the_reference_sdk_does() {
+    for (secret, expected) in [
+        // protocols.md §2.3's example.
+        ("sec", "Basic Y2lkOnNlYw==".to_owned()),
+        // Characters RFC 6749 §2.3.1 would url-encode first: sent unencoded.
+        (
+            "a+b/c=d%e: f",
+            format!(
+                "Basic {}",
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    "cid:a+b/c=d%e: f"
+                )
+            ),
+        ),
+    ] {
+        let (server, seen) = recording_token_endpoint().await;
+        let c = ShangCloudClient::new(
+            polyauth_shangcloud::ShangCloudConfig::new(
+                "cid",
+                ClientSecret::new(secret),
+                url::Url::parse(REDIRECT_URI).unwrap(),
+            )
+            .with_base_url(url::Url::parse(&server.base_url()).unwrap()),
+        )
+        .unwrap();
+        let start = c.authorization_url().await.unwrap();
+        let session = c.exchange_code("the-code", &start.state).await.unwrap();
+        c.refresh(&session).await.unwrap();
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 2);
+        for (auth, body) in &seen {
+            assert_eq!(auth, &expected, "{secret}");
+            let keys: Vec<String> = url::form_urlencoded::parse(body.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .collect();
+            assert!(
+                !keys
+                    .iter()
+                    .any(|k| k == "client_id" || k == "client_secret"),
+                "client credentials only in the header, as the reference: {body}"
+            );
+            assert!(!body.contains(secret), "{body}");
+        }
+        let code_keys: Vec<_> = url::form_urlencoded::parse(seen[0].1.as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .collect();
+        assert_eq!(code_keys, ["grant_type", "code", "redirect_uri"]);
+    }
+}
+
+#[tokio::test]
+async fn a_secret_with_reserved_characters_authenticates_at_the_emulator() {
+    // The emulator compares the raw form, as the reference server: the url-encoded form of
+    // this secret would be refused with invalid_client.
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "a@example.com");
+    let secret = "p+q/r=s%2F t:u";
+    emu.register_client("raw-client", secret);
+    let mut cfg = config(&emu);
+    cfg.client_id = "raw-client".into();
+    cfg.client_secret = ClientSecret::new(secret);
+    let c = ShangCloudClient::new(cfg).unwrap();
+    let session = login(&c, "alice").await;
+    assert_eq!(session.basic_info().await.unwrap().nickname, "alice");
+    c.refresh(&session).await.unwrap();
+    assert_eq!(emu.calls("/oauth/token"), 2);
+}
+
+#[tokio::test]
+async fn bound_logins_finish_only_with_their_binding() {
+    let (emu, c) = setup().await;
+    let start = c
+        .authorization_url_bound(AuthorizationRequest {
+            return_to: Some("/after".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(start.binding.len(), 43);
+    assert!(!format!("{start:?}").contains(start.binding.expose_secret()));
+    let as_start = polyauth_core::AuthorizationStart::new(start.url.clone(), start.state.clone());
+    let cb = consent(&as_start, "alice").await;
+    let session = c
+        .exchange_code_bound(&cb.code, &cb.state, start.binding.expose_secret())
+        .await
+        .unwrap();
+    assert_eq!(session.return_to(), Some("/after"));
+    assert_eq!(session.basic_info().await.unwrap().nickname, "alice");
+    assert_eq!(emu.calls("/oauth/token"), 1);
+
+    // The attacker's callback (own code and state, bound to the attacker's browser) opened by
+    // a victim whose browser holds another binding, or none: refused before any token call.
+    let mut other_binding = None;
+    for victim_binding in ["", "forged", "x"] {
+        let attacker = c
+            .authorization_url_bound(AuthorizationRequest::default())
+            .await
+            .unwrap();
+        let victim = c
+            .authorization_url_bound(AuthorizationRequest::default())
+            .await
+            .unwrap();
+        let victims_cookie = if victim_binding == "x" {
+            victim.binding.expose_secret().to_owned()
+        } else {
+            victim_binding.to_owned()
+        };
+        let as_start = polyauth_core::AuthorizationStart::new(attacker.url, attacker.state);
+        let cb = consent(&as_start, "bob").await;
+        let e = c
+            .exchange_code_bound(&cb.code, &cb.state, &victims_cookie)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::InvalidState,
+            "{victim_binding}: {e:?}"
+        );
+        assert!(e.message().contains("user agent"), "{e}");
+        assert!(!e.to_string().contains(attacker.binding.expose_secret()));
+        // The state is consumed: not even the right binding finishes it now.
+        let e = c
+            .exchange_code_bound(&cb.code, &cb.state, attacker.binding.expose_secret())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidState);
+        other_binding = Some(victim);
+    }
+    assert_eq!(
+        emu.calls("/oauth/token"),
+        1,
+        "no token call for a foreign binding"
+    );
+
+    // A bound state cannot be finished unbound, nor an unbound one bound.
+    let bound = other_binding.unwrap();
+    let as_start = polyauth_core::AuthorizationStart::new(bound.url, bound.state);
+    let cb = consent(&as_start, "alice").await;
+    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    assert!(e.message().contains("exchange_code_bound"), "{e}");
+    let unbound = c.authorization_url().await.unwrap();
+    let cb = consent(&unbound, "alice").await;
+    let e = c
+        .exchange_code_bound(&cb.code, &cb.state, "anything")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    assert_eq!(emu.calls("/oauth/token"), 1);
+}
+
+#[tokio::test]
+async fn only_the_bindings_digest_is_stored() {
+    let emu = ShangCloudEmulator::start().await;
+    let store = Arc::new(MemoryStateStore::default());
+    let c = client_with_store(&emu, store.clone());
+    let start = c
+        .authorization_url_bound(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    let record = store.take(&start.state).await.unwrap().unwrap();
+    assert!(!record.contains(start.binding.expose_secret()), "{record}");
+    assert!(record.contains("binding_sha256"), "{record}");
+}
+
+#[tokio::test]
+async fn refresh_can_be_turned_off() {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "a@example.com");
+    let c = ShangCloudClient::new(config(&emu).with_refresh(false)).unwrap();
+    assert!(!c.refresh_enabled());
+    let session = login(&c, "alice").await;
+    let e = c.refresh(&session).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported, "{e:?}");
+    assert_eq!(e.operation(), Some("refresh"));
+    let rt = session.tokens().refresh_token.clone().unwrap();
+    let e = c.refresh_token(&rt).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported);
+    assert_eq!(emu.calls("/oauth/token"), 1, "no refresh request");
+    assert!(client(&emu).refresh_enabled(), "on by default");
 }

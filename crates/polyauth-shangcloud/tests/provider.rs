@@ -73,6 +73,29 @@ async fn conformance() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_with_refresh_turned_off() {
+    let emu = ShangCloudEmulator::start().await;
+    let provider = Arc::new(ShangCloudProvider::new(config(&emu).with_refresh(false)).unwrap());
+    assert!(!provider.capabilities().refresh);
+    let h = Harness {
+        emu,
+        provider: provider.clone(),
+    };
+    let report = provider_conformance(&h).await;
+    assert!(report.contains("refresh_unsupported"), "{report:?}");
+    let e = provider
+        .refresh(&polyauth_core::RefreshToken::new("r"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unsupported);
+    assert_eq!(
+        h.emu.calls("/oauth/token"),
+        1,
+        "only the authorization_code trial"
+    );
+}
+
 #[tokio::test]
 async fn verify_is_cached_and_single_flight() {
     let emu = ShangCloudEmulator::start().await;

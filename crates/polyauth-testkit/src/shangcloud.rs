@@ -4,7 +4,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /oauth/authorize` | `response_type=code`, `client_id`, `redirect_uri`, `scope`, `state` (and PKCE `code_challenge` + `code_challenge_method=S256`): logs the consenting user in and answers `302` to `redirect_uri?code=..&state=..` |
-//! | `POST /oauth/token` | form body; HTTP Basic client authentication (RFC 6749 §2.3.1, so url-encoded id and secret, which equals the SDK's raw form for plain ids); grants `authorization_code` (codes single-use, bound to client, redirect URI and PKCE challenge) and `refresh_token` (refresh tokens rotate) |
+//! | `POST /oauth/token` | form body; HTTP Basic client authentication in the reference SDK's **raw** form, `base64("{client_id}:{client_secret}")` with nothing url-encoded (protocols.md §2.3; the RFC 6749 §2.3.1 url-encoded form is refused for ids or secrets it changes); grants `authorization_code` (codes single-use, bound to client, redirect URI and PKCE challenge) and `refresh_token` (refresh tokens rotate) |
 //! | `POST /api/user/info` | `{"uid", "nickname", "mail", "avatar"}` |
 //! | `POST /api/varibles` (sic) | `{"key", "action": "read" / "write" / "delete", "value"}`; needs scope `var:io`; business errors are `200 {"error": ".."}` as the SDK expects |
 //! | `POST /api/mmo/room/{new,join,config,data/set,data/get,data/delete,kick,usercount}` | MMO rooms; needs scope `mmo`; headers `X-MMO-Room` and `X-MMO-Protoctl` (sic) |
@@ -382,14 +382,9 @@ async fn authorize(State(s): State<Arc<Shared>>, Query(q): Query<AuthorizeQuery>
     Redirect::to(redirect.as_str()).into_response()
 }
 
-fn form_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("v={s}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
-}
-
-/// The client id of a valid `Authorization: Basic` header, or `None`.
+/// The client id of a valid `Authorization: Basic` header, or `None`. The credentials are
+/// compared exactly as sent, `base64("{client_id}:{client_secret}")` without url-decoding, as
+/// the reference server does (the id ends at the first `:`; the secret may contain `:`).
 fn basic_client(data: &Data, headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, b64) = value.split_once(' ')?;
@@ -401,9 +396,8 @@ fn basic_client(data: &Data, headers: &HeaderMap) -> Option<String> {
         .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (id, secret) = text.split_once(':')?;
-    let (id, secret) = (form_decode(id), form_decode(secret));
-    let expected = data.clients.get(&id)?;
-    polyauth_core::secret::constant_time_eq(expected, &secret).then_some(id)
+    let expected = data.clients.get(id)?;
+    polyauth_core::secret::constant_time_eq(expected, secret).then(|| id.to_owned())
 }
 
 async fn token(
