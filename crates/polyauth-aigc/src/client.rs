@@ -35,6 +35,7 @@ const X_TRACE_ID: HeaderName = HeaderName::from_static("x-trace-id");
 ///
 /// Errors of every call (stamped with provider `aigc` and the operation):
 /// - envelope `code` 401 → `Unauthenticated`, 403 → `PermissionDenied`, 404 → `NotFound`,
+///   500-599 → `Unavailable` (temporary; the message keeps the code and the server's message),
 ///   any other non-zero code → `Provider { code, message }` (the server's code and message);
 /// - an HTTP status other than 2xx, a refused connection, a timeout → `Unavailable`, with the
 ///   HTTP status (`Error::status`) and the server's message kept (the reference drops both);
@@ -278,21 +279,6 @@ impl AigcClient {
             .map_err(|e| e.with_context(PROVIDER, OP))
     }
 
-    /// Runs `fetch` through the user cache under `token` (for access-key profiles).
-    pub(crate) async fn cached_user<F>(
-        &self,
-        token: &AccessToken,
-        fetch: F,
-    ) -> Result<Arc<UserProfile>>
-    where
-        F: std::future::Future<Output = Result<Arc<UserProfile>>> + Send,
-    {
-        match &self.inner.users {
-            Some(cache) => cache.get_or_verify(token, fetch).await,
-            None => fetch.await,
-        }
-    }
-
     /// Asks the auth center which of `codes` the token's user holds:
     /// `POST /sdk/permission/check` `{"token", "permissionCodes"}` → `results` (code → bool).
     /// Not cached. Codes the server leaves out are absent from the map.
@@ -330,9 +316,9 @@ impl AigcClient {
     }
 
     /// Checks an access key (`ak_...`): `POST /sdk/access-key/verify` `{"accessKey"}` →
-    /// `valid`, `keyType`, `appId`, `userId`, user fields. Not cached here (the provider
-    /// caches the resulting profile). The app-id match of app keys is checked by
-    /// [`AigcProvider`](crate::AigcProvider), not here.
+    /// `valid`, `keyType`, `appId`, `userId`, user fields. Never cached, here or in the
+    /// provider (as in the reference): a revoked key is refused on its next use. The app-id
+    /// match of app keys is checked by [`AigcProvider`](crate::AigcProvider), not here.
     ///
     /// Errors: `InvalidToken` for an empty key or `valid: false`.
     pub async fn verify_access_key(&self, key: &AccessToken) -> Result<AccessKeyInfo> {
@@ -743,6 +729,11 @@ fn envelope_error(code: &Value, message: String) -> Error {
         Some(401) => Error::new(ErrorKind::Unauthenticated, message),
         Some(403) => Error::new(ErrorKind::PermissionDenied, message),
         Some(404) => Error::new(ErrorKind::NotFound, message),
+        // The auth center says it failed: an outage (temporary, 503 from the middleware),
+        // not a business refusal.
+        Some(code @ 500..=599) => {
+            Error::unavailable(format!("the auth center answered code {code}: {message}"))
+        }
         _ => {
             let code = match code {
                 Value::String(s) => s.clone(),

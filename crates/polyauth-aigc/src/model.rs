@@ -103,6 +103,10 @@ pub(crate) fn user_list(data: &Value, keys: &[&str]) -> Result<Vec<UserProfile>>
 }
 
 /// An expiry given as epoch seconds, epoch milliseconds (values above 10^11) or numeric text.
+///
+/// `None` ("unknown expiry") for anything else, including values no `Duration` or
+/// `SystemTime` can hold (`1e23`, `"1e300"`): the server's answer must never panic the
+/// verification.
 pub(crate) fn expiry(obj: &Map<String, Value>, keys: &[&str]) -> Option<SystemTime> {
     let n = match field(obj, keys)? {
         Value::Number(n) => n.as_f64()?,
@@ -113,7 +117,7 @@ pub(crate) fn expiry(obj: &Map<String, Value>, keys: &[&str]) -> Option<SystemTi
         return None;
     }
     let seconds = if n > 1e11 { n / 1000.0 } else { n };
-    UNIX_EPOCH.checked_add(Duration::from_secs_f64(seconds))
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(seconds).ok()?)
 }
 
 /// The kind of an access key (`keyType`).
@@ -478,6 +482,15 @@ mod tests {
         let o = o.as_object().unwrap();
         assert_eq!(expiry(o, &["s"]), expiry(o, &["ms"]));
         assert!(expiry(o, &["t"]).is_none());
+    }
+
+    #[test]
+    fn absurd_expiries_are_unknown_not_a_panic() {
+        let o = json!({"big": 1e23, "text": "1e300", "max": f64::MAX, "neg": -5, "zero": 0});
+        let o = o.as_object().unwrap();
+        for key in ["big", "text", "max", "neg", "zero"] {
+            assert!(expiry(o, &[key]).is_none(), "{key}");
+        }
     }
 
     #[test]

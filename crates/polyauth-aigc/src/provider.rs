@@ -19,11 +19,12 @@ pub const ACCESS_KEY_PREFIX: &str = "ak_";
 ///
 /// - `verify`: `POST /sdk/token/verify` (cached); for `ak_` keys, the access-key check.
 /// - `user_info`, `roles`, `permissions`: `POST /sdk/user/info` (cached, single-flight); for
-///   `ak_` keys, `POST /sdk/access-key/verify` (cached the same way) with the reference's
-///   semantics: a user key acts as its user; an app key must name this app id, else
-///   `PermissionDenied` ("访问密钥与应用不匹配", HTTP 403 from the middleware) and otherwise
-///   acts as the synthetic `ak_app_{appId}` user; a global key acts as the administrator
-///   `ak_global`; any other key type is `InvalidToken`.
+///   `ak_` keys, `POST /sdk/access-key/verify` on **every** request (never cached, as in the
+///   reference, so a revoked key, global administrator keys included, is refused on its next
+///   use) with the reference's semantics: a user key acts as its user; an app key must name
+///   this app id, else `PermissionDenied` ("访问密钥与应用不匹配", HTTP 403 from the
+///   middleware), and otherwise acts as the synthetic `ak_app_{appId}` user; a global key acts
+///   as the administrator `ak_global`; any other key type is `InvalidToken`.
 /// - `login`, the authorization-code flow, `refresh`, `logout`: `Unsupported` (users log in
 ///   at the auth center itself); the capabilities say so.
 /// - `directory()`: batch lookups by id (`/sdk/users/batch-by-ids`) and by username
@@ -118,10 +119,8 @@ impl IdentityProvider for AigcProvider {
 
     async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
         if is_access_key(token) {
-            return self
-                .client
-                .cached_user(token, self.access_key_profile(token))
-                .await;
+            // Not cached: revoking a key must take effect at once (protocols.md §1.4, §1.6).
+            return self.access_key_profile(token).await;
         }
         self.client.get_user_info(token).await
     }

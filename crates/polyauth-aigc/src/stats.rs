@@ -5,13 +5,21 @@
 //! `try_send` into a bounded queue and, when the queue is full, drops the record and counts it
 //! ([`StatsCounters::dropped`]). A background tokio task batches the records and uploads them
 //! when `batch_size` records are waiting or every `flush_interval`, one POST per distinct
-//! token (the token travels as `Authorization: Bearer`; records without a token are not
-//! uploaded, as in the reference). [`StatsCollector::shutdown`] uploads everything still
-//! queued, then stops the task.
+//! token (the token travels as `Authorization: Bearer`), at most
+//! [`max_tokens_per_flush`](StatsConfig::max_tokens_per_flush) distinct tokens per flush (the
+//! records of further tokens are dropped and counted as discarded).
+//! [`StatsCollector::shutdown`] uploads everything still queued, then stops the task.
 //!
-//! Before upload, request parameters are redacted ([`redact`]: `Authorization`, `Cookie`,
-//! `Set-Cookie`, `X-App-Secret`, `Proxy-Authorization`, and any key that looks like a password,
-//! secret, token or key) and capped in size (`max_params_bytes`); 3xx answers are not recorded.
+//! Only calls of authenticated users are kept: records without a token, and 401 answers
+//! (whatever token the caller presented), are skipped when recorded, so requests with random
+//! bad tokens cost no upload at all. The `AuthLayer` observer passes the token only for
+//! requests whose user was authenticated.
+//!
+//! Request parameters are redacted when recorded, before they are queued ([`redact`]:
+//! `Authorization`, `Cookie`, `Set-Cookie`, `X-App-Secret`, `Proxy-Authorization`, and any key
+//! that looks like a password, secret, token or key), so neither the queue nor an
+//! [`ApiStat`]'s `Debug` holds a credential; before upload they are capped in size
+//! (`max_params_bytes`). 3xx answers are not recorded.
 //!
 //! Upload body (one per token): `{"stats": [{"api_path", "api_method", "status_code",
 //! "response_time" (seconds, float), "error_message", "request_params"}, ...]}` with headers
@@ -62,6 +70,9 @@ pub struct StatsConfig {
     pub max_params_bytes: usize,
     /// Timeout of one upload. Default 5 s.
     pub timeout: Duration,
+    /// Most distinct tokens uploaded per flush (one POST each, sent one after another);
+    /// records of further tokens are dropped and counted as discarded. Default 50.
+    pub max_tokens_per_flush: usize,
 }
 
 impl StatsConfig {
@@ -77,6 +88,7 @@ impl StatsConfig {
             queue_capacity: 10_000,
             max_params_bytes: 8 * 1024,
             timeout: Duration::from_secs(5),
+            max_tokens_per_flush: 50,
         }
     }
 
@@ -104,6 +116,12 @@ impl StatsConfig {
         self
     }
 
+    /// Sets the most distinct tokens uploaded per flush (at least 1).
+    pub fn with_max_tokens_per_flush(mut self, n: usize) -> Self {
+        self.max_tokens_per_flush = n.max(1);
+        self
+    }
+
     /// Enables or disables collection.
     pub fn with_enabled(mut self, enabled: bool) -> Self {
         self.enabled = enabled;
@@ -112,7 +130,9 @@ impl StatsConfig {
 }
 
 /// One recorded call.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the parameters redacted ([`redact`]) and never the token.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiStat {
     /// The path (for outbound calls `scheme://host/path`, without the query).
@@ -125,7 +145,8 @@ pub struct ApiStat {
     pub duration: Duration,
     /// Why it failed, if it did.
     pub error: Option<String>,
-    /// Request parameters (headers, query, body); redacted and capped before upload.
+    /// Request parameters (headers, query, body). [`with_params`](Self::with_params) and
+    /// [`StatsCollector::record`] redact them; they are capped before upload.
     pub request_params: Option<Value>,
     /// The caller's token; records are uploaded grouped by it, and dropped without one.
     pub token: Option<AccessToken>,
@@ -156,8 +177,9 @@ impl ApiStat {
         self
     }
 
-    /// Sets the request parameters.
-    pub fn with_params(mut self, params: Value) -> Self {
+    /// Sets the request parameters, redacted ([`redact`]).
+    pub fn with_params(mut self, mut params: Value) -> Self {
+        redact(&mut params);
         self.request_params = Some(params);
         self
     }
@@ -169,6 +191,25 @@ impl ApiStat {
     }
 }
 
+impl fmt::Debug for ApiStat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The field is public and may have been set without `with_params`: redact a copy.
+        let params = self.request_params.clone().map(|mut p| {
+            redact(&mut p);
+            p
+        });
+        f.debug_struct("ApiStat")
+            .field("path", &self.path)
+            .field("method", &self.method)
+            .field("status", &self.status)
+            .field("duration", &self.duration)
+            .field("error", &self.error)
+            .field("request_params", &params)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
 /// Counters of a [`StatsCollector`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -177,11 +218,12 @@ pub struct StatsCounters {
     pub queued: u64,
     /// Records dropped because the queue was full or the collector shut down.
     pub dropped: u64,
-    /// Records skipped (3xx answers).
+    /// Records skipped when recorded: 3xx answers, 401 answers and records without a token.
     pub skipped: u64,
     /// Records uploaded (the auth center answered 2xx).
     pub uploaded: u64,
-    /// Records lost to failed uploads, or never uploaded for lack of a token.
+    /// Records lost to failed uploads, or dropped because their flush already had
+    /// [`max_tokens_per_flush`](StatsConfig::max_tokens_per_flush) distinct tokens.
     pub discarded: u64,
 }
 
@@ -263,6 +305,7 @@ impl StatsCollector {
             batch_size: config.batch_size.max(1),
             flush_interval: config.flush_interval.max(Duration::from_millis(1)),
             max_params_bytes: config.max_params_bytes,
+            max_tokens: config.max_tokens_per_flush.max(1),
             counters: counters.clone(),
         };
         let handle = runtime.spawn(worker.run());
@@ -276,6 +319,23 @@ impl StatsCollector {
                 worker: Mutex::new(Some(handle)),
             }),
         })
+    }
+
+    /// A collector without a worker whose queue the test reads: what `record` queued.
+    #[cfg(test)]
+    pub(crate) fn capture(capacity: usize) -> (Self, mpsc::Receiver<ApiStat>) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        let collector = StatsCollector {
+            shared: Arc::new(Shared {
+                enabled: true,
+                tx: Some(tx),
+                closed: AtomicBool::new(false),
+                counters: Arc::new(Counters::default()),
+                stop: Mutex::new(None),
+                worker: Mutex::new(None),
+            }),
+        };
+        (collector, rx)
     }
 
     /// A collector that discards every record.
@@ -297,16 +357,22 @@ impl StatsCollector {
         self.shared.enabled
     }
 
-    /// Queues a record without waiting: 3xx answers are skipped; when the queue is full or
-    /// the collector is shut down, the record is dropped and counted.
-    pub fn record(&self, stat: ApiStat) {
+    /// Queues a record without waiting. 3xx and 401 answers and records without a token are
+    /// skipped (counted); the parameters of the others are redacted ([`redact`]) before they
+    /// are queued. When the queue is full or the collector is shut down, the record is
+    /// dropped and counted.
+    pub fn record(&self, mut stat: ApiStat) {
         let shared = &self.shared;
         let Some(tx) = &shared.tx else {
             return;
         };
-        if (300..400).contains(&stat.status) {
+        let anonymous = stat.token.as_ref().is_none_or(|t| t.is_empty());
+        if (300..400).contains(&stat.status) || stat.status == 401 || anonymous {
             shared.counters.skipped.fetch_add(1, Ordering::Relaxed);
             return;
+        }
+        if let Some(params) = &mut stat.request_params {
+            redact(params);
         }
         if shared.closed.load(Ordering::Acquire) || tx.try_send(stat).is_err() {
             shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -361,6 +427,7 @@ struct Worker {
     batch_size: usize,
     flush_interval: Duration,
     max_params_bytes: usize,
+    max_tokens: usize,
     counters: Arc<Counters>,
 }
 
@@ -403,20 +470,41 @@ impl Worker {
     }
 
     async fn flush(&self, buffer: &mut Vec<ApiStat>) {
-        let mut groups: HashMap<String, (AccessToken, Vec<Value>)> = HashMap::new();
+        // Groups in order of first appearance; at most `max_tokens` of them, since each costs
+        // one sequential POST.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut groups: Vec<(AccessToken, Vec<Value>)> = Vec::new();
+        let mut excess = 0u64;
         for stat in buffer.drain(..) {
             let Some(token) = stat.token.clone().filter(|t| !t.is_empty()) else {
                 self.counters.discarded.fetch_add(1, Ordering::Relaxed);
                 continue;
             };
-            let item = upload_item(stat, self.max_params_bytes);
-            groups
-                .entry(token.expose_secret().to_owned())
-                .or_insert_with(|| (token, Vec::new()))
+            let slot = match index.get(token.expose_secret()) {
+                Some(&i) => i,
+                None if groups.len() < self.max_tokens => {
+                    index.insert(token.expose_secret().to_owned(), groups.len());
+                    groups.push((token, Vec::new()));
+                    groups.len() - 1
+                }
+                None => {
+                    excess += 1;
+                    continue;
+                }
+            };
+            groups[slot]
                 .1
-                .push(item);
+                .push(upload_item(stat, self.max_params_bytes));
         }
-        for (_, (token, items)) in groups {
+        if excess > 0 {
+            tracing::debug!(
+                dropped = excess,
+                max_tokens = self.max_tokens,
+                "API statistics: too many distinct tokens in one flush, records dropped"
+            );
+            self.counters.discarded.fetch_add(excess, Ordering::Relaxed);
+        }
+        for (token, items) in groups {
             let n = items.len() as u64;
             match self.upload(&token, items).await {
                 Ok(()) => self.counters.uploaded.fetch_add(n, Ordering::Relaxed),
@@ -449,11 +537,9 @@ impl Worker {
     }
 }
 
+/// The upload form of a record (its parameters were redacted by [`StatsCollector::record`]).
 fn upload_item(stat: ApiStat, max_params_bytes: usize) -> Value {
-    let params = stat.request_params.map(|mut p| {
-        redact(&mut p);
-        cap_params(p, max_params_bytes)
-    });
+    let params = stat.request_params.map(|p| cap_params(p, max_params_bytes));
     let error = stat.error.map(|e| truncate(&e, 1024));
     json!({
         "api_path": stat.path,
@@ -560,9 +646,10 @@ mod observe {
 
     use super::{ApiStat, StatsCollector};
 
-    /// Records every request the `AuthLayer` sees. The layer gives no headers, query or body,
-    /// so `request_params.headers` holds what the request context knows: `user-agent`,
-    /// `x-real-ip` (the client IP), `x-request-id` and `x-trace-id`.
+    /// Records every request of an authenticated user the `AuthLayer` sees (rejected and
+    /// anonymous requests carry no token and are skipped). The layer gives no headers, query
+    /// or body, so `request_params.headers` holds what the request context knows:
+    /// `user-agent`, `x-real-ip` (the client IP), `x-request-id` and `x-trace-id`.
     impl RequestObserver for StatsCollector {
         fn observe(&self, record: RequestRecord) {
             let ctx = &record.context;
@@ -579,9 +666,12 @@ mod observe {
             }
             let mut params = Map::new();
             params.insert("headers".into(), Value::Object(headers));
+            // Only an authenticated user's token: a rejected caller's token is not theirs to
+            // spend uploads with.
+            let token = record.user_id.as_ref().and(ctx.token.clone());
             let mut stat = ApiStat::new(record.path, record.method, record.status, record.duration)
                 .with_params(Value::Object(params))
-                .with_token(ctx.token.clone());
+                .with_token(token);
             stat.error = record.error;
             self.record(stat);
         }
@@ -607,6 +697,28 @@ mod tests {
         }
         assert_eq!(v["headers"]["accept"], "json");
         assert_eq!(v["request_body"]["user"]["name"], "n");
+    }
+
+    #[test]
+    fn record_skips_unauthenticated_and_redacts_before_queueing() {
+        let (stats, mut queued) = StatsCollector::capture(8);
+        let t = |v: &str| Some(AccessToken::new(v));
+        let d = Duration::from_millis(1);
+        stats.record(ApiStat::new("/a", "GET", 401, d).with_token(t("garbage")));
+        stats.record(ApiStat::new("/b", "GET", 200, d));
+        stats.record(ApiStat::new("/c", "GET", 200, d).with_token(t("")));
+        let mut direct = ApiStat::new("/d", "GET", 200, d).with_token(t("good"));
+        direct.request_params = Some(json!({"headers": {"x-app-secret": "direct-secret"}}));
+        assert!(!format!("{direct:?}").contains("direct-secret"));
+        stats.record(direct);
+        assert_eq!(stats.counters().skipped, 3);
+        let queued_stat = queued.try_recv().unwrap();
+        assert_eq!(queued_stat.path, "/d");
+        assert_eq!(
+            queued_stat.request_params.unwrap()["headers"]["x-app-secret"],
+            REDACTED
+        );
+        assert!(queued.try_recv().is_err());
     }
 
     #[test]

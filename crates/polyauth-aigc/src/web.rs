@@ -41,18 +41,30 @@ pub fn error_responder() -> ErrorResponder {
 }
 
 /// An [`AuthLayer`] set up like the reference `AuthMiddleware`: the given exact paths and
-/// prefixes excluded, [`error_responder`] answers, `X-Real-IP` / `X-Forwarded-For` trusted
-/// for the client IP (put the app behind your own proxy), and, when given, every request
-/// recorded in `stats`.
+/// prefixes excluded, [`error_responder`] answers and, when given, every request recorded in
+/// `stats`.
+///
+/// No proxy header is trusted: the client IP (in the request context, the `X-Real-IP` header
+/// of outbound calls and the statistics) is the peer address, so a client cannot spoof it
+/// with `X-Forwarded-For` or `X-Real-IP` (the reference trusts both blindly). Behind your own
+/// reverse proxy, which overwrites these headers, name them on the returned layer:
+///
+/// ```no_run
+/// # fn build(provider: std::sync::Arc<dyn polyauth_core::IdentityProvider>) {
+/// let layer = polyauth_aigc::web::auth_layer(provider, &["/health"], &[], None)
+///     .trusted_proxy_headers(["x-real-ip", "x-forwarded-for"]);
+/// # }
+/// ```
+///
+/// The peer address needs the app served with
+/// `into_make_service_with_connect_info::<SocketAddr>()`.
 pub fn auth_layer(
     provider: Arc<dyn IdentityProvider>,
     exclude_paths: &[&str],
     exclude_prefixes: &[&str],
     stats: Option<StatsCollector>,
 ) -> AuthLayer {
-    let mut layer = AuthLayer::new(provider)
-        .error_responder(error_responder())
-        .trusted_proxy_headers(["x-real-ip", "x-forwarded-for"]);
+    let mut layer = AuthLayer::new(provider).error_responder(error_responder());
     for p in exclude_paths {
         layer = layer.exclude_path(*p);
     }

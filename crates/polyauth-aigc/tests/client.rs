@@ -229,6 +229,83 @@ async fn other_codes_are_provider_errors_with_code_and_message() {
 }
 
 #[tokio::test]
+async fn envelope_5xx_codes_are_temporary_outages() {
+    use axum::routing::post;
+    let server = polyauth_testkit::server::Emulator::serve(
+        axum::Router::new()
+            .route(
+                "/sdk/user/info",
+                post(|| async {
+                    axum::Json(serde_json::json!({"code": 503, "message": "服务维护中"}))
+                }),
+            )
+            .route(
+                "/sdk/groups/list",
+                post(|| async {
+                    axum::Json(
+                        serde_json::json!({"code": 500, "message": "内部错误", "data": null}),
+                    )
+                }),
+            ),
+    )
+    .await;
+    let c =
+        AigcClient::new(AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap())
+            .unwrap();
+    let e = c.get_user_info(&AccessToken::new("t")).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+    assert!(e.is_temporary());
+    assert_eq!(e.kind().server_status(), 503);
+    assert!(
+        e.message().contains("503") && e.message().contains("服务维护中"),
+        "{e}"
+    );
+    assert_eq!(e.operation(), Some("get_user_info"));
+    let e = c.list_groups().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert!(
+        e.message().contains("500") && e.message().contains("内部错误"),
+        "{e}"
+    );
+    // An outage is not remembered: the next call asks again.
+    let _ = c.get_user_info(&AccessToken::new("t")).await;
+    assert_eq!(server.calls("/sdk/user/info"), 2);
+}
+
+#[tokio::test]
+async fn absurd_expiries_are_unknown_not_a_panic() {
+    use axum::routing::post;
+    // `expiresAt` values that pass a finite/positive check but overflow a Duration.
+    let server = polyauth_testkit::server::Emulator::serve(axum::Router::new().route(
+        "/sdk/token/verify",
+        post(
+            |axum::Json(body): axum::Json<serde_json::Value>| async move {
+                let expires = match body["token"].as_str() {
+                    Some("number") => serde_json::json!(1e23),
+                    Some("text") => serde_json::json!("1e300"),
+                    _ => serde_json::json!(f64::MAX),
+                };
+                axum::Json(serde_json::json!({"code": 0, "message": "ok", "data": {
+                    "valid": true, "userId": 7, "username": "u", "expiresAt": expires,
+                }}))
+            },
+        ),
+    ))
+    .await;
+    let config = AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap();
+    for client in [
+        AigcClient::new(config.clone()).unwrap(),
+        AigcClient::new(config.with_cache(None)).unwrap(),
+    ] {
+        for token in ["number", "text", "max"] {
+            let v = client.verify_token(&AccessToken::new(token)).await.unwrap();
+            assert_eq!(v.subject, "7");
+            assert!(v.expires_at.is_none(), "{token}: unknown expiry");
+        }
+    }
+}
+
+#[tokio::test]
 async fn connection_refused_is_unavailable() {
     let emu = AigcEmulator::start().await;
     let base = emu.base_url();
@@ -462,13 +539,20 @@ async fn access_keys_follow_the_reference() {
     assert_eq!(e.kind(), &ErrorKind::InvalidToken);
     assert_eq!(emu.calls("/user/info"), 0, "keys never go to /user/info");
 
-    // Cached like tokens; forget() drops the entry.
+    // Never cached (as in the reference): every use asks, and a revoked key, the global
+    // administrator key included, is refused on its very next use (no forget() needed).
     let before = emu.calls("/access-key/verify");
     p.user_info(&user_key).await.unwrap();
-    assert_eq!(emu.calls("/access-key/verify"), before);
+    p.verify(&global).await.unwrap();
+    assert_eq!(emu.calls("/access-key/verify"), before + 2);
     emu.revoke_access_key(user_key.expose_secret());
-    p.forget(&user_key).await;
-    assert!(p.user_info(&user_key).await.is_err());
+    emu.revoke_access_key(global.expose_secret());
+    for key in [&user_key, &global] {
+        let e = p.user_info(key).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+        assert_eq!(e.message(), "访问密钥无效或已过期");
+        assert!(p.verify(key).await.is_err());
+    }
 }
 
 #[tokio::test]

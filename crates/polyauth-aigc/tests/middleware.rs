@@ -35,6 +35,15 @@ async fn whoami(CurrentUser(user): CurrentUser) -> axum::Json<Value> {
 }
 
 async fn serve(emu: &AigcEmulator, stats: Option<StatsCollector>) -> String {
+    serve_with(emu, stats, &[]).await
+}
+
+/// Serves the test app behind `web::auth_layer`, trusting `proxy_headers` for the client IP.
+async fn serve_with(
+    emu: &AigcEmulator,
+    stats: Option<StatsCollector>,
+    proxy_headers: &[&str],
+) -> String {
     let config = AigcConfig::new(
         emu.app_id(),
         ClientSecret::new(emu.app_secret()),
@@ -50,12 +59,10 @@ async fn serve(emu: &AigcEmulator, stats: Option<StatsCollector>) -> String {
             "/public/info",
             get(|| async { axum::Json(json!({"user": context::current_user_id()})) }),
         )
-        .layer(web::auth_layer(
-            provider,
-            &["/health"],
-            &["/public/"],
-            stats,
-        ));
+        .layer(
+            web::auth_layer(provider, &["/health"], &["/public/"], stats)
+                .trusted_proxy_headers(proxy_headers),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -70,9 +77,21 @@ async fn serve(emu: &AigcEmulator, stats: Option<StatsCollector>) -> String {
 }
 
 async fn get_json(url: &str, token: Option<&str>, trace: Option<&str>) -> (u16, Value) {
+    get_json_with(url, token, trace, &[]).await
+}
+
+async fn get_json_with(
+    url: &str,
+    token: Option<&str>,
+    trace: Option<&str>,
+    extra: &[(&str, &str)],
+) -> (u16, Value) {
     let mut req = reqwest::Client::new()
         .get(url)
         .header("user-agent", "test-agent/2");
+    for (name, value) in extra {
+        req = req.header(*name, *value);
+    }
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
@@ -215,5 +234,63 @@ async fn layer_requests_are_recorded_as_stats() {
         items[0]["request_params"]["headers"]["user-agent"],
         "test-agent/2"
     );
-    assert_eq!(stats.counters().discarded, 1, "the 401 had no token");
+    assert_eq!(stats.counters().skipped, 1, "the 401 is not kept");
+    assert_eq!(stats.counters().discarded, 0);
+}
+
+#[tokio::test]
+async fn random_bad_tokens_cause_no_stats_upload() {
+    let emu = AigcEmulator::start().await;
+    let config = AigcConfig::new(
+        emu.app_id(),
+        ClientSecret::new(emu.app_secret()),
+        &emu.base_url(),
+    )
+    .unwrap();
+    let stats = StatsCollector::start(
+        StatsConfig::for_client(&config)
+            .with_batch_size(10)
+            .with_flush_interval(Duration::from_millis(50)),
+    )
+    .unwrap();
+    let base = serve(&emu, Some(stats.clone())).await;
+    for i in 0..100 {
+        let token = format!("random-{i}-{}", i * 104_729);
+        assert_eq!(
+            get_json(&format!("{base}/me"), Some(&token), None).await.0,
+            401
+        );
+    }
+    // Excluded paths with a token are not authenticated either.
+    assert_eq!(
+        get_json(&format!("{base}/health"), Some("random-x"), None)
+            .await
+            .0,
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    stats.shutdown().await;
+    assert!(emu.stats_reports().is_empty(), "{:?}", emu.stats_reports());
+    assert_eq!(stats.counters().skipped, 101);
+}
+
+#[tokio::test]
+async fn proxy_headers_are_not_trusted_unless_configured() {
+    let emu = AigcEmulator::start().await;
+    emu.add_user("alice", &[], &[]);
+    let token = emu.issue_token("alice").unwrap();
+    let spoof = [
+        ("x-forwarded-for", "203.0.113.66, 10.0.0.1"),
+        ("x-real-ip", "198.51.100.7"),
+    ];
+    // The preset: the peer address, whatever the client claims.
+    let base = serve(&emu, None).await;
+    let (status, body) = get_json_with(&format!("{base}/me"), Some(&token), None, &spoof).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_ip"], "127.0.0.1");
+    // Behind your own proxy, opt in by naming its headers.
+    let proxied = serve_with(&emu, None, &["x-forwarded-for", "x-real-ip"]).await;
+    let (status, body) = get_json_with(&format!("{proxied}/me"), Some(&token), None, &spoof).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_ip"], "203.0.113.66");
 }

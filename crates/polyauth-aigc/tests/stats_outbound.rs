@@ -11,7 +11,7 @@ use polyauth_aigc::stats::REDACTED;
 use polyauth_aigc::{
     AigcConfig, ApiStat, AuthRequestClient, OutboundConfig, StatsCollector, StatsConfig, context,
 };
-use polyauth_core::{AccessToken, ClientSecret, ErrorKind, RequestContext};
+use polyauth_core::{AccessToken, ClientSecret, ErrorKind, RequestContext, UserProfile};
 use polyauth_testkit::aigc::AigcEmulator;
 use polyauth_testkit::server::Emulator;
 use serde_json::{Value, json};
@@ -35,7 +35,7 @@ async fn stats_arrive_batched_grouped_and_redacted() {
     let emu = AigcEmulator::start().await;
     let stats = StatsCollector::start(
         StatsConfig::for_client(&config(&emu))
-            .with_batch_size(4)
+            .with_batch_size(3)
             .with_flush_interval(Duration::from_secs(3600)),
     )
     .unwrap();
@@ -49,7 +49,8 @@ async fn stats_arrive_batched_grouped_and_redacted() {
     stats.record(stat("/redirect", 302, "tok-A"));
     stats.record(stat("/anon", 401, ""));
     stats.record(stat("/c", 500, "tok-A"));
-    // Batch size 4 reached by the 4 non-3xx records: one flush, one POST per token.
+    // Batch size 3 reached by the 3 records kept (no 3xx, no 401, no record without a
+    // token): one flush, one POST per token.
     for _ in 0..100 {
         if emu.stats_reports().len() >= 2 {
             break;
@@ -82,10 +83,63 @@ async fn stats_arrive_batched_grouped_and_redacted() {
         "application/json"
     );
     let c = stats.counters();
-    assert_eq!(c.skipped, 1);
+    assert_eq!(c.skipped, 2, "the 3xx and the 401 without a token");
     assert_eq!(c.uploaded, 3);
-    assert_eq!(c.discarded, 1, "the record without a token is not uploaded");
+    assert_eq!(c.discarded, 0);
     stats.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_tokens_cost_no_upload() {
+    let emu = AigcEmulator::start().await;
+    let stats = StatsCollector::start(
+        StatsConfig::for_client(&config(&emu))
+            .with_batch_size(10)
+            .with_flush_interval(Duration::from_millis(50)),
+    )
+    .unwrap();
+    // 100 rejected requests, each with its own random token: no record, no POST.
+    for i in 0..100 {
+        stats.record(stat("/me", 401, &format!("garbage-{i}-{}", i * 7919)));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stats.shutdown().await;
+    assert!(emu.stats_reports().is_empty(), "{:?}", emu.stats_reports());
+    let c = stats.counters();
+    assert_eq!((c.skipped, c.queued, c.uploaded), (100, 0, 0));
+}
+
+#[tokio::test]
+async fn distinct_tokens_per_flush_are_capped() {
+    let emu = AigcEmulator::start().await;
+    let stats = StatsCollector::start(
+        StatsConfig::for_client(&config(&emu))
+            .with_batch_size(1000)
+            .with_flush_interval(Duration::from_secs(3600))
+            .with_max_tokens_per_flush(5),
+    )
+    .unwrap();
+    for i in 0..20 {
+        stats.record(stat("/x", 200, &format!("tok-{i}")));
+        stats.record(stat("/y", 200, &format!("tok-{i}")));
+    }
+    stats.shutdown().await;
+    let reports = emu.stats_reports();
+    assert_eq!(
+        reports.len(),
+        5,
+        "one POST per token, for the first 5 tokens only"
+    );
+    for (i, r) in reports.iter().enumerate() {
+        assert_eq!(r.authorization, Some(format!("Bearer tok-{i}")));
+        assert_eq!(r.body["stats"].as_array().unwrap().len(), 2);
+    }
+    let c = stats.counters();
+    assert_eq!(c.uploaded, 10);
+    assert_eq!(
+        c.discarded, 30,
+        "the records of the other 15 tokens are dropped and counted"
+    );
 }
 
 #[tokio::test]
@@ -168,6 +222,7 @@ async fn echo() -> Emulator {
 
 fn request_context(token: &str) -> RequestContext {
     RequestContext {
+        user: Some(std::sync::Arc::new(UserProfile::new("aigc", "7"))),
         token: Some(AccessToken::new(token)),
         client_ip: Some("203.0.113.9".into()),
         user_agent: Some("caller-agent/1".into()),
@@ -176,54 +231,81 @@ fn request_context(token: &str) -> RequestContext {
     }
 }
 
+async fn call(client: &AuthRequestClient, url: &str) -> Value {
+    client
+        .get(url)
+        .unwrap()
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn outbound_headers_go_only_to_allowed_hosts() {
+async fn outbound_headers_go_only_to_allowed_origins() {
     let server = echo().await;
     let port = server.addr().port();
     let emu = AigcEmulator::start().await;
     let cfg = config(&emu);
-    let allowed = AuthRequestClient::new(OutboundConfig::for_client(&cfg)).unwrap();
+    let echo_origin = format!("http://127.0.0.1:{port}");
+    let allowed =
+        AuthRequestClient::new(OutboundConfig::for_client(&cfg).allow_origin(&echo_origin))
+            .unwrap();
+    // The base URL's origin only: the same host on another port gets no credentials.
+    let base_only = AuthRequestClient::new(OutboundConfig::for_client(&cfg)).unwrap();
+    // The echo's host and port, but https: a plain-http call gets no credentials.
+    let https_only = AuthRequestClient::new(
+        OutboundConfig::for_client(&cfg).allow_origin(format!("https://127.0.0.1:{port}")),
+    )
+    .unwrap();
 
-    let (to_allowed, to_other) = context::scope(request_context("user-tok"), async {
-        let a: Value = allowed
-            .get(&format!("http://127.0.0.1:{port}/api/x"))
-            .unwrap()
-            .header(
-                http::header::USER_AGENT,
-                http::HeaderValue::from_static("overridden"),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        // `localhost` is not on the list (the base URL's host is 127.0.0.1).
-        let b: Value = allowed
-            .get(&format!("http://localhost:{port}/api/y"))
-            .unwrap()
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (a, b)
-    })
-    .await;
+    let (to_allowed, to_other_host, to_other_port, to_http) =
+        context::scope(request_context("user-tok"), async {
+            let a: Value = allowed
+                .get(&format!("{echo_origin}/api/x"))
+                .unwrap()
+                .header(
+                    http::header::USER_AGENT,
+                    http::HeaderValue::from_static("overridden"),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .unwrap();
+            // `localhost` is not on the list (only 127.0.0.1 is).
+            let b = call(&allowed, &format!("http://localhost:{port}/api/y")).await;
+            let c = call(&base_only, &format!("{echo_origin}/api/z")).await;
+            let d = call(&https_only, &format!("{echo_origin}/api/w")).await;
+            (a, b, c, d)
+        })
+        .await;
     assert_eq!(to_allowed["x-app-id"], emu.app_id());
     assert_eq!(to_allowed["x-app-secret"], emu.app_secret());
     assert_eq!(to_allowed["authorization"], "Bearer user-tok");
     assert_eq!(to_allowed["x-real-ip"], "203.0.113.9");
     assert_eq!(to_allowed["user-agent"], "caller-agent/1");
     assert_eq!(to_allowed["x-trace-id"], "trace-out-1");
-    for h in ["x-app-id", "x-app-secret", "authorization"] {
-        assert!(to_other.get(h).is_none(), "{h} sent to a host off the list");
+    for (what, seen) in [
+        ("another host", &to_other_host),
+        ("another port of the allowed host", &to_other_port),
+        ("http when https is allowed", &to_http),
+    ] {
+        for h in ["x-app-id", "x-app-secret", "authorization"] {
+            assert!(seen.get(h).is_none(), "{h} sent to {what}: {seen}");
+        }
+        assert_eq!(seen["x-trace-id"], "trace-out-1", "{what}");
     }
-    assert_eq!(to_other["x-trace-id"], "trace-out-1");
 
     let e = allowed.get("not a url").unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    // Credentials never go in clear text to a host that is not loopback.
+    let e = AuthRequestClient::new(
+        OutboundConfig::for_client(&cfg).allow_origin("http://auth.example.com"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
 }
 
 #[tokio::test]
@@ -234,11 +316,13 @@ async fn outbound_calls_are_recorded_and_time_out() {
     let cfg = config(&emu);
     let stats = StatsCollector::start(StatsConfig::for_client(&cfg).with_batch_size(1)).unwrap();
     let client = AuthRequestClient::new(
-        OutboundConfig::for_client(&cfg).with_timeout(Duration::from_millis(300)),
+        OutboundConfig::for_client(&cfg)
+            .allow_origin(format!("http://127.0.0.1:{port}"))
+            .with_timeout(Duration::from_millis(300)),
     )
     .unwrap()
     .with_stats(stats.clone());
-    context::scope(request_context("rec-tok"), async {
+    let echoed: Value = context::scope(request_context("rec-tok"), async {
         client
             .post(&format!("http://127.0.0.1:{port}/api/charge"))
             .unwrap()
@@ -246,9 +330,15 @@ async fn outbound_calls_are_recorded_and_time_out() {
             .json(json!({"amount": 3, "password": "pw-out"}))
             .send()
             .await
-            .unwrap();
+            .unwrap()
+            .json()
+            .unwrap()
     })
     .await;
+    assert_eq!(
+        echoed["authorization"], "Bearer rec-tok",
+        "credentials were sent"
+    );
     stats.shutdown().await;
     let reports = emu.stats_reports();
     assert_eq!(reports.len(), 1);
@@ -260,10 +350,10 @@ async fn outbound_calls_are_recorded_and_time_out() {
     assert_eq!(item["request_params"]["query_params"]["q"], "1");
     assert_eq!(item["request_params"]["request_body"]["amount"], 3);
     let text = reports[0].body.to_string();
-    assert!(
-        !text.contains("pw-out") && !text.contains(emu.app_secret()),
-        "{text}"
-    );
+    for secret in ["pw-out", emu.app_secret(), "rec-tok"] {
+        assert!(!text.contains(secret), "{secret} uploaded: {text}");
+    }
+    assert_eq!(item["request_params"]["headers"]["x-app-secret"], REDACTED);
 
     // Timeout: a typed error.
     let stall = Emulator::serve(Router::new().route(
@@ -282,5 +372,6 @@ async fn outbound_calls_are_recorded_and_time_out() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.operation(), Some("outbound_request"));
     assert!(started.elapsed() < Duration::from_secs(2));
 }
