@@ -57,8 +57,8 @@ pub struct AigcConfig {
     pub base_url: url::Url,
     /// Timeout of one call (connect, send, whole answer). Default [`DEFAULT_TIMEOUT`].
     pub timeout: Duration,
-    /// The verification cache in front of `verify_token`, `get_user_info` and access-key
-    /// checks; `None` disables it. Default: TTL [`DEFAULT_CACHE_TTL`], negative TTL
+    /// The verification cache in front of `verify_token` and `get_user_info` (access-key
+    /// checks are never cached, as in the reference); `None` disables it. Default: TTL [`DEFAULT_CACHE_TTL`], negative TTL
     /// [`DEFAULT_NEGATIVE_CACHE_TTL`], capacity [`DEFAULT_CACHE_CAPACITY`].
     pub cache: Option<CacheConfig>,
     /// Retries of read-only calls (verify, user info, batch reads, lists) after a transport
