@@ -83,7 +83,13 @@ pub struct AuthenticationClientOptions {
     /// The application's own host (`https://{app}.authing.cn`); when set it is used for every
     /// call, and the OIDC helpers need it.
     pub app_host: Option<String>,
-    /// Host of `login_by_ad`; default `https://ws.{domain}` from the host.
+    /// Host of `login_by_ad`, which receives the user's **plaintext** password.
+    ///
+    /// When unset, it is derived only for hosts under `authing.cn` (`https://ws.authing.cn`).
+    /// For any other host (a private deployment, a custom domain, an IP) it must be set
+    /// explicitly: deriving `ws.{host minus its first label}`, as the reference SDK does, can
+    /// name a domain owned by someone else (`example.co.uk` → `ws.co.uk`, `example.com.cn` →
+    /// `ws.com.cn`), so `login_by_ad` fails with `ConfigInvalid` instead of guessing.
     pub websocket_host: Option<String>,
     /// The password-encryption public key PEM; default Authing's published key
     /// ([`DEFAULT_ENC_PUBLIC_KEY`]). Private deployments set their own.
@@ -262,7 +268,9 @@ pub(crate) fn params_string(custom_data: &Option<Map<String, Value>>) -> Value {
 pub struct AuthenticationClient {
     options: AuthenticationClientOptions,
     transport: Transport,
-    ws: Transport,
+    /// The `login_by_ad` host; `None` when not configured and not derivable (see
+    /// [`AuthenticationClientOptions::websocket_host`]).
+    ws: Option<Transport>,
     encryptor: PasswordEncryptor,
 }
 
@@ -296,10 +304,10 @@ impl AuthenticationClient {
             options.connect_timeout,
         )?;
         let ws_base = match &options.websocket_host {
-            Some(h) => normalize_base("websocket_host", h)?,
-            None => default_ws_host(&base)?,
+            Some(h) => Some(normalize_base("websocket_host", h)?),
+            None => default_ws_host(&base),
         };
-        let ws = transport.with_base(ws_base);
+        let ws = ws_base.map(|b| transport.with_base(b));
         Ok(AuthenticationClient {
             options,
             transport,
@@ -536,13 +544,24 @@ impl AuthenticationClient {
     }
 
     /// Logs in against the pool's Active Directory: `POST {websocket_host}/api/v2/ad/verify-user`.
-    /// **The password travels in plaintext** (inside TLS), as Authing's endpoint expects.
-    /// Errors: as [`login_by_ldap`](Self::login_by_ldap).
+    /// **The password travels in plaintext** (inside TLS), as Authing's endpoint expects, so
+    /// the host is never guessed outside `authing.cn`: for any other host
+    /// [`websocket_host`](AuthenticationClientOptions::websocket_host) must be configured.
+    ///
+    /// Errors: `ConfigInvalid` (before any request) when `websocket_host` is unset and the
+    /// host is not under `authing.cn`; otherwise as [`login_by_ldap`](Self::login_by_ldap).
     pub async fn login_by_ad(&self, username: &str, password: &Password) -> Result<User> {
-        let url = self.ws.url(&["api", "v2", "ad", "verify-user"])?;
+        const OP: &str = "login_by_ad";
+        let ws = self.ws.as_ref().ok_or_else(|| {
+            Error::config(
+                "login_by_ad sends the password in plaintext and needs an explicit \
+                 websocket_host when the host is not under authing.cn",
+            )
+            .with_context(PROVIDER, OP)
+        })?;
+        let url = ws.url(&["api", "v2", "ad", "verify-user"])?;
         let body = json!({"username": username, "password": password.expose_secret()});
-        self.ws
-            .rest("login_by_ad", Method::POST, url, Some(body), Auth::None)
+        ws.rest("login_by_ad", Method::POST, url, Some(body), Auth::None)
             .await
     }
 
@@ -1564,18 +1583,20 @@ pub(crate) fn user_sub<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// `https://ws.{domain}` where domain is the host name without its first label (when it has
-/// more than two labels), else the host itself.
-fn default_ws_host(base: &str) -> Result<String> {
-    let url = url::Url::parse(base).map_err(|_| Error::config("host is not a valid URL"))?;
-    let host = url.host_str().unwrap_or_default();
-    let labels: Vec<&str> = host.split('.').collect();
-    let domain = if labels.len() > 2 && url.domain().is_some() {
-        labels[1..].join(".")
-    } else {
-        return Ok(base.to_owned());
-    };
-    Ok(format!("{}://ws.{domain}", url.scheme()))
+/// The Authing cloud domain under which the `login_by_ad` host may be derived.
+const AUTHING_DOMAIN: &str = "authing.cn";
+
+/// `https://ws.authing.cn` for a host under `authing.cn` (`core.authing.cn`,
+/// `{app}.authing.cn`); `None` for every other host, which must configure `websocket_host`
+/// (deriving `ws.{host minus its first label}` could leave the operator's domain).
+fn default_ws_host(base: &str) -> Option<String> {
+    let url = url::Url::parse(base).ok()?;
+    let host = url.domain()?.trim_end_matches('.').to_ascii_lowercase();
+    let under_authing = host == AUTHING_DOMAIN
+        || host
+            .strip_suffix(AUTHING_DOMAIN)
+            .is_some_and(|rest| rest.ends_with('.'));
+    under_authing.then(|| format!("{}://ws.{AUTHING_DOMAIN}", url.scheme()))
 }
 
 #[cfg(test)]
@@ -1596,13 +1617,22 @@ mod tests {
     #[test]
     fn ws_host_derivation() {
         assert_eq!(
-            default_ws_host("https://core.authing.cn").unwrap(),
-            "https://ws.authing.cn"
+            default_ws_host("https://core.authing.cn").as_deref(),
+            Some("https://ws.authing.cn")
         );
         assert_eq!(
-            default_ws_host("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
+            default_ws_host("https://my-app.authing.cn").as_deref(),
+            Some("https://ws.authing.cn")
         );
+        for foreign in [
+            "http://127.0.0.1:8080",
+            "https://login.co.uk",
+            "https://auth.example.com",
+            "https://core.notauthing.cn",
+            "https://authing.cn.evil.com",
+        ] {
+            assert_eq!(default_ws_host(foreign), None, "{foreign}");
+        }
     }
 
     #[test]

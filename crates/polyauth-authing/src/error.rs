@@ -32,6 +32,7 @@ pub const CODE_FORBIDDEN: i64 = 403;
 /// | 2026 user exists, 400 | `InvalidInput` |
 /// | 403 | `PermissionDenied` |
 /// | 429 | `RateLimited` |
+/// | 500-599 (Authing's side is failing) | `Unavailable` (temporary) |
 ///
 /// Every other code, including 2000 (captcha required, which the caller must answer with a
 /// captcha), is `ErrorKind::Provider { code, message }` verbatim.
@@ -45,12 +46,20 @@ pub fn error_from_code(code: i64, message: &str) -> Error {
         CODE_USER_EXISTS | 400 => Some(ErrorKind::InvalidInput),
         CODE_FORBIDDEN => Some(ErrorKind::PermissionDenied),
         429 => Some(ErrorKind::RateLimited),
+        500..=599 => Some(ErrorKind::Unavailable),
         _ => None,
     };
     match kind {
         Some(kind) => Error::new(kind, format!("Authing {code}: {message}")),
         None => Error::provider_error(code.to_string(), message),
     }
+}
+
+/// Whether a code rejects the token itself (not logged in, login expired, 401): the codes a
+/// `checkLoginStatus` answer may carry that make a token invalid. Any other code is about
+/// something else (an outage, a bad request) and must not be reported as a bad token.
+pub(crate) fn is_token_rejection(code: i64) -> bool {
+    matches!(code, CODE_NOT_LOGGED_IN | CODE_LOGIN_EXPIRED | 401)
 }
 
 /// The Authing business code of an error made by [`error_from_code`], if it carries one.
@@ -84,5 +93,12 @@ mod tests {
         assert_eq!(captcha.provider_code(), Some(("2000", "请输入图形验证码")));
         assert_eq!(authing_code(&captcha), Some(2000));
         assert_eq!(authing_code(&error_from_code(2333, "x")), Some(2333));
+        for code in [500, 502, 503, 599] {
+            let e = error_from_code(code, "服务不可用");
+            assert_eq!(e.kind(), &ErrorKind::Unavailable, "{code}");
+            assert!(e.is_temporary());
+        }
+        assert!(is_token_rejection(2020) && is_token_rejection(2206));
+        assert!(!is_token_rejection(500) && !is_token_rejection(200));
     }
 }

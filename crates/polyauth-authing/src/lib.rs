@@ -21,8 +21,8 @@ pub use config::{AuthingConfig, AuthingConfigFile, VerificationMode};
 pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
 pub use management::{
-    MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, QueryField, SearchOptions,
-    UserLookup, Users,
+    MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions,
+    QueryField, SearchOptions, UserLookup, Users,
 };
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};
 pub use types::{EmailScene, User, UserSession};

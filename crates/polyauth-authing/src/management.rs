@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use arc_swap::ArcSwapOption;
 use polyauth_core::http::Idempotency;
 use polyauth_core::{AccessToken, ClientSecret, Error, Result};
 use reqwest::Method;
@@ -25,6 +26,10 @@ use crate::types::{
 
 /// The most identifiers [`Users::batch_get`] accepts in one call (Authing's documented limit).
 pub const MAX_BATCH_IDS: usize = 80;
+
+/// The longest a management token is reused, whatever `exp` the server claims (a far-future
+/// or absurd `exp` must not pin a token forever).
+pub const MAX_MANAGEMENT_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Settings of a [`ManagementClient`].
 #[derive(Clone, Debug)]
@@ -77,7 +82,10 @@ struct Inner {
     user_pool_id: String,
     secret: ClientSecret,
     margin: Duration,
-    token: tokio::sync::Mutex<Option<CachedToken>>,
+    /// The current token: read without locking on every management call.
+    token: ArcSwapOption<CachedToken>,
+    /// Taken only when a fetch is needed, so concurrent callers share one fetch.
+    fetch: tokio::sync::Mutex<()>,
     fetches: AtomicU64,
 }
 
@@ -132,7 +140,8 @@ impl ManagementClient {
                 user_pool_id: options.user_pool_id,
                 secret: options.secret,
                 margin: options.token_refresh_margin,
-                token: tokio::sync::Mutex::new(None),
+                token: ArcSwapOption::empty(),
+                fetch: tokio::sync::Mutex::new(()),
                 fetches: AtomicU64::new(0),
             }),
         })
@@ -148,17 +157,35 @@ impl ManagementClient {
         self.inner.fetches.load(Ordering::Relaxed)
     }
 
-    /// The management token, fetched when missing or about to expire. Concurrent callers
-    /// share one fetch.
+    /// The cached token while it is fresh (no lock taken).
+    fn fresh_token(&self) -> Option<AccessToken> {
+        self.inner
+            .token
+            .load()
+            .as_ref()
+            .filter(|c| Instant::now() < c.refresh_at)
+            .map(|c| c.token.clone())
+    }
+
+    /// The management token, fetched when missing or about to expire. A fresh cached token
+    /// is read without taking any lock; when a fetch is needed, concurrent callers share one
+    /// fetch (the first fetches, the others wait for and reuse its token).
+    ///
+    /// The token is reused until `token_refresh_margin` (at most half its lifetime) before
+    /// the `exp` the server answered, and never longer than
+    /// [`MAX_MANAGEMENT_TOKEN_LIFETIME`]; an `exp` in the past or missing means the token is
+    /// used for this call only.
     ///
     /// Errors: `Unauthenticated`/`PermissionDenied`/`Provider` when the pool rejects the
     /// secret; transport errors.
     pub async fn management_token(&self) -> Result<AccessToken> {
-        let mut slot = self.inner.token.lock().await;
-        if let Some(c) = slot.as_ref()
-            && Instant::now() < c.refresh_at
-        {
-            return Ok(c.token.clone());
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
+        }
+        let _fetching = self.inner.fetch.lock().await;
+        // Another caller may have fetched while this one waited.
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
         }
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
         let vars = json!({"userPoolId": self.inner.user_pool_id, "secret": self.inner.secret.expose_secret()});
@@ -174,25 +201,25 @@ impl ManagementClient {
                 Idempotency::Idempotent,
             )
             .await?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
-        let lifetime = Duration::from_secs(answer.exp.map_or(0, |e| (e - now).max(0)) as u64);
+        let lifetime = token_lifetime(answer.exp, SystemTime::now());
         let margin = self.inner.margin.min(lifetime / 2);
-        let refresh_at = Instant::now() + lifetime.saturating_sub(margin);
-        *slot = Some(CachedToken {
+        let now = Instant::now();
+        let refresh_at = now
+            .checked_add(lifetime.saturating_sub(margin))
+            .unwrap_or(now);
+        self.inner.token.store(Some(Arc::new(CachedToken {
             token: answer.access_token.clone(),
             refresh_at,
-        });
+        })));
         Ok(answer.access_token)
     }
 
-    async fn invalidate(&self, token: &AccessToken) {
-        let mut slot = self.inner.token.lock().await;
-        if slot.as_ref().is_some_and(|c| &c.token == token) {
-            *slot = None;
-        }
+    /// Drops the cached token if it is still `token` (a newer one fetched meanwhile stays).
+    fn invalidate(&self, token: &AccessToken) {
+        self.inner.token.rcu(|current| match current {
+            Some(c) if &c.token == token => None,
+            other => other.clone(),
+        });
     }
 
     /// A GraphQL call with the management token, retried once with a fresh token after an
@@ -223,7 +250,7 @@ impl ManagementClient {
             .await
         {
             Err(e) if e.kind().is_auth_failure() => {
-                self.invalidate(&token).await;
+                self.invalidate(&token);
                 let token = self.management_token().await?;
                 t.graphql(
                     op,
@@ -260,7 +287,7 @@ impl ManagementClient {
             .await
         {
             Err(e) if e.kind().is_auth_failure() => {
-                self.invalidate(&token).await;
+                self.invalidate(&token);
                 let token = self.management_token().await?;
                 t.rest(op, method, url, body, Auth::Bearer(&token)).await
             }
@@ -314,6 +341,17 @@ impl ManagementClient {
             )
             .await
     }
+}
+
+/// How long a token with this server-provided `exp` (unix seconds) lives from `now`: zero for
+/// a missing or past `exp`, capped at [`MAX_MANAGEMENT_TOKEN_LIFETIME`]; never overflows.
+fn token_lifetime(exp: Option<i64>, now: SystemTime) -> Duration {
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    let seconds = exp.map_or(0, |e| e.saturating_sub(now));
+    Duration::from_secs(u64::try_from(seconds).unwrap_or(0)).min(MAX_MANAGEMENT_TOKEN_LIFETIME)
 }
 
 /// Which field [`Users::batch_get`] matches identifiers against.
@@ -1053,5 +1091,31 @@ impl Users<'_> {
         self.client
             .rest("user_login_status", Method::GET, url, None)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lifetime_never_overflows_and_is_capped() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(
+            token_lifetime(Some(1_700_000_600), now),
+            Duration::from_secs(600)
+        );
+        assert_eq!(token_lifetime(None, now), Duration::ZERO);
+        assert_eq!(token_lifetime(Some(1), now), Duration::ZERO);
+        assert_eq!(token_lifetime(Some(i64::MIN), now), Duration::ZERO);
+        assert_eq!(
+            token_lifetime(Some(i64::MAX), now),
+            MAX_MANAGEMENT_TOKEN_LIFETIME
+        );
+        // A clock before 1970 is treated as the epoch.
+        assert_eq!(
+            token_lifetime(Some(10), UNIX_EPOCH - Duration::from_secs(5)),
+            Duration::from_secs(10)
+        );
     }
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use async_trait::async_trait;
 use base64::Engine;
 use polyauth_core::model::dedup;
+use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{
     AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup,
     Capabilities, Credentials, DirectoryCapabilities, Error, ErrorKind, IdentityProvider,
@@ -20,6 +21,7 @@ use crate::auth::{
     AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, LoginOptions,
 };
 use crate::config::{AuthingConfig, VerificationMode};
+use crate::error::{error_from_code, is_token_rejection};
 use crate::management::{
     MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, QueryField, SearchOptions,
 };
@@ -34,12 +36,14 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// when a pool secret is configured, [`ManagementClient`] (the [`UserDirectory`]).
 ///
 /// - `verify`: locally (RS256 via the app's JWKS, HS256 with `jwt_secret`) or online
-///   (`checkLoginStatus`), per [`VerificationMode`].
+///   (`checkLoginStatus`, cached by token hash and single-flight), per [`VerificationMode`].
 /// - `user_info`: `GET /api/v2/users/me`, roles (`getUserRoles`) and permissions (the actions
 ///   of `listUserAuthorizedResources` in `permission_namespace`), cached by token hash.
 /// - `login`: password (username, e-mail, phone) and phone code; `start_authorization` /
-///   `finish_authorization`: the OIDC authorization-code flow with PKCE S256 and a single-use
-///   `state` in a [`StateStore`]; `refresh`; `logout` (`/api/v2/logout`).
+///   `finish_authorization`: the OIDC authorization-code flow with PKCE S256, a single-use
+///   `state` in a [`StateStore`] and a `nonce` checked against the verified id_token (whose
+///   claims fill `Session::user`); `refresh`; `logout` (`/api/v2/logout`, which also forgets
+///   the token in both caches).
 ///
 /// A logged-out token still verifies *locally* until it expires; use
 /// [`VerificationMode::Online`] when logouts must take effect at once.
@@ -48,9 +52,14 @@ pub struct AuthingProvider {
     config: AuthingConfig,
     auth: AuthenticationClient,
     directory: Option<AuthingDirectory>,
+    /// RS256 through the app's JWKS (with `app_host`); audience = app id. Verifies user tokens
+    /// in `Local`/`Auto` mode and id_tokens in every mode.
     rs256: Option<JwtProvider>,
+    /// HS256 with `jwt_secret`; audience = app id. Used like `rs256`.
     hs256: Option<JwtProvider>,
     cache: Option<VerifyCache<Arc<UserProfile>>>,
+    /// Online (`checkLoginStatus`) answers by token hash; same settings as `cache`.
+    online_cache: Option<VerifyCache<VerifiedToken>>,
     states: Arc<dyn StateStore>,
 }
 
@@ -86,9 +95,10 @@ impl AuthingProvider {
             }
             _ => None,
         };
-        let local = config.verification != VerificationMode::Online;
-        let rs256 = match (&config.app_host, local) {
-            (Some(host), true) => {
+        // The local verifiers are built in every mode: `Online` still needs them for the
+        // id_token of the authorization-code flow (building them makes no network call).
+        let rs256 = match &config.app_host {
+            Some(host) => {
                 let url = format!("{}/oidc/.well-known/jwks.json", host.trim_end_matches('/'));
                 let url = url::Url::parse(&url)
                     .map_err(|_| Error::config("app_host is not a valid URL"))?;
@@ -98,15 +108,15 @@ impl AuthingProvider {
                         .with_cache(None),
                 )?)
             }
-            _ => None,
+            None => None,
         };
-        let hs256 = match (&config.jwt_secret, local) {
-            (Some(secret), true) => Some(JwtProvider::new(
+        let hs256 = match &config.jwt_secret {
+            Some(secret) => Some(JwtProvider::new(
                 JwtConfig::hs256(secret.clone())
                     .with_audience(config.app_id.clone())
                     .with_cache(None),
             )?),
-            _ => None,
+            None => None,
         };
         if config.verification == VerificationMode::Local && rs256.is_none() && hs256.is_none() {
             return Err(Error::config(
@@ -115,6 +125,7 @@ impl AuthingProvider {
         }
         Ok(AuthingProvider {
             cache: config.cache.map(VerifyCache::new),
+            online_cache: config.cache.map(VerifyCache::new),
             config,
             auth,
             directory,
@@ -160,18 +171,24 @@ impl AuthingProvider {
         }
     }
 
+    /// Verifies a JWT with the local verifier of its algorithm; `None` without one.
+    async fn verify_locally(&self, token: &AccessToken) -> Option<Result<VerifiedToken>> {
+        let local = self.local_verifier(token)?;
+        // Re-stamp the embedded JWT verifier's errors as ours (the cause is kept).
+        Some(local.verify(token).await.map_err(|e| {
+            let kind = e.kind().clone();
+            let message = e.message().to_owned();
+            Error::new(kind, message)
+                .set_temporary(e.is_temporary())
+                .with_source(e)
+        }))
+    }
+
     async fn verify_inner(&self, token: &AccessToken) -> Result<VerifiedToken> {
         Self::check_length(token)?;
         if self.config.verification != VerificationMode::Online {
-            if let Some(local) = self.local_verifier(token) {
-                // Re-stamp the embedded JWT verifier's errors as ours (the cause is kept).
-                return local.verify(token).await.map_err(|e| {
-                    let kind = e.kind().clone();
-                    let message = e.message().to_owned();
-                    Error::new(kind, message)
-                        .set_temporary(e.is_temporary())
-                        .with_source(e)
-                });
+            if let Some(result) = self.verify_locally(token).await {
+                return result;
             }
             if self.config.verification == VerificationMode::Local {
                 return Err(Error::invalid_token(
@@ -179,10 +196,21 @@ impl AuthingProvider {
                 ));
             }
         }
+        match &self.online_cache {
+            Some(c) => c.get_or_verify(token, self.verify_online(token)).await,
+            None => self.verify_online(token).await,
+        }
+    }
+
+    /// `checkLoginStatus`: a live login, or `InvalidToken` only when Authing rejects the token
+    /// itself (2020 not logged in, 2206 expired, 401); every other code goes through
+    /// [`error_from_code`] (a 5xx code is `Unavailable`, never a bad token).
+    async fn verify_online(&self, token: &AccessToken) -> Result<VerifiedToken> {
         let status = self.auth.check_login_status(token).await?;
         let id = status.data.as_ref().and_then(|d| d.id.clone());
-        match (status.status, id) {
-            (Some(true), Some(id)) => {
+        let message = status.message.clone().unwrap_or_default();
+        match (status.status, id, status.code) {
+            (Some(true), Some(id), _) => {
                 let mut v = VerifiedToken::new(id).with_expires_at(
                     status
                         .exp
@@ -195,12 +223,54 @@ impl AuthingProvider {
                     .and_then(|e| UNIX_EPOCH.checked_add(Duration::from_secs(e)));
                 Ok(v)
             }
-            _ => Err(Error::invalid_token(format!(
-                "Authing says the token is not a live login ({}: {})",
-                status.code.unwrap_or_default(),
-                status.message.unwrap_or_default()
+            (Some(true), None, _) => Err(Error::protocol(
+                "Authing's login status is live but names no user",
+            )),
+            (_, _, Some(code)) if is_token_rejection(code) => Err(Error::invalid_token(format!(
+                "Authing says the token is not a live login ({code}: {message})"
             ))),
+            (_, _, Some(code)) if code != 200 => Err(error_from_code(code, &message)),
+            _ => Err(Error::protocol(
+                "Authing's login status is neither live nor a token rejection",
+            )),
         }
+    }
+
+    /// Verifies the id_token of a code exchange and checks its `nonce` against the one sent
+    /// with the authorization request; answers the user it names.
+    ///
+    /// Errors: `InvalidToken` for a bad signature, audience or expiry, a token whose algorithm
+    /// has no configured key, or a missing or different `nonce`; `Protocol` when the
+    /// `openid` scope was requested but no id_token came back.
+    async fn id_token_user(
+        &self,
+        tokens: &OidcTokens,
+        expected_nonce: &str,
+        openid: bool,
+    ) -> Result<Option<UserProfile>> {
+        let Some(id_token) = &tokens.id_token else {
+            if openid {
+                return Err(Error::protocol(
+                    "the token answer has no id_token although the openid scope was requested",
+                ));
+            }
+            return Ok(None);
+        };
+        let jwt = AccessToken::new(id_token.expose_secret().to_owned());
+        Self::check_length(&jwt)?;
+        let verified = self.verify_locally(&jwt).await.ok_or_else(|| {
+            Error::invalid_token(
+                "the id_token cannot be verified: no key for its algorithm \
+                 (RS256 needs app_host, HS256 jwt_secret)",
+            )
+        })??;
+        let nonce = verified.claims.get("nonce").and_then(Value::as_str);
+        if !nonce.is_some_and(|n| constant_time_eq(n, expected_nonce)) {
+            return Err(Error::invalid_token(
+                "the id_token's nonce does not match the authorization request",
+            ));
+        }
+        Ok(Some(profile_from_claims(&verified)))
     }
 
     async fn profile_uncached(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
@@ -245,6 +315,20 @@ pub fn profile_from_user(user: &User) -> UserProfile {
     p.company = user.company.clone();
     p.status = user.status.clone();
     p.raw = user.raw.clone();
+    p
+}
+
+/// The profile an id_token's verified claims describe (roles and permissions empty).
+fn profile_from_claims(v: &VerifiedToken) -> UserProfile {
+    let claim = |k: &str| v.claims.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut p = UserProfile::new(NAME, v.subject.clone());
+    p.username = claim("preferred_username").or_else(|| claim("username"));
+    p.nickname = claim("nickname").or_else(|| claim("name"));
+    p.email = claim("email");
+    p.phone = claim("phone_number").or_else(|| claim("phone"));
+    p.avatar = claim("picture");
+    p.company = claim("company");
+    p.raw = Value::Object(v.claims.clone());
     p
 }
 
@@ -377,6 +461,8 @@ impl IdentityProvider for AuthingProvider {
         let built = self.auth.build_authorize_url(params)?;
         let stored = json!({
             "verifier": built.code_verifier.as_ref().map(|v| v.expose_secret().to_owned()),
+            "nonce": built.nonce,
+            "openid": scopes.iter().any(|s| s == "openid"),
             "redirect_uri": redirect_uri,
             "return_to": request.return_to,
         });
@@ -387,6 +473,14 @@ impl IdentityProvider for AuthingProvider {
         Ok(AuthorizationStart::new(built.url, built.state))
     }
 
+    /// Exchanges the code (with the PKCE verifier kept in the state record), verifies the
+    /// id_token locally (RS256 JWKS or HS256, audience = app id), checks its `nonce` against
+    /// the one sent with the authorization request (constant time), and fills
+    /// `Session::user` from its claims.
+    ///
+    /// Errors: `InvalidState` for an unknown, expired or replayed state; `InvalidToken` for a
+    /// bad code, a bad id_token or a `nonce` mismatch; `Protocol` when `openid` was requested
+    /// and no id_token came back; `Unavailable` when Authing is down.
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
         if !self.capabilities().authorization_code {
             return Err(Error::unsupported(NAME, "finish_authorization"));
@@ -408,12 +502,27 @@ impl IdentityProvider for AuthingProvider {
             .get("verifier")
             .and_then(Value::as_str)
             .map(Secret::new);
+        let Some(nonce) = stored.get("nonce").and_then(Value::as_str) else {
+            return Err(Error::new(
+                ErrorKind::InvalidState,
+                "the OAuth state record has no nonce (started by another version?)",
+            )
+            .with_context(NAME, "finish_authorization"));
+        };
+        let openid = stored
+            .get("openid")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
         let redirect_uri = stored.get("redirect_uri").and_then(Value::as_str);
         let tokens = self
             .auth
             .get_access_token_by_code(&callback.code, verifier.as_ref(), redirect_uri)
             .await?;
-        Ok(Session::new(token_set(tokens), None))
+        let user = self
+            .id_token_user(&tokens, nonce, openid)
+            .await
+            .map_err(|e| e.with_context(NAME, "finish_authorization"))?;
+        Ok(Session::new(token_set(tokens), user))
     }
 
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
@@ -431,6 +540,9 @@ impl IdentityProvider for AuthingProvider {
         Self::check_length(token).map_err(|e| e.with_context(NAME, "logout"))?;
         let result = self.auth.logout(&UserSession::new(token.clone())).await;
         if let Some(c) = &self.cache {
+            c.forget(token).await;
+        }
+        if let Some(c) = &self.online_cache {
             c.forget(token).await;
         }
         result

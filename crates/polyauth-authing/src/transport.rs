@@ -152,8 +152,9 @@ impl Transport {
     /// One GraphQL call: `{"query": document, "variables": variables}` to `{base}/graphql/v2`,
     /// answering `data[root]` deserialized as `T`.
     ///
-    /// Errors: the first `errors[].message` (`{code, message}` or a plain string) through
-    /// [`error_from_code`]; `Protocol` for a body that is not GraphQL JSON (an HTML error page)
+    /// Errors: `Unavailable`/`RateLimited` (temporary, status kept) for HTTP 408, 429 and 5xx
+    /// whatever the body; the first `errors[].message` (`{code, message}` or a plain string)
+    /// through [`error_from_code`]; `Protocol` for a body that is not GraphQL JSON (an HTML error page)
     /// or a `data[root]` of another shape; transport errors from the shared client. Every
     /// error names `operation`; none carries the variables (which hold passwords and tokens).
     pub(crate) async fn graphql<T: DeserializeOwned>(
@@ -179,8 +180,9 @@ impl Transport {
     /// A REST call whose answer is the `{code, message, data}` envelope; answers `data` when
     /// `code` is 200.
     ///
-    /// Errors: a code other than 200 through [`error_from_code`]; a non-JSON body (an HTML
-    /// page) as the HTTP status error (or `Protocol` on a 2xx); transport errors.
+    /// Errors: `Unavailable`/`RateLimited` (temporary, status kept) for HTTP 408, 429 and 5xx
+    /// whatever the body; a code other than 200 through [`error_from_code`]; a non-JSON body
+    /// (an HTML page) as the HTTP status error (or `Protocol` on a 2xx); transport errors.
     pub(crate) async fn rest<T: DeserializeOwned>(
         &self,
         operation: &'static str,
@@ -231,8 +233,10 @@ impl Transport {
 
     /// A form POST to an OAuth 2.0 / OIDC endpoint; answers the raw JSON.
     ///
-    /// Errors: an RFC 6749 error body (`{error, error_description}`): `invalid_grant` is
-    /// `InvalidToken`, `invalid_client`/`unauthorized_client` `PermissionDenied`, others
+    /// Errors: HTTP 408, 429 and 5xx by status (`Unavailable`/`RateLimited`, temporary)
+    /// whatever the body; an RFC 6749 error body (`{error, error_description}`):
+    /// `invalid_grant` is `InvalidToken`, `invalid_client`/`unauthorized_client`
+    /// `PermissionDenied`, `server_error`/`temporarily_unavailable` `Unavailable`, others
     /// `Provider{code: error}`; other non-2xx answers by HTTP status.
     pub(crate) async fn form(
         &self,
@@ -284,7 +288,18 @@ fn strip_nulls(body: Value) -> Value {
     }
 }
 
+/// Statuses that mean the provider (or a gateway in front of it) is failing or throttling,
+/// whatever the body says: 408, 429 and every 5xx. Such answers become
+/// [`HttpResponse::status_error`] (`Unavailable` or `RateLimited`, temporary, status kept),
+/// never a token or business error, even when the body looks like Authing's envelope.
+fn is_outage(response: &HttpResponse) -> bool {
+    matches!(response.status, 408 | 429 | 500..=599)
+}
+
 fn json_body(response: &HttpResponse) -> Result<Value> {
+    if is_outage(response) {
+        return Err(response.status_error());
+    }
     match serde_json::from_slice::<Value>(&response.body) {
         Ok(v) if v.is_object() || response.is_success() => Ok(v),
         _ if !response.is_success() => Err(response.status_error()),
@@ -302,6 +317,9 @@ fn json_body(response: &HttpResponse) -> Result<Value> {
 }
 
 fn oauth_body(response: &HttpResponse) -> Result<Value> {
+    if is_outage(response) {
+        return Err(response.status_error());
+    }
     let parsed = serde_json::from_slice::<Value>(&response.body).ok();
     if let Some(code) = parsed
         .as_ref()
@@ -321,6 +339,10 @@ fn oauth_body(response: &HttpResponse) -> Result<Value> {
                 ErrorKind::PermissionDenied,
                 format!("{code}: {description}"),
             ),
+            // RFC 6749 §4.1.2.1: the server is failing or overloaded, not the request.
+            "server_error" | "temporarily_unavailable" => {
+                Error::unavailable(format!("{code}: {description}"))
+            }
             _ => Error::provider_error(code, description),
         };
         return Err(e.with_status(response.status));
@@ -348,6 +370,9 @@ fn oauth_body(response: &HttpResponse) -> Result<Value> {
 }
 
 fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Result<T> {
+    if is_outage(response) {
+        return Err(response.status_error());
+    }
     let body: Value = match serde_json::from_slice(&response.body) {
         Ok(v @ Value::Object(_)) => v,
         _ if !response.is_success() => return Err(response.status_error()),
@@ -445,5 +470,44 @@ mod tests {
             oauth_body(&oauth).unwrap_err().kind(),
             &ErrorKind::InvalidToken
         );
+    }
+
+    #[test]
+    fn outages_are_unavailable_whatever_the_body() {
+        for (status, body) in [
+            (503, r#"{"code":503,"message":"服务不可用"}"#),
+            (502, r#"{"code":2020,"message":"尚未登录"}"#),
+            (500, r#"{"errors":[{"message":"upstream failed"}]}"#),
+            (
+                504,
+                r#"{"errors":[{"message":{"code":2206,"message":"x"}}]}"#,
+            ),
+            (503, r#"{"error":"invalid_grant"}"#),
+        ] {
+            let r = resp(status, body);
+            for e in [
+                json_body(&r).unwrap_err(),
+                parse_graphql::<Value>(&r, "x").unwrap_err(),
+                oauth_body(&r).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), &ErrorKind::Unavailable, "{status} {body}");
+                assert!(e.is_temporary());
+                assert_eq!(e.status(), Some(status));
+            }
+        }
+        let throttled = resp(429, r#"{"code":429,"message":"slow down"}"#);
+        assert_eq!(
+            json_body(&throttled).unwrap_err().kind(),
+            &ErrorKind::RateLimited
+        );
+        for code in ["server_error", "temporarily_unavailable"] {
+            let r = resp(400, &format!(r#"{{"error":"{code}"}}"#));
+            let e = oauth_body(&r).unwrap_err();
+            assert_eq!(e.kind(), &ErrorKind::Unavailable, "{code}");
+            assert!(e.is_temporary());
+        }
+        // A 4xx envelope still carries Authing's business code.
+        let r = resp(400, r#"{"code":2004,"message":"用户不存在"}"#);
+        assert!(json_body(&r).is_ok());
     }
 }

@@ -609,3 +609,25 @@ async fn transport_failures_are_typed() {
     );
     let _: Value = Value::Null;
 }
+
+#[tokio::test]
+async fn ad_login_never_guesses_the_plaintext_password_host() {
+    let emu = AuthingEmulator::start().await;
+    seed(&emu, "carol", "Carol-pass-1");
+    let pw = Password::new("Carol-pass-1");
+    // A host outside authing.cn and no websocket_host: refused before any request.
+    let mut o = auth_options(&emu);
+    o.websocket_host = None;
+    let c = AuthenticationClient::new(o).unwrap();
+    let e = c.login_by_ad("carol", &pw).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+    assert_eq!(e.operation(), Some("login_by_ad"));
+    assert!(!format!("{e:?}").contains("Carol-pass-1"));
+    assert_eq!(emu.emulator().calls("/api/v2/ad/verify-user"), 0);
+    // Everything else of that client works; LDAP goes to the configured host.
+    assert!(c.login_by_ldap("carol", &pw).await.is_ok());
+    // With an explicit websocket_host the AD login goes there.
+    let c = auth_client(&emu);
+    assert!(c.login_by_ad("carol", &pw).await.unwrap().token.is_some());
+    assert_eq!(emu.emulator().calls("/api/v2/ad/verify-user"), 1);
+}

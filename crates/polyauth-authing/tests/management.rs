@@ -396,3 +396,49 @@ async fn short_lived_tokens_are_refreshed_before_expiry_and_bad_secrets_fail() {
     assert_eq!(e.operation(), Some("accessToken"));
     assert!(!format!("{e:?}").contains("wrong-secret"));
 }
+
+#[tokio::test]
+async fn server_provided_exp_is_untrusted_arithmetic() {
+    let emu = AuthingEmulator::start().await;
+    seed(&emu, "ines", "Ines-pass");
+    // A far-future exp: no overflow, reused (capped at 24 h), not refetched.
+    emu.set_management_token_exp(Some(i64::MAX));
+    let m = mgmt_client(&emu);
+    m.users().list(1, 1, false).await.unwrap();
+    m.users().list(1, 1, false).await.unwrap();
+    assert_eq!(emu.op_calls("accessToken"), 1);
+    assert!(polyauth_authing::MAX_MANAGEMENT_TOKEN_LIFETIME.as_secs() <= 24 * 3600);
+
+    // An exp far in the past (or absurdly negative): no overflow, used for one call only.
+    for exp in [i64::MIN, 0, -1] {
+        emu.set_management_token_exp(Some(exp));
+        let before = emu.op_calls("accessToken");
+        let m = mgmt_client(&emu);
+        m.users().list(1, 1, false).await.unwrap();
+        m.users().list(1, 1, false).await.unwrap();
+        assert_eq!(emu.op_calls("accessToken"), before + 2, "exp {exp}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_refetch_after_auth_failure_is_single_flight() {
+    let emu = AuthingEmulator::start().await;
+    seed(&emu, "jack", "Jack-pass");
+    let m = mgmt_client(&emu);
+    m.users().list(1, 1, false).await.unwrap();
+    assert_eq!(emu.op_calls("accessToken"), 1);
+    // The pool forgets the token while 16 callers use it: each fails once, and they share
+    // one refetch.
+    emu.expire_management_tokens();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let m = m.clone();
+        tasks.push(tokio::spawn(
+            async move { m.users().list(1, 1, false).await },
+        ));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(emu.op_calls("accessToken"), 2, "one refetch for 16 callers");
+}

@@ -9,11 +9,13 @@ use async_trait::async_trait;
 use common::*;
 use polyauth_authing::{AuthingProvider, VerificationMode};
 use polyauth_core::{
-    AccessToken, AuthorizationCallback, AuthorizationStart, Credentials, ErrorKind,
-    IdentityProvider, LoginIdentifier, NewUser, Password, UserQuery, UserUpdate, VerificationCode,
+    AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Credentials,
+    ErrorKind, IdentityProvider, LoginIdentifier, NewUser, Password, UserQuery, UserUpdate,
+    VerificationCode,
 };
 use polyauth_testkit::authing::{AuthingEmulator, EmulatorOptions, SeedUser};
 use polyauth_testkit::{ConformanceHarness, TestUser, provider_conformance};
+use serde_json::{Map, Value, json};
 
 struct Harness {
     emu: AuthingEmulator,
@@ -101,6 +103,13 @@ async fn conformance_local_rs256() {
     ] {
         assert!(report.contains(trial), "{trial} did not run: {report:?}");
     }
+    // Garbage the suite sends (not JWTs) may go online in Auto mode; real tokens never do.
+    assert_eq!(
+        h.emu.online_checks_of_issued_tokens(),
+        0,
+        "RS256 tokens are verified locally in Auto mode ({} checkLoginStatus calls, all garbage)",
+        h.emu.op_calls("checkLoginStatus")
+    );
 }
 
 #[tokio::test]
@@ -307,4 +316,200 @@ async fn login_kinds_and_directory() {
         &ErrorKind::Unsupported
     );
     assert!(!bare.capabilities().directory.any());
+}
+
+/// One authorization-code round trip for `user` through the emulator's /oidc/auth.
+async fn code_flow(h: &Harness, user: &TestUser) -> polyauth_core::Result<polyauth_core::Session> {
+    let start = h
+        .provider
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    let callback = h.authorize(&start, user).await.unwrap();
+    h.provider.finish_authorization(callback).await
+}
+
+fn claims(pairs: &[(&str, Value)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn authorization_code_checks_the_id_token_nonce_and_fills_the_user() {
+    for mode in [VerificationMode::Auto, VerificationMode::Online] {
+        let h = harness(mode, EmulatorOptions::default()).await;
+        let alice = TestUser::new("alice", &["admin"], &["user:read"]);
+        let session = code_flow(&h, &alice).await.unwrap();
+        let user = session.user.expect("the verified id_token names the user");
+        assert_eq!(Some(user.id.clone()), h.emu.user_id("alice"), "{mode:?}");
+        assert_eq!(user.provider, "authing");
+        assert!(session.tokens.id_token.is_some());
+
+        // An id_token carrying another request's nonce (a replayed or injected token).
+        h.emu
+            .set_id_token_overrides(claims(&[("nonce", json!("someone-elses-nonce"))]));
+        let e = code_flow(&h, &alice).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{mode:?}: {e:?}");
+        assert_eq!(e.operation(), Some("finish_authorization"));
+        assert!(e.message().contains("nonce"), "{e:?}");
+
+        // No nonce at all.
+        h.emu
+            .set_id_token_overrides(claims(&[("nonce", Value::Null)]));
+        let e = code_flow(&h, &alice).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{mode:?}: {e:?}");
+
+        // An id_token for another application (aud is checked by the local verifier).
+        h.emu
+            .set_id_token_overrides(claims(&[("aud", json!("another-app"))]));
+        let e = code_flow(&h, &alice).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{mode:?}: {e:?}");
+
+        h.emu.set_id_token_overrides(Map::new());
+        assert!(code_flow(&h, &alice).await.unwrap().user.is_some());
+    }
+}
+
+#[tokio::test]
+async fn authorization_code_with_hs256_id_tokens() {
+    let h = harness(
+        VerificationMode::Local,
+        EmulatorOptions {
+            hs256_secret: Some("pool-jwt-secret".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let bob = TestUser::new("bob", &[], &[]);
+    let session = code_flow(&h, &bob).await.unwrap();
+    assert_eq!(session.user.unwrap().id, h.emu.user_id("bob").unwrap());
+    h.emu
+        .set_id_token_overrides(claims(&[("nonce", json!("forged"))]));
+    assert_eq!(
+        code_flow(&h, &bob).await.unwrap_err().kind(),
+        &ErrorKind::InvalidToken
+    );
+}
+
+#[tokio::test]
+async fn outages_are_unavailable_never_bad_tokens_or_provider_errors() {
+    let h = harness(VerificationMode::Online, EmulatorOptions::default()).await;
+    let alice = TestUser::new("alice", &["admin"], &["user:read"]);
+    let token = h.token_for(&alice).await;
+    let p = &h.provider;
+    let assert_unavailable = |e: polyauth_core::Error, what: &str| {
+        assert_eq!(e.kind(), &ErrorKind::Unavailable, "{what}: {e:?}");
+        assert!(e.is_temporary(), "{what}");
+        assert_eq!(e.provider(), Some("authing"), "{what}");
+    };
+
+    // A gateway 503 whose body is a standard GraphQL error (a plain-string message).
+    h.emu.fail_with_json(
+        "/graphql/v2",
+        503,
+        json!({"errors": [{"message": "upstream connect error"}]}),
+    );
+    assert_unavailable(p.verify(&token).await.unwrap_err(), "graphql 503 string");
+    // A 502 whose body looks like Authing's "not logged in": still an outage, not 2020.
+    h.emu.fail_with_json(
+        "/graphql/v2",
+        502,
+        json!({"errors": [{"message": {"code": 2020, "message": "尚未登录"}}]}),
+    );
+    let e = p.verify(&token).await.unwrap_err();
+    assert_eq!(e.status(), Some(502));
+    assert_unavailable(e, "graphql 502 envelope");
+    // checkLoginStatus answering a 5xx business code (HTTP 200): not a bad token, and not
+    // negatively cached.
+    h.emu.fail_with_json(
+        "/graphql/v2",
+        200,
+        json!({"data": {"checkLoginStatus": {"code": 500, "message": "数据库错误", "status": false, "exp": null, "iat": null, "data": null}}}),
+    );
+    assert_unavailable(p.verify(&token).await.unwrap_err(), "checkLoginStatus 500");
+    h.emu.fail_with_json(
+        "/graphql/v2",
+        200,
+        json!({"data": {"checkLoginStatus": {"code": 1234, "message": "其他", "status": false}}}),
+    );
+    let e = p.verify(&token).await.unwrap_err();
+    assert_ne!(e.kind(), &ErrorKind::InvalidToken, "{e:?}");
+    assert_eq!(e.provider_code().map(|c| c.0), Some("1234"));
+    h.emu.clear_json_faults();
+    assert!(p.verify(&token).await.is_ok(), "outages are not cached");
+
+    // REST: an envelope with a 5xx code on a 503, and on a 200.
+    h.emu.fail_with_json(
+        "/api/v2/users/me",
+        503,
+        json!({"code": 503, "message": "服务维护中"}),
+    );
+    assert_unavailable(p.user_info(&token).await.unwrap_err(), "rest 503 envelope");
+    h.emu.fail_with_json(
+        "/api/v2/users/me",
+        200,
+        json!({"code": 500, "message": "内部错误"}),
+    );
+    assert_unavailable(p.user_info(&token).await.unwrap_err(), "rest 200 code 500");
+    h.emu.clear_json_faults();
+
+    // OAuth token endpoint: RFC 6749 server errors and a 5xx with any error body.
+    for (status, body) in [
+        (
+            400,
+            json!({"error": "temporarily_unavailable", "error_description": "busy"}),
+        ),
+        (400, json!({"error": "server_error"})),
+        (
+            503,
+            json!({"error": "invalid_grant", "error_description": "gateway"}),
+        ),
+    ] {
+        h.emu.fail_with_json("/oidc/token", status, body.clone());
+        assert_unavailable(code_flow(&h, &alice).await.unwrap_err(), &body.to_string());
+    }
+    h.emu.clear_json_faults();
+    assert!(code_flow(&h, &alice).await.is_ok());
+}
+
+#[tokio::test]
+async fn online_verification_is_cached_single_flight_and_forgotten_on_logout() {
+    let h = harness(VerificationMode::Online, EmulatorOptions::default()).await;
+    let alice = TestUser::new("alice", &["admin"], &["user:read"]);
+    let token = h.token_for(&alice).await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let p = h.provider.clone();
+        let t = token.clone();
+        tasks.push(tokio::spawn(async move { p.verify(&t).await }));
+    }
+    for t in tasks {
+        assert_eq!(
+            Some(t.await.unwrap().unwrap().subject),
+            h.emu.user_id("alice")
+        );
+    }
+    assert_eq!(
+        h.emu.op_calls("checkLoginStatus"),
+        1,
+        "one online check for 16 concurrent callers"
+    );
+    h.provider.verify(&token).await.unwrap();
+    assert_eq!(h.emu.op_calls("checkLoginStatus"), 1, "cached");
+
+    h.provider.logout(&token).await.unwrap();
+    let e = h.provider.verify(&token).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+    assert_eq!(h.emu.op_calls("checkLoginStatus"), 2, "forgotten on logout");
+
+    // Without a cache every call asks Authing.
+    let mut c = provider_config(&h.emu, VerificationMode::Online);
+    c.cache = None;
+    let uncached = AuthingProvider::new(c).unwrap();
+    let fresh = h.token_for(&alice).await;
+    uncached.verify(&fresh).await.unwrap();
+    uncached.verify(&fresh).await.unwrap();
+    assert_eq!(h.emu.op_calls("checkLoginStatus"), 4);
 }

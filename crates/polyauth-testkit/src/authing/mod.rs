@@ -15,7 +15,7 @@
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -139,6 +139,16 @@ struct Db {
     calls: HashMap<String, u64>,
     last_vars: HashMap<String, Value>,
     next_id: u64,
+    /// Claims merged over every id_token the OIDC token endpoint issues.
+    id_token_overrides: Map<String, Value>,
+    /// The `exp` the `accessToken` query answers with instead of the real one.
+    management_exp_override: Option<i64>,
+    /// Canned answers: path → (HTTP status, JSON body), served instead of the route.
+    json_faults: HashMap<String, (u16, Value)>,
+    /// Every user token the emulator ever issued (logged out or expired ones included).
+    issued: HashSet<String>,
+    /// `checkLoginStatus` requests about a token in `issued`.
+    issued_checks: u64,
 }
 
 struct Shared {
@@ -221,6 +231,7 @@ impl Shared {
 
     fn issue_session(&self, db: &mut Db, user_id: &str, ttl: i64) -> String {
         let token = self.sign(user_id, ttl, Map::new());
+        db.issued.insert(token.clone());
         db.sessions
             .insert(token.clone(), (user_id.to_owned(), now() + ttl));
         token
@@ -342,7 +353,11 @@ impl AuthingEmulator {
             .route("/oidc/me", get(oidc_me).post(oidc_me))
             .route("/oidc/.well-known/jwks.json", get(oidc_jwks))
             .route("/api/v2/oidc/validate_token", get(oidc_validate))
-            .with_state(shared.clone());
+            .with_state(shared.clone())
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                json_fault_layer,
+            ));
         let emulator = Emulator::serve(router).await;
         *shared.base.lock().unwrap_or_else(|p| p.into_inner()) = emulator.base_url();
         AuthingEmulator { emulator, shared }
@@ -437,10 +452,46 @@ impl AuthingEmulator {
         self.shared.db().mgmt_tokens.clear();
     }
 
+    /// Merges `claims` over every id_token issued from now on (for example a foreign `nonce`
+    /// or `aud`, to check that clients verify id_tokens); an empty map stops it.
+    pub fn set_id_token_overrides(&self, claims: Map<String, Value>) {
+        self.shared.db().id_token_overrides = claims;
+    }
+
+    /// Makes the `accessToken` query answer with this `exp` (unix seconds) instead of the
+    /// real expiry (`None` restores it). The token itself stays valid for the configured TTL.
+    pub fn set_management_token_exp(&self, exp: Option<i64>) {
+        self.shared.db().management_exp_override = exp;
+    }
+
+    /// Answers every request to `path` with `status` and the JSON `body` (an outage page of
+    /// the Authing gateway, a canned GraphQL answer) until [`clear_json_faults`] is called.
+    /// The request is not handled, but it is counted per path by [`emulator`](Self::emulator).
+    ///
+    /// [`clear_json_faults`]: Self::clear_json_faults
+    pub fn fail_with_json(&self, path: &str, status: u16, body: Value) {
+        self.shared
+            .db()
+            .json_faults
+            .insert(path.to_owned(), (status, body));
+    }
+
+    /// Removes every [`fail_with_json`](Self::fail_with_json) answer.
+    pub fn clear_json_faults(&self) {
+        self.shared.db().json_faults.clear();
+    }
+
     /// How many GraphQL requests named this operation (or, for anonymous documents, this
     /// root field) arrived.
     pub fn op_calls(&self, operation: &str) -> u64 {
         self.shared.db().calls.get(operation).copied().unwrap_or(0)
+    }
+
+    /// How many `checkLoginStatus` requests asked about a token this emulator issued (as
+    /// opposed to garbage a client could not check locally): zero when every real token was
+    /// verified locally.
+    pub fn online_checks_of_issued_tokens(&self) -> u64 {
+        self.shared.db().issued_checks
     }
 
     /// The variables of the last request of an operation.
@@ -464,6 +515,22 @@ impl AuthingEmulator {
             let wire = value.to_string();
             u.udv.insert(key.into(), (data_type_of(&wire).into(), wire));
         }
+    }
+}
+
+async fn json_fault_layer(
+    State(s): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let canned = s.db().json_faults.get(request.uri().path()).cloned();
+    match canned {
+        Some((status, body)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            Json(body),
+        )
+            .into_response(),
+        None => next.run(request).await,
     }
 }
 
@@ -776,6 +843,7 @@ fn resolve(
             let token = format!("mgmt-{}", random_hex(16));
             let exp = now() + s.options.management_token_ttl_seconds;
             db.mgmt_tokens.insert(token.clone(), exp);
+            let exp = db.management_exp_override.unwrap_or(exp);
             Ok(json!({"accessToken": token, "exp": exp, "iat": now()}))
         }
         "registerByEmail" | "registerByUsername" | "registerByPhoneCode" => {
@@ -897,6 +965,9 @@ fn resolve(
         }
         "checkLoginStatus" => {
             let token = s_arg(args, "token").unwrap_or("");
+            if db.issued.contains(token) {
+                db.issued_checks += 1;
+            }
             Ok(match db.sessions.get(token) {
                 Some((id, exp)) if *exp > now() => {
                     json!({"code": 200, "message": "已登录", "status": true, "exp": exp, "iat": exp - ttl, "data": {"id": id, "userPoolId": pool, "arn": null}})
@@ -1669,9 +1740,11 @@ fn issue_oidc(s: &Shared, db: &mut Db, user_id: &str, scope: &str, nonce: Option
     let ttl = s.options.user_token_ttl_seconds;
     let access = s.issue_session(db, user_id, ttl);
     let mut extra = Map::new();
+    // The nonce the client sent to /oidc/auth travels into the id_token of that code.
     if let Some(n) = nonce {
         extra.insert("nonce".into(), json!(n));
     }
+    extra.extend(db.id_token_overrides.clone());
     let id_token = s.sign(user_id, ttl, extra);
     let mut v = json!({"access_token": access, "id_token": id_token, "expires_in": ttl, "token_type": "Bearer", "scope": scope});
     if scope.split(' ').any(|x| x == "offline_access") {
