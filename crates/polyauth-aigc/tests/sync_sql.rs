@@ -398,7 +398,7 @@ async fn initial_sync_of_ten_thousand_users_then_a_rerun_skips_them_all() {
     );
     let u = emu.user("user777").unwrap();
     assert_eq!(u.email.as_deref(), Some("user777@example.com"));
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     let last = seen.last().unwrap();
     assert_eq!((last.read, last.created), (10_000, 10_000));
     assert!(seen.windows(2).all(|w| w[0].created <= w[1].created));
