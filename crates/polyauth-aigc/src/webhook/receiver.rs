@@ -1,8 +1,7 @@
 //! The webhook receiver as an axum router (feature `axum`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::Router;
@@ -11,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use polyauth_core::{MemoryStateStore, StateStore};
 use serde_json::{Value, json};
 
 use super::{
@@ -19,13 +19,15 @@ use super::{
 };
 
 /// Most remembered signatures in the stricter mode's replay guard.
-const MAX_SEEN: usize = 100_000;
+const MAX_SEEN: u64 = 100_000;
 
 struct ReceiverState {
     config: WebhookReceiverConfig,
     handler: Arc<dyn WebhookHandler>,
-    /// Stricter mode: accepted signatures and their timestamps (Unix seconds).
-    seen: Mutex<HashMap<String, u64>>,
+    /// Stricter mode: signatures accepted within the replay window (core's one-time store:
+    /// insert-if-absent with a TTL, bounded). Evicting an old entry early cannot be abused:
+    /// only holders of the secret can produce signatures to flood it with.
+    seen: MemoryStateStore,
 }
 
 /// A router serving `POST {prefix}/auth` (the reference's FastAPI receiver; `prefix` such as
@@ -50,7 +52,7 @@ pub fn webhook_router(
     let state = Arc::new(ReceiverState {
         config,
         handler,
-        seen: Mutex::new(HashMap::new()),
+        seen: MemoryStateStore::new(MAX_SEEN),
     });
     Router::new().route(&path, post(receive)).with_state(state)
 }
@@ -59,14 +61,7 @@ fn detail(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "detail": message }))).into_response()
 }
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn check(state: &ReceiverState, headers: &HeaderMap, body: &[u8]) -> Result<(), Rejection> {
+async fn check(state: &ReceiverState, headers: &HeaderMap, body: &[u8]) -> Result<(), Rejection> {
     let Some(secret) = state.config.secret.as_ref().filter(|s| !s.is_empty()) else {
         return Err(Rejection::NoSecret);
     };
@@ -79,7 +74,7 @@ fn check(state: &ReceiverState, headers: &HeaderMap, body: &[u8]) -> Result<(), 
             Err(Rejection::BadSignature)
         };
     };
-    let ts = verify_webhook_timestamped(
+    verify_webhook_timestamped(
         secret,
         body,
         signature,
@@ -87,31 +82,24 @@ fn check(state: &ReceiverState, headers: &HeaderMap, body: &[u8]) -> Result<(), 
         SystemTime::now(),
         window,
     )?;
-    remember(state, signature, ts, window)
+    remember(state, signature, window).await
 }
 
-/// Accepts a stricter-mode signature once within the window.
-fn remember(
+/// Accepts a stricter-mode signature once: remembered for twice the window (the timestamp
+/// may sit up to one window on either side of now), refused when seen again. Any store
+/// failure refuses the delivery (fail closed).
+async fn remember(
     state: &ReceiverState,
     signature: &str,
-    ts: u64,
     window: Duration,
 ) -> Result<(), Rejection> {
-    let mut seen = state.seen.lock().unwrap_or_else(|p| p.into_inner());
     let key = signature.trim().to_ascii_lowercase();
-    if seen.contains_key(&key) {
-        return Err(Rejection::Replayed);
-    }
-    if seen.len() >= MAX_SEEN {
-        let oldest_allowed = now_secs().saturating_sub(window.as_secs());
-        seen.retain(|_, t| *t >= oldest_allowed);
-        if seen.len() >= MAX_SEEN {
-            // Still full of fresh deliveries: refuse rather than forget (fail closed).
-            return Err(Rejection::Replayed);
-        }
-    }
-    seen.insert(key, ts);
-    Ok(())
+    let ttl = window.saturating_mul(2).max(Duration::from_secs(1));
+    state
+        .seen
+        .put(&key, "", ttl)
+        .await
+        .map_err(|_| Rejection::Replayed)
 }
 
 async fn receive(
@@ -119,7 +107,7 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = check(&state, &headers, &body) {
+    if let Err(r) = check(&state, &headers, &body).await {
         tracing::warn!(reason = ?r, "AIGC webhook refused");
         return detail(StatusCode::UNAUTHORIZED, r.message());
     }
