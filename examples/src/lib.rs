@@ -4,5 +4,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod legacy_sync;
 pub mod quickstart;
 pub mod shangcloud_login;
