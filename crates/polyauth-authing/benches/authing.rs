@@ -9,13 +9,16 @@ use polyauth_authing::{
 use polyauth_core::{AccessToken, ClientSecret, IdentityProvider};
 use polyauth_testkit::authing::{AuthingEmulator, ENC_PUBLIC_PEM, SeedUser};
 
-fn provider(emu: &AuthingEmulator, mode: VerificationMode) -> AuthingProvider {
+fn provider(emu: &AuthingEmulator, mode: VerificationMode, cached: bool) -> AuthingProvider {
     let o = emu.options();
     let mut c = AuthingConfig::new(o.app_id.clone());
     c.host = emu.base_url();
     c.app_host = Some(emu.base_url());
     c.enc_public_key = Some(ENC_PUBLIC_PEM.to_owned());
     c.verification = mode;
+    if !cached {
+        c.cache = None;
+    }
     AuthingProvider::new(c).unwrap()
 }
 
@@ -33,13 +36,21 @@ fn bench(c: &mut Criterion) {
         let token = AccessToken::new(emu.issue_token(&id, 3600));
         (emu, token)
     });
-    let online = provider(&emu, VerificationMode::Online);
-    let local = provider(&emu, VerificationMode::Local);
+    // The comparison is of the checks themselves, so the verification cache is off; the
+    // cached row shows what a repeated token costs with the default configuration.
+    let online = provider(&emu, VerificationMode::Online, false);
+    let online_cached = provider(&emu, VerificationMode::Online, true);
+    let local = provider(&emu, VerificationMode::Local, false);
     rt.block_on(local.verify(&token)).unwrap();
+    rt.block_on(online_cached.verify(&token)).unwrap();
     let mut g = c.benchmark_group("authing_verify");
     g.bench_function("online_check_login_status", |b| {
         b.to_async(&rt)
             .iter(|| async { online.verify(&token).await.unwrap() })
+    });
+    g.bench_function("online_cached", |b| {
+        b.to_async(&rt)
+            .iter(|| async { online_cached.verify(&token).await.unwrap() })
     });
     g.bench_function("local_rs256_jwks", |b| {
         b.to_async(&rt)

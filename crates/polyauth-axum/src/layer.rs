@@ -255,7 +255,7 @@ impl Config {
     async fn authenticate(
         &self,
         headers: &HeaderMap,
-        ctx: &mut RequestContext,
+        ctx: &mut Arc<RequestContext>,
     ) -> Result<(), AuthRejection> {
         let token = match request::credential(headers, &self.token_sources) {
             Credential::Token(token) => token,
@@ -264,9 +264,11 @@ impl Config {
             Credential::Malformed(message) => return Err(AuthRejection::malformed(message)),
         };
         // The provider call runs inside the request's (still userless) context, so a remote
-        // provider can forward the trace id and client IP on its own call.
-        let lookup = context::scope(ctx.clone(), self.provider.user_info(&token));
-        let user = lookup.await?;
+        // provider can forward the trace id and client IP on its own call. The scope holds
+        // only a second reference, released when the call returns, so `make_mut` below
+        // normally writes in place instead of copying the context.
+        let user = context::scope_shared(Arc::clone(ctx), self.provider.user_info(&token)).await?;
+        let ctx = Arc::make_mut(ctx);
         ctx.user = Some(user);
         ctx.token = Some(token);
         Ok(())
@@ -294,7 +296,12 @@ impl Config {
     }
 
     /// Logs the rejection, renders it, and reports it to the observer.
-    fn reject(&self, rejection: AuthRejection, ctx: RequestContext, start: Instant) -> Response {
+    fn reject(
+        &self,
+        rejection: AuthRejection,
+        ctx: Arc<RequestContext>,
+        start: Instant,
+    ) -> Response {
         log_rejection(&rejection, &ctx);
         let error = observed_error(&rejection);
         let rejection = match &self.responder {
@@ -302,7 +309,6 @@ impl Config {
             None => rejection,
         };
         let mut response = rejection.into_response();
-        let ctx = Arc::new(ctx);
         echo_request_id(&mut response, &ctx);
         self.observe(ctx, response.status(), start, Some(error));
         response
@@ -364,7 +370,7 @@ where
         let config = self.layer.config.clone();
         Box::pin(async move {
             let start = Instant::now();
-            let mut ctx = config.base_context(&req);
+            let mut ctx = Arc::new(config.base_context(&req));
             let authenticated = if config.is_excluded(req.uri().path()) {
                 Ok(())
             } else {
@@ -373,7 +379,6 @@ where
             if let Err(rejection) = authenticated {
                 return Ok(config.reject(rejection, ctx, start));
             }
-            let ctx = Arc::new(ctx);
             let extensions = req.extensions_mut();
             if let Some(user) = &ctx.user {
                 extensions.insert(CurrentUser(user.clone()));

@@ -174,10 +174,11 @@ where
         F: Future<Output = Result<V>> + Send,
     {
         let config = self.config;
-        let token_exp = unverified_jwt_expiry(token.expose_secret());
         let init = async move {
             match verify.await {
                 Ok(v) => {
+                    // Only on a miss: a hit must stay a hash and a lookup.
+                    let token_exp = unverified_jwt_expiry(token.expose_secret());
                     let expiry = match (v.expires_at(), token_exp) {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),

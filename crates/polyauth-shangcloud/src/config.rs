@@ -190,14 +190,9 @@ impl ShangCloudConfig {
     }
 }
 
+#[allow(clippy::expect_used)] // a constant, checked by the `default_base_url_parses` test
 fn default_base_url() -> url::Url {
-    url::Url::parse(DEFAULT_BASE_URL).unwrap_or_else(|_| unreachable_url())
-}
-
-#[allow(clippy::unwrap_used)]
-fn unreachable_url() -> url::Url {
-    // DEFAULT_BASE_URL is a constant, valid URL; this branch never runs.
-    url::Url::parse("https://localhost/").unwrap()
+    url::Url::parse(DEFAULT_BASE_URL).expect("DEFAULT_BASE_URL is a valid URL")
 }
 
 /// The file / serde form of [`ShangCloudConfig`] (TOML, JSON, the facade's
@@ -298,6 +293,11 @@ impl ShangCloudConfigFile {
 mod tests {
     use super::*;
     use polyauth_core::ErrorKind;
+
+    #[test]
+    fn default_base_url_parses() {
+        assert_eq!(default_base_url().as_str(), "https://api.yearnstudio.cn/");
+    }
 
     #[test]
     fn env_reads_every_variable_and_names_missing_ones() {
