@@ -116,11 +116,37 @@ impl RedisStateStore {
         let conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| redis_error(e, "connect"))?;
-        Ok(RedisStateStore {
+        let store = RedisStateStore {
             conn,
             prefix: options.key_prefix,
             endpoint,
-        })
+        };
+        store.probe_getdel().await?;
+        Ok(store)
+    }
+
+    /// `take` needs `GETDEL` (Redis ≥ 6.2). Asking for a key that does not exist tells at
+    /// start-up whether the server has it: an older server is a configuration error then,
+    /// instead of an "outage" on every OAuth callback later.
+    async fn probe_getdel(&self) -> Result<()> {
+        let mut conn = self.conn.clone();
+        let probe = format!("{}__polyauth_getdel_probe__", self.prefix);
+        match redis::cmd("GETDEL")
+            .arg(probe)
+            .query_async::<Option<String>>(&mut conn)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // The server answered with an error of its own (not a transport failure).
+            Err(e) if e.code().is_some() && !e.is_io_error() && !e.is_timeout() => {
+                Err(Error::config(
+                    "the Redis server does not support GETDEL: Redis 6.2 or newer is needed",
+                )
+                .with_source(e)
+                .with_context("redis", "connect"))
+            }
+            Err(e) => Err(redis_error(e, "connect")),
+        }
     }
 
     /// The same connection with another key prefix (a second logical store).
@@ -237,6 +263,39 @@ mod tests {
             redact_url("redis://127.0.0.1:6379/"),
             "redis://127.0.0.1:6379/"
         );
+    }
+
+    /// A server that answers every command with an error, as a Redis older than 6.2 answers
+    /// `GETDEL`: connecting is a configuration error, not an outage.
+    #[tokio::test]
+    async fn a_server_without_getdel_is_a_configuration_error() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        // One error reply per command in the read (RESP arrays start with '*').
+                        let commands = buf[..n].iter().filter(|b| **b == b'*').count().max(1);
+                        for _ in 0..commands {
+                            if socket.write_all(b"-ERR unknown command\r\n").await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let e = RedisStateStore::connect(&format!("redis://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid, "{e:?}");
+        assert!(e.message().contains("GETDEL"), "{e}");
     }
 
     #[tokio::test]
