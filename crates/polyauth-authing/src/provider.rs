@@ -5,6 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use base64::Engine;
+use polyauth_core::binding::{binding_digest, check_binding, new_binding};
 use polyauth_core::model::dedup;
 use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{
@@ -41,9 +42,10 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 ///   of `listUserAuthorizedResources` in `permission_namespace`), cached by token hash.
 /// - `login`: password (username, e-mail, phone) and phone code; `start_authorization` /
 ///   `finish_authorization`: the OIDC authorization-code flow with PKCE S256, a single-use
-///   `state` in a [`StateStore`] and a `nonce` checked against the verified id_token (whose
-///   claims fill `Session::user`); `refresh`; `logout` (`/api/v2/logout`, which also forgets
-///   the token in both caches).
+///   `state` in a [`StateStore`] bound to the user agent (the start's `binding`, whose digest
+///   is stored with the state, must come back on the callback: RFC 6749 §10.12) and a `nonce`
+///   checked against the verified id_token (whose claims fill `Session::user`); `refresh`;
+///   `logout` (`/api/v2/logout`, which also forgets the token in both caches).
 ///
 /// A logged-out token still verifies *locally* until it expires; use
 /// [`VerificationMode::Online`] when logouts must take effect at once.
@@ -459,26 +461,32 @@ impl IdentityProvider for AuthingProvider {
         params.redirect_uri = redirect_uri.clone();
         params.scope = Some(scopes.join(" "));
         let built = self.auth.build_authorize_url(params)?;
+        let binding = new_binding();
         let stored = json!({
             "verifier": built.code_verifier.as_ref().map(|v| v.expose_secret().to_owned()),
             "nonce": built.nonce,
             "openid": scopes.iter().any(|s| s == "openid"),
             "redirect_uri": redirect_uri,
             "return_to": request.return_to,
+            "binding_sha256": binding_digest(&binding),
         });
         self.states
             .put(&built.state, &stored.to_string(), self.config.state_ttl)
             .await
             .map_err(|e| e.with_context(NAME, "start_authorization"))?;
-        Ok(AuthorizationStart::new(built.url, built.state))
+        Ok(AuthorizationStart::new(built.url, built.state, binding))
     }
 
-    /// Exchanges the code (with the PKCE verifier kept in the state record), verifies the
-    /// id_token locally (RS256 JWKS or HS256, audience = app id), checks its `nonce` against
-    /// the one sent with the authorization request (constant time), and fills
-    /// `Session::user` from its claims.
+    /// Takes the state (atomically, exactly once), checks the callback's user-agent binding
+    /// against the digest stored with it (constant time, before any network call), exchanges
+    /// the code (with the PKCE verifier kept in the state record), verifies the id_token
+    /// locally (RS256 JWKS or HS256, audience = app id), checks its `nonce` against the one
+    /// sent with the authorization request (constant time), and fills `Session::user` from its
+    /// claims.
     ///
-    /// Errors: `InvalidState` for an unknown, expired or replayed state; `InvalidToken` for a
+    /// Errors: `InvalidState` for an unknown, expired or replayed state, and for a callback
+    /// whose binding is missing or is not the one issued with the state (login CSRF: the state
+    /// is consumed all the same); `InvalidToken` for a
     /// bad code, a bad id_token or a `nonce` mismatch; `Protocol` when `openid` was requested
     /// and no id_token came back; `Unavailable` when Authing is down.
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
@@ -498,6 +506,11 @@ impl IdentityProvider for AuthingProvider {
                 .with_context(NAME, "finish_authorization")
             })?;
         let stored: Value = serde_json::from_str(&stored).unwrap_or(Value::Null);
+        check_binding(
+            stored.get("binding_sha256").and_then(Value::as_str),
+            callback.binding.as_ref(),
+        )
+        .map_err(|e| e.with_context(NAME, "finish_authorization"))?;
         let verifier = stored
             .get("verifier")
             .and_then(Value::as_str)

@@ -97,6 +97,7 @@ async fn conformance_local_rs256() {
         "expired_token",
         "password_login",
         "authorization_code",
+        "authorization_binding",
         "refresh",
         "logout",
         "directory_batch",
@@ -326,7 +327,63 @@ async fn code_flow(h: &Harness, user: &TestUser) -> polyauth_core::Result<polyau
         .await
         .unwrap();
     let callback = h.authorize(&start, user).await.unwrap();
-    h.provider.finish_authorization(callback).await
+    h.provider
+        .finish_authorization(callback.with_binding(start.binding.clone()))
+        .await
+}
+
+#[tokio::test]
+async fn authorization_code_is_bound_to_the_user_agent() {
+    let h = harness(VerificationMode::Auto, EmulatorOptions::default()).await;
+    let alice = TestUser::new("alice", &[], &[]);
+    let mallory = TestUser::new("mallory", &[], &[]);
+    let token_calls = || h.emu.emulator().calls("/oidc/token");
+    let alices = h
+        .provider
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(alices.binding.len(), 43);
+    assert!(!format!("{alices:?}").contains(alices.binding.expose_secret()));
+    assert!(!alices.url.as_str().contains(alices.binding.expose_secret()));
+
+    // Mallory's own callback opened in Alice's browser, which holds no binding or Alice's:
+    // refused (InvalidState) before the token request, and the state is gone.
+    for alices_cookie in [None, Some(alices.binding.clone())] {
+        let mallorys = h
+            .provider
+            .start_authorization(AuthorizationRequest::default())
+            .await
+            .unwrap();
+        let mut cb = h.authorize(&mallorys, &mallory).await.unwrap();
+        cb.binding = alices_cookie;
+        let e = h
+            .provider
+            .finish_authorization(cb.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidState, "{e:?}");
+        assert_eq!(e.operation(), Some("finish_authorization"));
+        assert!(e.message().contains("user agent"), "{e}");
+        assert!(!format!("{e:?}").contains(mallorys.binding.expose_secret()));
+        let e = h
+            .provider
+            .finish_authorization(cb.with_binding(mallorys.binding.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    }
+    assert_eq!(token_calls(), 0, "no token request for a refused binding");
+
+    // Alice's own callback with her cookie logs her in.
+    let cb = h.authorize(&alices, &alice).await.unwrap();
+    let session = h
+        .provider
+        .finish_authorization(cb.with_binding(alices.binding.clone()))
+        .await
+        .unwrap();
+    assert_eq!(session.user.unwrap().id, h.emu.user_id("alice").unwrap());
+    assert_eq!(token_calls(), 1);
 }
 
 fn claims(pairs: &[(&str, Value)]) -> Map<String, Value> {

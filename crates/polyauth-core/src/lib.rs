@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod binding;
 pub mod cache;
 pub mod context;
 pub mod env;

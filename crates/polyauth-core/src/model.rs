@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::secret::{AccessToken, IdToken, Password, RefreshToken, VerificationCode};
+use crate::secret::{AccessToken, IdToken, Password, RefreshToken, Secret, VerificationCode};
 
 /// The normalized user, whatever provider it came from.
 ///
@@ -324,8 +324,49 @@ pub struct AuthorizationRequest {
     pub return_to: Option<String>,
 }
 
-/// A started authorization: send the user agent to `url`; `state` was stored and comes back
-/// on the callback.
+/// A started authorization: send the user agent to `url`, and give `binding` to that user agent
+/// only; `state` was stored and comes back on the callback.
+///
+/// # Binding the login to the browser (RFC 6749 §10.12)
+///
+/// A stored `state` proves that *some* login was started here, not that *this browser*
+/// started it. So every provider also makes a `binding`: a fresh secret (32 CSPRNG bytes,
+/// base64url, see [`binding::new_binding`](crate::binding::new_binding)) of which only the
+/// SHA-256 is stored with the state. The application must keep it in the user agent that
+/// started the login and nowhere else, normally an `HttpOnly; SameSite=Lax` cookie (plus
+/// `Secure` over https) scoped to the callback path, living as long as the state; the callback
+/// hands it back with [`AuthorizationCallback::with_binding`]. A callback without it, or with
+/// another browser's, is `InvalidState` before any token request: an attacker's
+/// `?code=..&state=..` opened by a victim cannot log the victim in as the attacker.
+///
+/// ```
+/// use polyauth_core::{AuthorizationCallback, AuthorizationStart, Secret};
+///
+/// // /login: redirect to the provider and set the cookie.
+/// # let start = AuthorizationStart::new(
+/// #     url::Url::parse("https://idp.example/authorize?state=s1").unwrap(), "s1",
+/// #     Secret::new("b1"));
+/// // let start = provider.start_authorization(AuthorizationRequest::default()).await?;
+/// let set_cookie = format!(
+///     "login_binding={}; HttpOnly; SameSite=Lax; Secure; Path=/callback; Max-Age=300",
+///     start.binding.expose_secret()
+/// );
+/// // ... answer 303 See Other, Location: start.url, Set-Cookie: set_cookie
+///
+/// // /callback?code=..&state=..: the query plus the cookie of the same browser.
+/// let query: AuthorizationCallback = serde_json::from_str(r#"{"code":"c1","state":"s1"}"#)?;
+/// let cookie: Option<&str> = Some("b1"); // the `login_binding` cookie, when present
+/// let mut callback = query;
+/// if let Some(b) = cookie {
+///     callback = callback.with_binding(b);
+/// }
+/// assert_eq!(callback.binding, Some(start.binding.clone()));
+/// // let session = provider.finish_authorization(callback).await?; // and clear the cookie
+/// # let _ = set_cookie;
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+///
+/// `Debug` redacts the binding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthorizationStart {
@@ -333,19 +374,29 @@ pub struct AuthorizationStart {
     pub url: url::Url,
     /// The `state` value (CSPRNG, single use, stored with a TTL).
     pub state: String,
+    /// The user-agent binding: give it to the user agent that started the login (an
+    /// `HttpOnly; SameSite=Lax` cookie) and pass it back on the callback
+    /// ([`AuthorizationCallback::with_binding`]). Only its digest is stored.
+    pub binding: Secret,
 }
 
 impl AuthorizationStart {
-    /// A start from a URL and its state.
-    pub fn new(url: url::Url, state: impl Into<String>) -> Self {
+    /// A start from a URL, its state and the binding whose digest was stored with the state.
+    pub fn new(url: url::Url, state: impl Into<String>, binding: Secret) -> Self {
         AuthorizationStart {
             url,
             state: state.into(),
+            binding,
         }
     }
 }
 
-/// The query of the OAuth 2.0 callback.
+/// The OAuth 2.0 callback: the `code` and `state` of its query, plus the user-agent binding
+/// the application read from the browser's cookie (see [`AuthorizationStart`]).
+///
+/// Deserializing reads the query only; `binding` never comes from it (a query is chosen by
+/// whoever made the link) and is set with [`with_binding`](Self::with_binding). `Debug`
+/// redacts the binding.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct AuthorizationCallback {
@@ -353,15 +404,26 @@ pub struct AuthorizationCallback {
     pub code: String,
     /// The state that was sent with the authorization request.
     pub state: String,
+    /// The binding issued with the state ([`AuthorizationStart::binding`]), from the user
+    /// agent's cookie; `None` when the cookie is missing (then finishing is `InvalidState`).
+    #[serde(skip)]
+    pub binding: Option<Secret>,
 }
 
 impl AuthorizationCallback {
-    /// A callback from its code and state.
+    /// A callback from its code and state, without a binding.
     pub fn new(code: impl Into<String>, state: impl Into<String>) -> Self {
         AuthorizationCallback {
             code: code.into(),
             state: state.into(),
+            binding: None,
         }
+    }
+
+    /// Sets the user-agent binding read back from the browser (its cookie).
+    pub fn with_binding(mut self, binding: impl Into<Secret>) -> Self {
+        self.binding = Some(binding.into());
+        self
     }
 }
 
@@ -539,6 +601,22 @@ mod tests {
         assert!(!t.is_expired(Duration::ZERO));
         assert!(t.is_expired(Duration::from_secs(60)));
         assert!(!TokenSet::bearer(AccessToken::new("a")).is_expired(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn the_binding_is_redacted_and_never_read_from_the_query() {
+        let start = AuthorizationStart::new(
+            url::Url::parse("https://idp.example/authorize?state=s").unwrap(),
+            "s",
+            Secret::new("the-binding-value"),
+        );
+        assert!(!format!("{start:?}").contains("the-binding-value"));
+        let cb: AuthorizationCallback =
+            serde_json::from_str(r#"{"code":"c","state":"s","binding":"from-the-query"}"#).unwrap();
+        assert_eq!(cb.binding, None);
+        let cb = cb.with_binding("the-binding-value");
+        assert_eq!(cb.binding, Some(start.binding.clone()));
+        assert!(!format!("{cb:?}").contains("the-binding-value"));
     }
 
     #[test]

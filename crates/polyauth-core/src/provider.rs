@@ -174,8 +174,15 @@ pub trait IdentityProvider: Send + Sync + Debug + 'static {
     }
 
     /// Starts an OAuth 2.0 authorization-code flow: generates and stores `state` (and a PKCE
-    /// verifier where supported) and returns the URL to redirect the user agent to.
-    /// Default: `Unsupported`.
+    /// verifier where supported) together with the digest of a fresh user-agent `binding`
+    /// ([`binding::new_binding`](crate::binding::new_binding),
+    /// [`binding_digest`](crate::binding::binding_digest)), and returns the URL to redirect the
+    /// user agent to, the state and the binding.
+    ///
+    /// The application keeps [`AuthorizationStart::binding`] in that user agent only (an
+    /// `HttpOnly; SameSite=Lax` cookie) and passes it back on the callback: this binds the
+    /// login to the browser that started it (RFC 6749 §10.12, login CSRF). Implementations
+    /// must always bind. Default: `Unsupported`.
     async fn start_authorization(
         &self,
         request: AuthorizationRequest,
@@ -185,8 +192,14 @@ pub trait IdentityProvider: Send + Sync + Debug + 'static {
     }
 
     /// Finishes the flow: consumes the stored `state` exactly once (`InvalidState` when missing,
-    /// expired or replayed, before any network call) and exchanges the code for tokens.
-    /// Default: `Unsupported`.
+    /// expired or replayed, before any network call), then requires the callback's
+    /// [`binding`](AuthorizationCallback::binding) to be the one issued with the state
+    /// ([`binding::check_binding`](crate::binding::check_binding): `InvalidState` when it is
+    /// missing or wrong, also before any network call, and the state stays consumed), and only
+    /// then exchanges the code for tokens.
+    ///
+    /// Build the callback from the query and the browser's cookie:
+    /// `AuthorizationCallback::new(code, state).with_binding(cookie)`. Default: `Unsupported`.
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
         let _ = callback;
         Err(Error::unsupported(self.name(), "finish_authorization"))

@@ -12,8 +12,8 @@ use oauth2::{
     AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
     RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
+use polyauth_core::binding::{binding_digest, check_binding, new_binding};
 use polyauth_core::http::{HttpClient, HttpResponse, Idempotency, sensitive_header};
-use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{
     AccessToken, AuthorizationRequest, AuthorizationStart, ClientSecret, Error, ErrorKind,
     MemoryStateStore, RefreshToken, Result, Secret, StateStore, TokenSet,
@@ -21,7 +21,6 @@ use polyauth_core::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::config::ShangCloudConfig;
 use crate::session::UserSession;
@@ -35,9 +34,8 @@ pub const TOKEN_PATH: &str = "/oauth/token";
 
 /// Bytes of CSPRNG output in a `state` (base64url without padding: 43 characters, 256 bits).
 const STATE_BYTES: usize = 32;
-/// Bytes of CSPRNG output in a user-agent binding (base64url: 43 characters, 256 bits).
-const BINDING_BYTES: usize = 32;
-/// Longest `state` or binding accepted from a callback; longer ones are refused unread.
+/// Longest `state` accepted from a callback; longer ones are refused unread (bindings are
+/// capped by `polyauth_core::binding::check_binding`).
 const MAX_CALLBACK_VALUE: usize = 512;
 /// The `oauth2` crate only leaves `client_id` out of the form body when it has a client secret,
 /// and then adds its own (form-urlencoded) Basic header. It is given this placeholder, never
@@ -55,28 +53,38 @@ struct StateRecord {
     return_to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
-    /// SHA-256 of the user-agent binding (base64url), for logins started with
-    /// [`ShangCloudClient::authorization_url_bound`].
+    /// SHA-256 of the user-agent binding (hex, `polyauth_core::binding::binding_digest`), for
+    /// logins started with [`ShangCloudClient::authorization_url_bound`] or the provider's
+    /// `start_authorization`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     binding_sha256: Option<String>,
 }
 
 /// A login start bound to the user agent that asked for it (see
-/// [`ShangCloudClient::authorization_url_bound`]).
-///
-/// `Debug` redacts the binding.
-#[derive(Clone, Debug)]
+/// [`ShangCloudClient::authorization_url_bound`]): the core [`AuthorizationStart`], whose
+/// `binding` goes to that user agent only and back to
+/// [`ShangCloudClient::exchange_code_bound`]. `Debug` redacts the binding.
+pub type BoundAuthorizationStart = AuthorizationStart;
+
+/// A login start **not** bound to the user agent, as the reference SDK makes it (see
+/// [`ShangCloudClient::authorization_url`]): the application must bind the state to the
+/// browser itself, or use [`ShangCloudClient::authorization_url_bound`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct BoundAuthorizationStart {
+pub struct UnboundAuthorizationStart {
     /// The provider's authorization URL with all parameters: redirect the user agent to it.
     pub url: url::Url,
     /// The `state` in the URL (CSPRNG, single use, stored with the TTL).
     pub state: String,
-    /// The user-agent binding (32 CSPRNG bytes, base64url). Give it to the user agent that
-    /// started the login and to nobody else, e.g. in an `HttpOnly; SameSite=Lax` cookie (plus
-    /// `Secure` over https) scoped to the callback path, and pass it back to
-    /// [`ShangCloudClient::exchange_code_bound`] from that cookie. Only its SHA-256 is stored.
-    pub binding: Secret,
+}
+
+/// What a finish expects of the state record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Expect<'a> {
+    /// An unbound state ([`ShangCloudClient::exchange_code`]).
+    Unbound,
+    /// A bound state and the binding the user agent presented, if any.
+    Bound(Option<&'a Secret>),
 }
 
 pub(crate) struct Inner {
@@ -111,6 +119,8 @@ pub(crate) struct Inner {
 ///   state to the user agent**, with these two methods or on their own (e.g. a cookie holding
 ///   the state, compared in constant time before `exchange_code`): an unbound state is accepted
 ///   from any browser, which lets an attacker log a victim in as the attacker (login CSRF).
+///   The provider's `start_authorization` / `finish_authorization` always bind, through the
+///   same core helpers (`polyauth_core::binding`).
 /// - [`refresh`](Self::refresh) posts the standard RFC 6749 §6 `grant_type=refresh_token`
 ///   (not observed in the reference SDK, which never refreshes; turn it off with
 ///   [`ShangCloudConfig::refresh`] when the server lacks it).
@@ -300,7 +310,7 @@ impl ShangCloudClient {
     ///
     /// Errors: from the state store (`Unavailable` when it is down; `RateLimited` when a
     /// bounded store is full).
-    pub async fn authorization_url(&self) -> Result<AuthorizationStart> {
+    pub async fn authorization_url(&self) -> Result<UnboundAuthorizationStart> {
         self.authorization_url_with(AuthorizationRequest::default())
             .await
     }
@@ -315,8 +325,9 @@ impl ShangCloudClient {
     pub async fn authorization_url_with(
         &self,
         request: AuthorizationRequest,
-    ) -> Result<AuthorizationStart> {
-        self.start(request, None).await
+    ) -> Result<UnboundAuthorizationStart> {
+        let (url, state) = self.start(request, None).await?;
+        Ok(UnboundAuthorizationStart { url, state })
     }
 
     /// As [`authorization_url_with`](Self::authorization_url_with), and binds the state to the
@@ -333,20 +344,16 @@ impl ShangCloudClient {
         &self,
         request: AuthorizationRequest,
     ) -> Result<BoundAuthorizationStart> {
-        let binding = new_random_value(BINDING_BYTES);
-        let start = self.start(request, Some(&binding)).await?;
-        Ok(BoundAuthorizationStart {
-            url: start.url,
-            state: start.state,
-            binding: Secret::new(binding),
-        })
+        let binding = new_binding();
+        let (url, state) = self.start(request, Some(&binding)).await?;
+        Ok(AuthorizationStart::new(url, state, binding))
     }
 
     async fn start(
         &self,
         request: AuthorizationRequest,
-        binding: Option<&str>,
-    ) -> Result<AuthorizationStart> {
+        binding: Option<&Secret>,
+    ) -> Result<(url::Url, String)> {
         let ctx = |e: Error| e.with_context(PROVIDER, "authorization_url");
         let redirect_uri = match &request.redirect_uri {
             Some(r) => url::Url::parse(r)
@@ -390,7 +397,7 @@ impl ShangCloudClient {
             .put(&state, &value, self.inner.state_ttl)
             .await
             .map_err(ctx)?;
-        Ok(AuthorizationStart::new(url, state))
+        Ok((url, state))
     }
 
     /// Finishes a login: takes `state` from the store (atomically; a missing, expired, foreign
@@ -415,7 +422,7 @@ impl ShangCloudClient {
     /// `RateLimited` for 429; `Protocol` for a non-JSON answer or one without
     /// `access_token`/`token_type`; errors of the state store.
     pub async fn exchange_code(&self, code: &str, state: &str) -> Result<UserSession> {
-        self.finish(code, state, None).await
+        self.finish(code, state, Expect::Unbound).await
     }
 
     /// As [`exchange_code`](Self::exchange_code) for a login started with
@@ -433,10 +440,19 @@ impl ShangCloudClient {
         state: &str,
         binding: &str,
     ) -> Result<UserSession> {
-        self.finish(code, state, Some(binding)).await
+        let binding = (!binding.is_empty()).then(|| Secret::new(binding));
+        self.finish(code, state, Expect::Bound(binding.as_ref()))
+            .await
     }
 
-    async fn finish(&self, code: &str, state: &str, binding: Option<&str>) -> Result<UserSession> {
+    /// Takes the state, checks it against `expect` (before any token request), exchanges the
+    /// code. Shared by the client's methods and the provider's `finish_authorization`.
+    pub(crate) async fn finish(
+        &self,
+        code: &str,
+        state: &str,
+        expect: Expect<'_>,
+    ) -> Result<UserSession> {
         let ctx = |e: Error| e.with_context(PROVIDER, "exchange_code");
         let refused = |message: &'static str| ctx(Error::new(ErrorKind::InvalidState, message));
         let invalid_state =
@@ -452,31 +468,21 @@ impl ShangCloudClient {
             .map_err(ctx)?
             .ok_or_else(invalid_state)?;
         let record: StateRecord = serde_json::from_str(&stored).map_err(|_| invalid_state())?;
-        match (record.binding_sha256.as_deref(), binding) {
-            (None, None) => {}
-            (Some(expected), Some(given)) => {
-                // Digests of equal length; the comparison hashes both sides again, so neither
-                // timing nor length says anything about the expected value.
-                let matches = !given.is_empty()
-                    && given.len() <= MAX_CALLBACK_VALUE
-                    && constant_time_eq(expected, &binding_digest(given));
-                if !matches {
-                    return Err(refused(
-                        "the OAuth state was not issued to this user agent (its login binding \
-                         is missing or does not match): start the login again from this browser",
-                    ));
-                }
-            }
-            (Some(_), None) => {
+        match (record.binding_sha256.as_deref(), expect) {
+            (None, Expect::Unbound) => {}
+            (Some(_), Expect::Unbound) => {
                 return Err(refused(
                     "the OAuth state is bound to a user agent: finish it with exchange_code_bound",
                 ));
             }
-            (None, Some(_)) => {
+            (None, Expect::Bound(_)) => {
                 return Err(refused(
                     "the OAuth state was not started bound to a user agent \
                      (use authorization_url_bound)",
                 ));
+            }
+            (Some(stored), Expect::Bound(presented)) => {
+                check_binding(Some(stored), presented).map_err(ctx)?;
             }
         }
         if code.is_empty() {
@@ -661,11 +667,6 @@ fn new_state() -> String {
 fn new_random_value(len: usize) -> String {
     let bytes: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What is stored of a user-agent binding: SHA-256, base64url without padding.
-fn binding_digest(binding: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(binding.as_bytes()))
 }
 
 /// Whether `s` is an RFC 7235 `token` (usable as an authorization scheme).

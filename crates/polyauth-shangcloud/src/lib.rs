@@ -7,7 +7,10 @@ mod config;
 mod provider;
 mod session;
 
-pub use client::{AUTHORIZE_PATH, BoundAuthorizationStart, PROVIDER, ShangCloudClient, TOKEN_PATH};
+pub use client::{
+    AUTHORIZE_PATH, BoundAuthorizationStart, PROVIDER, ShangCloudClient, TOKEN_PATH,
+    UnboundAuthorizationStart,
+};
 pub use config::{
     DEFAULT_BASE_URL, DEFAULT_SCOPE, DEFAULT_STATE_TTL, ShangCloudConfig, ShangCloudConfigFile,
 };

@@ -10,7 +10,7 @@ use polyauth_core::{
 };
 use serde_json::Value;
 
-use crate::client::{PROVIDER, ShangCloudClient};
+use crate::client::{Expect, PROVIDER, ShangCloudClient};
 use crate::config::ShangCloudConfig;
 use crate::session::UserBasicInfo;
 
@@ -21,12 +21,13 @@ pub const MAX_TOKEN_BYTES: usize = 4096;
 /// one-time state and optional PKCE), refresh (the standard RFC 6749 §6 grant, not observed in
 /// the reference SDK; off with `refresh = false`), and user info from `/api/user/info`.
 ///
-/// `start_authorization` / `finish_authorization` do not bind the state to the user agent (the
-/// trait has no place for it): an application using them must bind it itself (RFC 6749
-/// §10.12), e.g. put the state in an `HttpOnly; SameSite=Lax` cookie on start and compare it
-/// with the callback's state in constant time before `finish_authorization`; or use the
-/// client's [`authorization_url_bound`](ShangCloudClient::authorization_url_bound) /
-/// [`exchange_code_bound`](ShangCloudClient::exchange_code_bound).
+/// `start_authorization` / `finish_authorization` bind the state to the user agent (RFC 6749
+/// §10.12, login CSRF), as the client's
+/// [`authorization_url_bound`](ShangCloudClient::authorization_url_bound) /
+/// [`exchange_code_bound`](ShangCloudClient::exchange_code_bound) do: the start's `binding`
+/// goes into an `HttpOnly; SameSite=Lax` cookie of the browser that started the login, and the
+/// callback must carry it back ([`AuthorizationCallback::with_binding`]), or finishing is
+/// `InvalidState` before any token request.
 ///
 /// ShangCloud has no roles or permissions (profiles carry none, and the capabilities say so),
 /// no password login, no logout endpoint and no user directory; those calls are
@@ -126,21 +127,29 @@ impl IdentityProvider for ShangCloudProvider {
         }
     }
 
+    /// As [`ShangCloudClient::authorization_url_bound`]: the state is stored with the digest of
+    /// the returned `binding`.
     async fn start_authorization(
         &self,
         request: AuthorizationRequest,
     ) -> Result<AuthorizationStart> {
-        self.client.authorization_url_with(request).await
+        self.client.authorization_url_bound(request).await
     }
 
     /// Takes the state (`InvalidState` when missing, expired or replayed, before any network
-    /// call) and exchanges the code (errors as [`ShangCloudClient::exchange_code`]). The state
-    /// must have been bound to the user agent by the caller (see the type's docs). The session carries the tokens; `user` is `None` (call
-    /// `user_info` with the access token when you need the profile).
+    /// call), then checks the callback's binding against the one issued with the state
+    /// (`InvalidState` when missing or wrong, also before any network call; a state started
+    /// unbound with the client's `authorization_url` is refused too), then exchanges the code
+    /// (errors as [`ShangCloudClient::exchange_code`]). The session carries the tokens; `user`
+    /// is `None` (call `user_info` with the access token when you need the profile).
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
         let session = self
             .client
-            .exchange_code(&callback.code, &callback.state)
+            .finish(
+                &callback.code,
+                &callback.state,
+                Expect::Bound(callback.binding.as_ref()),
+            )
             .await?;
         Ok(Session::new(session.into_tokens(), None))
     }

@@ -712,8 +712,7 @@ async fn bound_logins_finish_only_with_their_binding() {
         .unwrap();
     assert_eq!(start.binding.len(), 43);
     assert!(!format!("{start:?}").contains(start.binding.expose_secret()));
-    let as_start = polyauth_core::AuthorizationStart::new(start.url.clone(), start.state.clone());
-    let cb = consent(&as_start, "alice").await;
+    let cb = consent(&start, "alice").await;
     let session = c
         .exchange_code_bound(&cb.code, &cb.state, start.binding.expose_secret())
         .await
@@ -739,8 +738,7 @@ async fn bound_logins_finish_only_with_their_binding() {
         } else {
             victim_binding.to_owned()
         };
-        let as_start = polyauth_core::AuthorizationStart::new(attacker.url, attacker.state);
-        let cb = consent(&as_start, "bob").await;
+        let cb = consent(&attacker, "bob").await;
         let e = c
             .exchange_code_bound(&cb.code, &cb.state, &victims_cookie)
             .await
@@ -768,8 +766,7 @@ async fn bound_logins_finish_only_with_their_binding() {
 
     // A bound state cannot be finished unbound, nor an unbound one bound.
     let bound = other_binding.unwrap();
-    let as_start = polyauth_core::AuthorizationStart::new(bound.url, bound.state);
-    let cb = consent(&as_start, "alice").await;
+    let cb = consent(&bound, "alice").await;
     let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::InvalidState);
     assert!(e.message().contains("exchange_code_bound"), "{e}");

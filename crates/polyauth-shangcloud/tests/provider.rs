@@ -10,7 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use common::{config, consent};
 use polyauth_core::{
-    AccessToken, AuthorizationCallback, AuthorizationStart, ErrorKind, IdentityProvider,
+    AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, ErrorKind,
+    IdentityProvider, MemoryStateStore, StateStore,
 };
 use polyauth_shangcloud::ShangCloudProvider;
 use polyauth_testkit::shangcloud::ShangCloudEmulator;
@@ -57,6 +58,11 @@ async fn conformance() {
     assert!(!caps.roles && !caps.permissions && !caps.password_login && !caps.logout);
     let h = Harness { emu, provider };
     let report = provider_conformance(&h).await;
+    assert_eq!(
+        h.emu.calls("/oauth/token"),
+        2,
+        "the code exchange and the refresh; no token call for a refused binding"
+    );
     for trial in [
         "verify_rejects_garbage",
         "verify_valid",
@@ -65,6 +71,7 @@ async fn conformance() {
         "expired_token",
         "login_unsupported",
         "authorization_code",
+        "authorization_binding",
         "refresh",
         "logout_unsupported",
         "directory_unsupported",
@@ -84,6 +91,7 @@ async fn conformance_with_refresh_turned_off() {
     };
     let report = provider_conformance(&h).await;
     assert!(report.contains("refresh_unsupported"), "{report:?}");
+    assert!(report.contains("authorization_binding"), "{report:?}");
     let e = provider
         .refresh(&polyauth_core::RefreshToken::new("r"))
         .await
@@ -136,4 +144,85 @@ async fn verify_is_cached_and_single_flight() {
         .inject(polyauth_testkit::server::Fault::status(503).on_path("/api/user/info"));
     let e = p.verify(&AccessToken::new(at2)).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::Unavailable);
+}
+
+#[tokio::test]
+async fn trait_logins_are_bound_to_the_user_agent() {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "a@example.com");
+    emu.add_user("mallory", "m@example.com");
+    let store = Arc::new(MemoryStateStore::default());
+    let client = common::client_with_store(&emu, store.clone());
+    let provider = ShangCloudProvider::from_client(client.clone());
+
+    // Only the binding's digest is stored with the state.
+    let start = provider
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(start.binding.len(), 43);
+    let record = store.take(&start.state).await.unwrap().unwrap();
+    assert!(!record.contains(start.binding.expose_secret()), "{record}");
+    assert!(record.contains("binding_sha256"), "{record}");
+
+    // Mallory's callback opened in Alice's browser (which holds Alice's own binding, or none):
+    // refused before any token request.
+    let alices = provider
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    for alices_cookie in [None, Some(alices.binding.clone())] {
+        let mallorys = provider
+            .start_authorization(AuthorizationRequest::default())
+            .await
+            .unwrap();
+        let mut cb = consent(&mallorys, "mallory").await;
+        cb.binding = alices_cookie;
+        let e = provider.finish_authorization(cb).await.unwrap_err();
+        assert_eq!(e.kind(), &ErrorKind::InvalidState, "{e:?}");
+        assert!(e.message().contains("user agent"), "{e}");
+        assert!(!format!("{e:?}").contains(mallorys.binding.expose_secret()));
+    }
+    assert_eq!(emu.calls("/oauth/token"), 0);
+
+    // The same binding finishes, whether the login was started through the trait or with the
+    // client's bound method.
+    let cb = consent(&alices, "alice")
+        .await
+        .with_binding(alices.binding.clone());
+    provider.finish_authorization(cb).await.unwrap();
+    let bound = client
+        .authorization_url_bound(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    let cb = consent(&bound, "alice").await;
+    let via_client = cb.clone().with_binding(bound.binding.clone());
+    provider.finish_authorization(via_client).await.unwrap();
+    let started = provider
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    let cb = consent(&started, "alice").await;
+    client
+        .exchange_code_bound(&cb.code, &cb.state, started.binding.expose_secret())
+        .await
+        .unwrap();
+    assert_eq!(emu.calls("/oauth/token"), 3);
+
+    // A state started unbound with the client's SDK-style method cannot be finished through
+    // the trait, whatever binding comes with it; nor a trait state with `exchange_code`.
+    let unbound = client.authorization_url().await.unwrap();
+    let cb = consent(&unbound, "alice")
+        .await
+        .with_binding(alices.binding.clone());
+    let e = provider.finish_authorization(cb).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    let started = provider
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    let cb = consent(&started, "alice").await;
+    let e = client.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    assert_eq!(emu.calls("/oauth/token"), 3);
 }

@@ -60,7 +60,8 @@ pub trait ConformanceHarness: Send + Sync {
     }
 
     /// Follows `start.url` as a consenting user agent logged in as `user` and returns the
-    /// callback parameters (for backends with the authorization-code flow).
+    /// callback parameters (for backends with the authorization-code flow). The suite sets the
+    /// callback's `binding` itself (from `start.binding`, or a wrong one on purpose).
     async fn authorize(
         &self,
         start: &AuthorizationStart,
@@ -286,10 +287,24 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
                 .any(|(k, v)| k == "state" && v == start.state.as_str()),
             "trial authorization_code: state missing from the URL"
         );
+        assert!(
+            start.binding.len() >= 43,
+            "trial authorization_code: the binding must carry at least 32 CSPRNG bytes"
+        );
+        assert!(
+            !format!("{start:?}").contains(start.binding.expose_secret()),
+            "trial authorization_code: Debug shows the binding"
+        );
+        assert!(
+            !start.url.as_str().contains(start.binding.expose_secret()),
+            "trial authorization_code: the binding must not travel in the URL"
+        );
         let callback = harness
             .authorize(&start, &alice)
             .await
             .expect("trial authorization_code: the harness must follow the authorization URL");
+        // The application adds the binding from the browser's cookie.
+        let callback = callback.with_binding(start.binding.clone());
         let session = provider
             .finish_authorization(callback.clone())
             .await
@@ -304,11 +319,74 @@ pub async fn provider_conformance(harness: &dyn ConformanceHarness) -> Conforman
             "trial authorization_code: replay"
         );
         let foreign = provider
-            .finish_authorization(AuthorizationCallback::new("code", "never-issued-state"))
+            .finish_authorization(
+                AuthorizationCallback::new("code", "never-issued-state")
+                    .with_binding(start.binding.clone()),
+            )
             .await
             .expect_err("trial authorization_code: a foreign state was accepted");
         assert_eq!(foreign.kind(), &ErrorKind::InvalidState);
         report.ran("authorization_code");
+
+        // Login CSRF (RFC 6749 §10.12): a callback finished without the binding of the user
+        // agent that started the login, or with another one, is refused. Each case needs its
+        // own login: the first `take` consumes the state whatever the outcome.
+        let other = provider
+            .start_authorization(AuthorizationRequest::default())
+            .await
+            .unwrap_or_else(|e| panic!("trial authorization_binding: start: {e:?}"));
+        assert_ne!(
+            other.binding, start.binding,
+            "trial authorization_binding: every start needs a fresh binding"
+        );
+        let cases = [
+            ("without a binding", None),
+            (
+                "with an empty binding",
+                Some(polyauth_core::Secret::new("")),
+            ),
+            ("with another login's binding", Some(other.binding.clone())),
+            (
+                "with a forged binding",
+                Some(polyauth_core::Secret::new("forged")),
+            ),
+        ];
+        for (case, presented) in cases {
+            let victim = provider
+                .start_authorization(AuthorizationRequest::default())
+                .await
+                .unwrap_or_else(|e| panic!("trial authorization_binding: start: {e:?}"));
+            let mut callback = harness
+                .authorize(&victim, &alice)
+                .await
+                .expect("trial authorization_binding: the harness must follow the URL");
+            callback.binding = presented;
+            let e = match provider.finish_authorization(callback.clone()).await {
+                Ok(_) => panic!("trial authorization_binding: a callback {case} was accepted"),
+                Err(e) => e,
+            };
+            assert_eq!(
+                e.kind(),
+                &ErrorKind::InvalidState,
+                "trial authorization_binding: finishing {case}: {e:?}"
+            );
+            assert!(
+                !e.to_string().contains(victim.binding.expose_secret()),
+                "trial authorization_binding: the error shows the binding"
+            );
+            // The state was taken before the binding was checked: not even the right
+            // binding finishes it now.
+            let e = provider
+                .finish_authorization(callback.with_binding(victim.binding.clone()))
+                .await
+                .expect_err("trial authorization_binding: a refused state was reused");
+            assert_eq!(
+                e.kind(),
+                &ErrorKind::InvalidState,
+                "trial authorization_binding: the state must be consumed by the refused finish"
+            );
+        }
+        report.ran("authorization_binding");
 
         if caps.refresh {
             let refresh = session

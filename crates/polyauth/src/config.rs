@@ -583,7 +583,8 @@ mod tests {
         let start = a.start_authorization(Default::default()).await.unwrap();
         // The state is visible to the second instance: it is consumed there (the code exchange
         // then fails to reach the closed loopback port: Unavailable, not InvalidState).
-        let cb = polyauth_core::AuthorizationCallback::new("code", start.state.clone());
+        let cb = polyauth_core::AuthorizationCallback::new("code", start.state.clone())
+            .with_binding(start.binding.clone());
         let e = b.finish_authorization(cb.clone()).await.unwrap_err();
         assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
         let e = a.finish_authorization(cb).await.unwrap_err();

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use polyauth_core::http::{HttpConfig, RetryPolicy};
 use polyauth_core::{AuthorizationCallback, AuthorizationStart, ClientSecret, StateStore};
-use polyauth_shangcloud::{ShangCloudClient, ShangCloudConfig};
+use polyauth_shangcloud::{ShangCloudClient, ShangCloudConfig, UnboundAuthorizationStart};
 use polyauth_testkit::shangcloud::{CLIENT_ID, CLIENT_SECRET, ShangCloudEmulator};
 
 pub const REDIRECT_URI: &str = "https://app.example/oauth/callback";
@@ -43,9 +43,28 @@ pub fn agent() -> reqwest::Client {
         .unwrap()
 }
 
-/// Follows `start.url` as `nickname` consenting and returns the callback's code and state.
-pub async fn consent(start: &AuthorizationStart, nickname: &str) -> AuthorizationCallback {
-    let mut url = start.url.clone();
+/// A started login, bound (the core type) or not (the client's SDK-style start).
+pub trait Started {
+    /// The authorization URL.
+    fn authorization_url(&self) -> &url::Url;
+}
+
+impl Started for AuthorizationStart {
+    fn authorization_url(&self) -> &url::Url {
+        &self.url
+    }
+}
+
+impl Started for UnboundAuthorizationStart {
+    fn authorization_url(&self) -> &url::Url {
+        &self.url
+    }
+}
+
+/// Follows the start's URL as `nickname` consenting and returns the callback's code and state
+/// (the query only: no binding, as a browser's redirect carries none).
+pub async fn consent(start: &impl Started, nickname: &str) -> AuthorizationCallback {
+    let mut url = start.authorization_url().clone();
     url.query_pairs_mut().append_pair("login_as", nickname);
     let resp = agent().get(url).send().await.unwrap();
     assert_eq!(resp.status(), 303, "authorize must redirect");
