@@ -65,8 +65,8 @@ pub struct StatsConfig {
     pub flush_interval: Duration,
     /// Records the queue holds; more are dropped and counted. Default 10,000.
     pub queue_capacity: usize,
-    /// Largest serialized `request_params` per record, in bytes; bodies beyond it are cut.
-    /// Default 8 KiB.
+    /// Largest serialized `request_params` per record, in bytes; beyond it the body is cut
+    /// first, then the headers are left out. Default 8 KiB.
     pub max_params_bytes: usize,
     /// Timeout of one upload. Default 5 s.
     pub timeout: Duration,
@@ -366,8 +366,7 @@ impl StatsCollector {
         let Some(tx) = &shared.tx else {
             return;
         };
-        let anonymous = stat.token.as_ref().is_none_or(|t| t.is_empty());
-        if (300..400).contains(&stat.status) || stat.status == 401 || anonymous {
+        if is_skipped(&stat) {
             shared.counters.skipped.fetch_add(1, Ordering::Relaxed);
             return;
         }
@@ -416,6 +415,12 @@ impl StatsCollector {
             let _ = worker.await;
         }
     }
+}
+
+/// Whether [`StatsCollector::record`] skips `stat`: a 3xx or 401 answer, or no token.
+fn is_skipped(stat: &ApiStat) -> bool {
+    let anonymous = stat.token.as_ref().is_none_or(|t| t.is_empty());
+    (300..400).contains(&stat.status) || stat.status == 401 || anonymous
 }
 
 struct Worker {
@@ -598,7 +603,9 @@ pub fn redact(value: &mut Value) {
 }
 
 /// Cuts `params` to about `max` serialized bytes: first the `request_body` (replaced by its
-/// text cut to fit, with `"truncated": true`), then everything (`{"truncated": true}`).
+/// text cut to fit, with `"truncated": true`), then the `headers` (left out, with
+/// `"truncated": true`, so the query parameters survive large request headers), then
+/// everything (`{"truncated": true}`).
 fn cap_params(mut params: Value, max: usize) -> Value {
     let size = |v: &Value| serde_json::to_vec(v).map(|b| b.len()).unwrap_or(usize::MAX);
     if size(&params) <= max {
@@ -617,6 +624,14 @@ fn cap_params(mut params: Value, max: usize) -> Value {
             "request_body".into(),
             Value::String(truncate(&text, budget)),
         );
+        map.insert("truncated".into(), Value::Bool(true));
+        if size(&params) <= max {
+            return params;
+        }
+    }
+    if let Value::Object(map) = &mut params
+        && map.remove("headers").is_some()
+    {
         map.insert("truncated".into(), Value::Bool(true));
         if size(&params) <= max {
             return params;
@@ -642,39 +657,84 @@ fn truncate(text: &str, max: usize) -> String {
 #[cfg(feature = "axum")]
 mod observe {
     use polyauth_axum::{RequestObserver, RequestRecord};
+    use polyauth_core::RequestContext;
     use serde_json::{Map, Value};
 
-    use super::{ApiStat, StatsCollector};
+    use super::{ApiStat, StatsCollector, is_skipped};
 
     /// Records every request of an authenticated user the `AuthLayer` sees (rejected and
-    /// anonymous requests carry no token and are skipped). The layer gives no headers, query
-    /// or body, so `request_params.headers` holds what the request context knows:
-    /// `user-agent`, `x-real-ip` (the client IP), `x-request-id` and `x-trace-id`.
+    /// anonymous requests carry no token and are skipped), with `request_params` in the shape
+    /// of the reference's FastAPI middleware:
+    ///
+    /// - `headers`: the request's headers as the layer captured them (lower-case names,
+    ///   credentials already redacted by the layer; repeated headers joined with `", "`), plus
+    ///   what the request context knows when the request did not send it: `user-agent`,
+    ///   `x-real-ip` (the client IP), `x-request-id` and `x-trace-id`;
+    /// - `query_params`: `{name: value}`, the last value of a repeated name.
+    ///
+    /// Both are redacted again by [`StatsCollector::record`] and capped before upload. The
+    /// layer captures no body (it would have to buffer it) and no path parameters (it runs
+    /// before routing), so there is no `request_body`, `form_params` or `view_params`: a
+    /// handler that wants its body in the statistics records an [`ApiStat`] directly.
     impl RequestObserver for StatsCollector {
         fn observe(&self, record: RequestRecord) {
-            let ctx = &record.context;
-            let mut headers = Map::new();
-            for (name, value) in [
-                ("user-agent", &ctx.user_agent),
-                ("x-real-ip", &ctx.client_ip),
-                ("x-request-id", &ctx.request_id),
-                ("x-trace-id", &ctx.trace_id),
-            ] {
-                if let Some(v) = value {
-                    headers.insert(name.into(), Value::String(v.clone()));
-                }
-            }
-            let mut params = Map::new();
-            params.insert("headers".into(), Value::Object(headers));
             // Only an authenticated user's token: a rejected caller's token is not theirs to
             // spend uploads with.
-            let token = record.user_id.as_ref().and(ctx.token.clone());
+            let token = record.user_id.as_ref().and(record.context.token.clone());
             let mut stat = ApiStat::new(record.path, record.method, record.status, record.duration)
-                .with_params(Value::Object(params))
                 .with_token(token);
             stat.error = record.error;
+            // A record that will be skipped (a 401, no token) costs no parameter building.
+            if !is_skipped(&stat) {
+                stat.request_params = Some(request_params(
+                    &record.context,
+                    record.headers,
+                    record.query,
+                ));
+            }
+            // `record` redacts the parameters before queueing them.
             self.record(stat);
         }
+    }
+
+    /// `{"headers": {..}, "query_params": {..}}` of a layer record.
+    fn request_params(
+        ctx: &RequestContext,
+        captured_headers: Vec<(String, String)>,
+        captured_query: Vec<(String, String)>,
+    ) -> Value {
+        let mut headers = Map::new();
+        for (name, value) in captured_headers {
+            match headers.get_mut(&name) {
+                Some(Value::String(seen)) => {
+                    seen.push_str(", ");
+                    seen.push_str(&value);
+                }
+                _ => {
+                    headers.insert(name, Value::String(value));
+                }
+            }
+        }
+        for (name, value) in [
+            ("user-agent", &ctx.user_agent),
+            ("x-real-ip", &ctx.client_ip),
+            ("x-request-id", &ctx.request_id),
+            ("x-trace-id", &ctx.trace_id),
+        ] {
+            if let Some(v) = value
+                && !headers.contains_key(name)
+            {
+                headers.insert(name.into(), Value::String(v.clone()));
+            }
+        }
+        let query: Map<String, Value> = captured_query
+            .into_iter()
+            .map(|(name, value)| (name, Value::String(value)))
+            .collect();
+        let mut params = Map::new();
+        params.insert("headers".into(), Value::Object(headers));
+        params.insert("query_params".into(), Value::Object(query));
+        Value::Object(params)
     }
 }
 
@@ -727,7 +787,13 @@ mod tests {
         let capped = cap_params(big, 1024);
         assert!(serde_json::to_vec(&capped).unwrap().len() <= 1024);
         assert_eq!(capped["truncated"], true);
-        let huge_headers = json!({"headers": {"x": "y".repeat(5000)}});
-        assert_eq!(cap_params(huge_headers, 100), json!({"truncated": true}));
+        let huge_headers =
+            json!({"headers": {"x": "y".repeat(5000)}, "query_params": {"page": "2"}});
+        assert_eq!(
+            cap_params(huge_headers, 100),
+            json!({"query_params": {"page": "2"}, "truncated": true})
+        );
+        let huge_query = json!({"headers": {}, "query_params": {"q": "y".repeat(5000)}});
+        assert_eq!(cap_params(huge_query, 100), json!({"truncated": true}));
     }
 }

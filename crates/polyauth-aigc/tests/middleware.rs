@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use polyauth_aigc::stats::REDACTED;
 use polyauth_aigc::{AigcConfig, AigcProvider, StatsCollector, StatsConfig, context, web};
 use polyauth_axum::CurrentUser;
 use polyauth_core::ClientSecret;
@@ -236,6 +237,65 @@ async fn layer_requests_are_recorded_as_stats() {
     );
     assert_eq!(stats.counters().skipped, 1, "the 401 is not kept");
     assert_eq!(stats.counters().discarded, 0);
+}
+
+#[tokio::test]
+async fn layer_stats_carry_query_and_headers_without_credentials() {
+    let emu = AigcEmulator::start().await;
+    emu.add_user("alice", &[], &[]);
+    let token = emu.issue_token("alice").unwrap();
+    let config = AigcConfig::new(
+        emu.app_id(),
+        ClientSecret::new(emu.app_secret()),
+        &emu.base_url(),
+    )
+    .unwrap();
+    let stats =
+        StatsCollector::start(StatsConfig::for_client(&config).with_batch_size(100)).unwrap();
+    let base = serve(&emu, Some(stats.clone())).await;
+    let (status, _) = get_json_with(
+        &format!("{base}/me?page=2&password=hunter2&q=J%C3%B6rg+M"),
+        Some(&token),
+        Some("trace-q-1"),
+        &[
+            ("cookie", "session=cookie-value-42; theme=dark"),
+            ("x-app-secret", "caller-app-secret"),
+            ("accept-language", "zh-CN"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    stats.shutdown().await;
+    let reports = emu.stats_reports();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let item = &reports[0].body["stats"][0];
+    assert_eq!(item["api_path"], "/me");
+    let params = &item["request_params"];
+    assert_eq!(params["query_params"]["page"], "2");
+    assert_eq!(params["query_params"]["q"], "Jörg M");
+    assert_eq!(params["query_params"]["password"], REDACTED);
+    let headers = &params["headers"];
+    assert_eq!(headers["accept-language"], "zh-CN");
+    assert_eq!(headers["user-agent"], "test-agent/2");
+    assert_eq!(headers["x-trace-id"], "trace-q-1");
+    assert!(
+        headers["x-request-id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    for name in ["authorization", "cookie", "x-app-secret"] {
+        assert_eq!(headers[name], REDACTED, "{name}");
+    }
+    let uploaded = reports[0].body.to_string();
+    for secret in [
+        "hunter2",
+        "cookie-value-42",
+        "theme=dark",
+        "caller-app-secret",
+        token.as_str(),
+    ] {
+        assert!(!uploaded.contains(secret), "{secret} uploaded: {uploaded}");
+    }
 }
 
 #[tokio::test]

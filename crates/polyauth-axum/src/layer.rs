@@ -183,6 +183,11 @@ impl AuthLayer {
 
     /// Calls `observer` once per request, after the response is ready (rejections included).
     /// It runs inline on the request's task: see [`RequestObserver`] for what it must not do.
+    ///
+    /// With an observer, the layer also copies the request's query parameters and headers
+    /// (credentials redacted, sizes capped) for the [`RequestRecord`] before the request goes
+    /// to the inner service; without one it copies nothing. Bodies are never captured, so
+    /// streaming is untouched: handlers record bodies through their collector directly.
     pub fn observer(self, observer: Arc<dyn RequestObserver>) -> Self {
         self.with(|c| c.observer = Some(observer))
     }
@@ -274,14 +279,25 @@ impl Config {
         Ok(())
     }
 
+    /// What an observer gets of the request itself (query and redacted headers); `None`,
+    /// without capturing anything, when there is no observer.
+    fn capture<B>(&self, req: &Request<B>) -> Option<Captured> {
+        self.observer.as_ref()?;
+        Some(Captured {
+            query: request::captured_query(req.uri().query()),
+            headers: request::captured_headers(req.headers(), &self.token_sources),
+        })
+    }
+
     fn observe(
         &self,
         ctx: Arc<RequestContext>,
+        captured: Option<Captured>,
         status: StatusCode,
         start: Instant,
         error: Option<String>,
     ) {
-        let Some(observer) = &self.observer else {
+        let (Some(observer), Some(captured)) = (&self.observer, captured) else {
             return;
         };
         observer.observe(RequestRecord {
@@ -292,6 +308,8 @@ impl Config {
             user_id: ctx.user.as_ref().map(|u| u.id.clone()),
             error,
             context: ctx,
+            query: captured.query,
+            headers: captured.headers,
         });
     }
 
@@ -300,6 +318,7 @@ impl Config {
         &self,
         rejection: AuthRejection,
         ctx: Arc<RequestContext>,
+        captured: Option<Captured>,
         start: Instant,
     ) -> Response {
         log_rejection(&rejection, &ctx);
@@ -310,9 +329,16 @@ impl Config {
         };
         let mut response = rejection.into_response();
         echo_request_id(&mut response, &ctx);
-        self.observe(ctx, response.status(), start, Some(error));
+        self.observe(ctx, captured, response.status(), start, Some(error));
         response
     }
+}
+
+/// The parts of the request kept for the observer, taken before the request moves into the
+/// inner service. The body is never captured (it would have to be buffered).
+struct Captured {
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
 }
 
 fn log_rejection(rejection: &AuthRejection, ctx: &RequestContext) {
@@ -371,13 +397,14 @@ where
         Box::pin(async move {
             let start = Instant::now();
             let mut ctx = Arc::new(config.base_context(&req));
+            let captured = config.capture(&req);
             let authenticated = if config.is_excluded(req.uri().path()) {
                 Ok(())
             } else {
                 config.authenticate(req.headers(), &mut ctx).await
             };
             if let Err(rejection) = authenticated {
-                return Ok(config.reject(rejection, ctx, start));
+                return Ok(config.reject(rejection, ctx, captured, start));
             }
             let extensions = req.extensions_mut();
             if let Some(user) = &ctx.user {
@@ -391,12 +418,13 @@ where
             match result {
                 Ok(mut response) => {
                     echo_request_id(&mut response, &ctx);
-                    config.observe(ctx, response.status(), start, None);
+                    config.observe(ctx, captured, response.status(), start, None);
                     Ok(response)
                 }
                 Err(error) => {
                     let status = StatusCode::INTERNAL_SERVER_ERROR;
-                    config.observe(ctx, status, start, Some("service_error".to_owned()));
+                    let what = Some("service_error".to_owned());
+                    config.observe(ctx, captured, status, start, what);
                     Err(error)
                 }
             }

@@ -15,5 +15,5 @@ pub use guard::{
     require_any_role, require_permission, require_role,
 };
 pub use layer::{AuthLayer, AuthService};
-pub use observe::{RequestObserver, RequestRecord};
+pub use observe::{REDACTED, RequestObserver, RequestRecord};
 pub use rejection::{AuthRejection, ErrorResponder, RejectionReason};

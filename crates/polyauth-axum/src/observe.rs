@@ -5,7 +5,23 @@ use std::time::Duration;
 
 use polyauth_core::RequestContext;
 
+/// The text that replaces the value of a sensitive header or query parameter in a
+/// [`RequestRecord`].
+pub const REDACTED: &str = "[redacted]";
+
 /// What happened to one request, handed to a [`RequestObserver`].
+///
+/// Besides the outcome, it carries the request's query parameters and headers, captured by
+/// the layer only when an observer is configured. Credentials are redacted when they are
+/// captured, so no observer ever sees them: the value of `Authorization`,
+/// `Proxy-Authorization`, `Cookie`, `Set-Cookie`, `X-App-Secret`, of the headers configured
+/// with [`token_from_header`](crate::AuthLayer::token_from_header), and of any header or query
+/// parameter whose name contains `token`, `secret`, `password`, `passwd`, `pwd`,
+/// `key`, `credential` or `session` (case-insensitive) is replaced by [`REDACTED`].
+///
+/// Request bodies are not captured: reading one would mean buffering it before the handler
+/// runs, which changes streaming semantics. A handler that wants its body in the statistics
+/// records it through its collector directly.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RequestRecord {
@@ -28,11 +44,23 @@ pub struct RequestRecord {
     /// The request's context (user, client IP, request and trace ids, ...). Its token field,
     /// set for authenticated requests, is redacted in `Debug`; do not log its exposed value.
     pub context: Arc<RequestContext>,
+    /// The query parameters, percent-decoded (`+` as space; invalid UTF-8 replaced), in
+    /// request order, repeats kept. At most 64 pairs; names are cut to 256 bytes and values to
+    /// 1,024. Sensitive names have the value [`REDACTED`] (see above).
+    pub query: Vec<(String, String)>,
+    /// The request headers as received by the layer: lower-case names, in order, repeats kept.
+    /// Values that are not UTF-8 are left out; at most 64 headers, values cut to 1,024 bytes.
+    /// Credentials have the value [`REDACTED`] (see above).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A hook called once per request that reaches the [`AuthLayer`](crate::AuthLayer), after the
 /// response is ready (rejections included), with a [`RequestRecord`]; for API statistics
 /// collectors.
+///
+/// The record's query parameters and headers are captured before the request goes to the
+/// inner service, with credentials already redacted; the body is not captured (see
+/// [`RequestRecord`]). Without an observer the layer captures nothing.
 ///
 /// It runs inline, on the request's task, before the response is returned: it must be cheap
 /// and must never block (no I/O, no blocking locks held for long). Hand records to a channel

@@ -7,6 +7,8 @@ use http::header::{AUTHORIZATION, COOKIE};
 use http::{Extensions, HeaderMap};
 use polyauth_core::AccessToken;
 
+use crate::observe::REDACTED;
+
 /// Where a token may come from, besides `Authorization: Bearer`.
 #[derive(Clone, Debug)]
 pub(crate) enum TokenSource {
@@ -136,10 +138,144 @@ pub(crate) fn new_request_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
+/// Most query parameters and headers captured for an observer.
+pub(crate) const MAX_CAPTURED: usize = 64;
+/// Longest captured name, in bytes.
+const MAX_NAME_BYTES: usize = 256;
+/// Longest captured value, in bytes.
+const MAX_VALUE_BYTES: usize = 1024;
+
+/// Whether a header or query parameter name holds a credential: `authorization`,
+/// `proxy-authorization`, `cookie`, `set-cookie`, `x-app-secret`, or any name containing
+/// `token`, `secret`, `password`, `passwd`, `pwd`, `key`, `credential` or `session`
+/// (case-insensitive).
+pub(crate) fn is_sensitive_name(name: &str) -> bool {
+    const EXACT: [&str; 5] = [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-app-secret",
+    ];
+    const PARTS: [&str; 8] = [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pwd",
+        "key",
+        "credential",
+        "session",
+    ];
+    let name = name.to_ascii_lowercase();
+    EXACT.contains(&name.as_str()) || PARTS.iter().any(|p| name.contains(p))
+}
+
+/// The request headers for an observer: lower-case names in order, repeats kept, values that
+/// are not UTF-8 left out, credentials (and the configured token headers) redacted, at most
+/// [`MAX_CAPTURED`], values cut to 1,024 bytes.
+pub(crate) fn captured_headers(
+    headers: &HeaderMap,
+    sources: &[TokenSource],
+) -> Vec<(String, String)> {
+    let is_token_header = |name: &str| {
+        sources
+            .iter()
+            .any(|s| matches!(s, TokenSource::Header(h) if h == name))
+    };
+    headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = name.as_str();
+            if is_sensitive_name(name) || is_token_header(name) {
+                return Some((name.to_owned(), REDACTED.to_owned()));
+            }
+            let text = std::str::from_utf8(value.as_bytes()).ok()?;
+            Some((name.to_owned(), truncate(text, MAX_VALUE_BYTES).to_owned()))
+        })
+        .take(MAX_CAPTURED)
+        .collect()
+}
+
+/// The query parameters of `query` (the URI's query, without `?`) for an observer:
+/// percent-decoded (`+` as space, invalid UTF-8 replaced), in order, repeats kept, empty
+/// pieces skipped, sensitive names redacted, at most [`MAX_CAPTURED`], names cut to 256 bytes
+/// and values to 1,024.
+pub(crate) fn captured_query(query: Option<&str>) -> Vec<(String, String)> {
+    let Some(query) = query else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .take(MAX_CAPTURED)
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            let name = decode_component(name, MAX_NAME_BYTES);
+            let value = if is_sensitive_name(&name) {
+                REDACTED.to_owned()
+            } else {
+                decode_component(value, MAX_VALUE_BYTES)
+            };
+            (name, value)
+        })
+        .collect()
+}
+
+/// `text` percent-decoded as a form component (`+` is a space; an invalid escape is kept as
+/// is; invalid UTF-8 replaced), cut to `max` bytes. Reads no more of `text` than `max`
+/// decoded bytes need.
+fn decode_component(text: &str, max: usize) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let bytes = text.as_bytes();
+    // Up to 4 more bytes than `max`, so a character cut at the limit is dropped whole below
+    // rather than turned into a replacement character.
+    let mut out = Vec::with_capacity(bytes.len().min(max + 4));
+    let mut i = 0;
+    while i < bytes.len() && out.len() < max + 4 {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let digit = |at: usize| bytes.get(at).copied().and_then(hex);
+                match (digit(i + 1), digit(i + 2)) {
+                    (Some(high), Some(low)) => {
+                        out.push(high << 4 | low);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    let decoded = String::from_utf8_lossy(&out);
+    truncate(&decoded, max).to_owned()
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use http::{HeaderName, HeaderValue};
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -228,6 +364,91 @@ mod tests {
             client_ip(&HeaderMap::new(), &Extensions::new(), &trusted),
             None
         );
+    }
+
+    #[test]
+    fn query_is_decoded_capped_and_redacted() {
+        let q = captured_query(Some(
+            "page=2&&name=J%C3%B6rg+M&flag&bad=%zz%4&access_token=abc&PassWord=x%20y&k=1&k=2",
+        ));
+        let pairs: Vec<(&str, &str)> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("page", "2"),
+                ("name", "Jörg M"),
+                ("flag", ""),
+                ("bad", "%zz%4"),
+                ("access_token", REDACTED),
+                ("PassWord", REDACTED),
+                ("k", "1"),
+                ("k", "2"),
+            ]
+        );
+        assert!(captured_query(None).is_empty());
+        assert_eq!(
+            captured_query(Some("%FF=%C3")),
+            [("\u{fffd}".into(), "\u{fffd}".into())]
+        );
+        let many = (0..200)
+            .map(|i| format!("p{i}=v"))
+            .collect::<Vec<_>>()
+            .join("&");
+        assert_eq!(captured_query(Some(&many)).len(), MAX_CAPTURED);
+        let long = format!("{}={}", "n".repeat(5000), "é".repeat(5000));
+        let q = captured_query(Some(&long));
+        assert_eq!(q[0].0.len(), MAX_NAME_BYTES);
+        assert!(q[0].1.len() <= MAX_VALUE_BYTES && q[0].1.len() >= MAX_VALUE_BYTES - 1);
+        assert!(q[0].1.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn headers_are_captured_with_credentials_redacted() {
+        let mut map = headers(&[
+            ("authorization", "Bearer secret-1"),
+            ("cookie", "sid=secret-2"),
+            ("x-app-secret", "secret-3"),
+            ("x-api-key", "secret-4"),
+            ("x-sid", "secret-5"),
+            ("accept", "application/json"),
+            ("x-multi", "a"),
+            ("x-multi", "b"),
+        ]);
+        map.append("x-binary", HeaderValue::from_bytes(b"\xff\xfe").unwrap());
+        map.append("x-long", HeaderValue::from_str(&"v".repeat(5000)).unwrap());
+        let captured = captured_headers(&map, &[TokenSource::Header("x-sid".into())]);
+        let text = format!("{captured:?}");
+        for secret in ["secret-1", "secret-2", "secret-3", "secret-4", "secret-5"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let get = |name: &str| -> Vec<&str> {
+            captured
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        for name in [
+            "authorization",
+            "cookie",
+            "x-app-secret",
+            "x-api-key",
+            "x-sid",
+        ] {
+            assert_eq!(get(name), [REDACTED], "{name}");
+        }
+        assert_eq!(get("accept"), ["application/json"]);
+        assert_eq!(get("x-multi"), ["a", "b"]);
+        assert!(get("x-binary").is_empty());
+        assert_eq!(get("x-long")[0].len(), MAX_VALUE_BYTES);
+        let mut many = HeaderMap::new();
+        for i in 0..100 {
+            many.insert(
+                HeaderName::from_bytes(format!("x-h{i}").as_bytes()).unwrap(),
+                HeaderValue::from_static("v"),
+            );
+        }
+        assert_eq!(captured_headers(&many, &[]).len(), MAX_CAPTURED);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use common::{TestProvider, get as req, json, send, text};
 use http::{HeaderValue, StatusCode};
 use polyauth_axum::{
-    AuthLayer, AuthRejection, CurrentUser, ErrorResponder, MaybeUser, RequestRecord,
+    AuthLayer, AuthRejection, CurrentUser, ErrorResponder, MaybeUser, REDACTED, RequestRecord,
     require_all_permissions, require_any_role, require_permission, require_role,
 };
 use polyauth_core::{RequestContext, context};
@@ -359,6 +359,126 @@ async fn observer_sees_status_user_and_error() {
         (records[3].status, records[3].user_id.as_deref()),
         (200, None)
     );
+}
+
+#[tokio::test]
+async fn observer_sees_query_and_headers_never_credentials() {
+    let records: Arc<Mutex<Vec<RequestRecord>>> = Arc::default();
+    let sink = records.clone();
+    let (app, _) = setup(|l| {
+        l.token_from_cookie("sid")
+            .token_from_header("x-sid")
+            .observer(Arc::new(move |r: RequestRecord| {
+                sink.lock().unwrap().push(r)
+            }))
+    });
+    let query = "/me?page=2&name=J%C3%B6rg+M&password=hunter2&access_token=qs-tok&tag=a&tag=b";
+    let response = send(
+        &app,
+        req(
+            query,
+            &[
+                ALICE,
+                ("cookie", "sid=cookie-secret; theme=dark"),
+                ("x-app-secret", "app-secret-1"),
+                ("x-api-key", "key-secret-1"),
+                ("accept", "application/json"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // A rejected request is observed with its query and headers too.
+    send(
+        &app,
+        req("/me?page=3", &[("authorization", "Bearer unknown-tok")]),
+    )
+    .await;
+    // The token of a configured header is redacted whatever its name.
+    send(&app, req("/me", &[("x-sid", "t-bob")])).await;
+
+    let records = records.lock().unwrap();
+    assert_eq!(records.len(), 3);
+    let ok = &records[0];
+    let q = |k: &str| -> Vec<&str> {
+        ok.query
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(q("page"), ["2"]);
+    assert_eq!(q("name"), ["Jörg M"]);
+    assert_eq!(q("tag"), ["a", "b"]);
+    assert_eq!(q("password"), [REDACTED]);
+    assert_eq!(q("access_token"), [REDACTED]);
+    let h = |k: &str| -> Vec<&str> {
+        ok.headers
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(h("accept"), ["application/json"]);
+    for name in ["authorization", "cookie", "x-app-secret", "x-api-key"] {
+        assert_eq!(h(name), [REDACTED], "{name}");
+    }
+    for record in records.iter() {
+        let text = format!("{:?} {:?}", record.query, record.headers);
+        for secret in [
+            "t-alice",
+            "t-bob",
+            "cookie-secret",
+            "theme=dark",
+            "app-secret-1",
+            "key-secret-1",
+            "hunter2",
+            "qs-tok",
+            "unknown-tok",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} reached the observer: {text}"
+            );
+        }
+    }
+    assert_eq!(records[1].status, 401);
+    assert_eq!(records[1].query, [("page".to_owned(), "3".to_owned())]);
+    assert_eq!(
+        records[1].headers,
+        [("authorization".to_owned(), REDACTED.to_owned())]
+    );
+    assert_eq!(records[2].user_id.as_deref(), Some("bob"));
+    assert_eq!(
+        records[2].headers,
+        [("x-sid".to_owned(), REDACTED.to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn observed_requests_keep_their_body_for_the_handler() {
+    let records: Arc<Mutex<Vec<RequestRecord>>> = Arc::default();
+    let sink = records.clone();
+    let provider = Arc::new(common::TestProvider::new());
+    let app = Router::new()
+        .route(
+            "/echo",
+            axum::routing::post(|body: String| async move { body }),
+        )
+        .layer(
+            AuthLayer::new(provider).observer(Arc::new(move |r: RequestRecord| {
+                sink.lock().unwrap().push(r)
+            })),
+        );
+    let request = http::Request::post("/echo?x=1")
+        .header(ALICE.0, ALICE.1)
+        .body(axum::body::Body::from("a body the layer must not read"))
+        .unwrap();
+    let response = send(&app, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(text(response).await, "a body the layer must not read");
+    let records = records.lock().unwrap();
+    assert_eq!(records[0].query, [("x".to_owned(), "1".to_owned())]);
 }
 
 fn aigc_responder() -> ErrorResponder {
