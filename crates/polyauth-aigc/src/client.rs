@@ -36,9 +36,13 @@ const X_TRACE_ID: HeaderName = HeaderName::from_static("x-trace-id");
 /// Errors of every call (stamped with provider `aigc` and the operation):
 /// - envelope `code` 401 → `Unauthenticated`, 403 → `PermissionDenied`, 404 → `NotFound`,
 ///   500-599 → `Unavailable` (temporary; the message keeps the code and the server's message),
-///   any other non-zero code → `Provider { code, message }` (the server's code and message);
-/// - an HTTP status other than 2xx, a refused connection, a timeout → `Unavailable`, with the
-///   HTTP status (`Error::status`) and the server's message kept (the reference drops both);
+///   any other non-zero code → `Provider`; on every kind the envelope's code and message are
+///   kept as `Error::provider_code` / `Error::provider_message`;
+/// - an HTTP status other than 2xx → core's one rule (`HttpResponse::status_error`: 5xx
+///   `Unavailable`, 429 `RateLimited` with `Retry-After`, 400 `InvalidInput`, 401
+///   `Unauthenticated`, ...; a 4xx is never `Unavailable`), with the HTTP status and the
+///   server's message kept (the reference drops both); a refused connection or a timeout →
+///   `Unavailable`;
 /// - an answer that is not JSON, not an envelope, `data: null` where data is needed, or
 ///   bigger than the configured cap → `Protocol`.
 ///
@@ -172,10 +176,15 @@ impl AigcClient {
             .json(body);
         let response = inner.http.send(operation, request, idempotency).await?;
         if !response.is_success() {
-            let e = response.status_error();
-            return Err(Error::unavailable(e.message().to_owned())
-                .with_status(response.status)
-                .with_context(PROVIDER, operation));
+            // Core's one HTTP-status rule; an envelope in the body adds the auth center's code.
+            let mut e = response.status_error();
+            if let Ok(Value::Object(envelope)) = response.json::<Value>()
+                && let Some(code) = envelope.get("code")
+            {
+                let message = text(&envelope, &["message"]).unwrap_or_default();
+                e = e.with_provider_code(code_text(code), message);
+            }
+            return Err(e.with_context(PROVIDER, operation));
         }
         let envelope: Value = response
             .json()
@@ -723,23 +732,27 @@ fn is_placeholder(user: &UserProfile) -> bool {
     marked || user.username.as_deref() == Some(UNKNOWN_USER_NAME)
 }
 
-/// The error for a non-zero envelope code.
+/// The error for a non-zero envelope code: 401, 403 and 404 by their HTTP meaning, 5xx an
+/// outage (temporary, 503 from the middleware, not a business refusal), anything else
+/// `ErrorKind::Provider`. The code and message are kept on every kind
+/// ([`Error::provider_code`]).
 fn envelope_error(code: &Value, message: String) -> Error {
-    match code.as_i64() {
-        Some(401) => Error::new(ErrorKind::Unauthenticated, message),
-        Some(403) => Error::new(ErrorKind::PermissionDenied, message),
-        Some(404) => Error::new(ErrorKind::NotFound, message),
-        // The auth center says it failed: an outage (temporary, 503 from the middleware),
-        // not a business refusal.
+    let error = match code.as_i64() {
+        Some(401) => Error::new(ErrorKind::Unauthenticated, message.clone()),
+        Some(403) => Error::new(ErrorKind::PermissionDenied, message.clone()),
+        Some(404) => Error::new(ErrorKind::NotFound, message.clone()),
         Some(code @ 500..=599) => {
             Error::unavailable(format!("the auth center answered code {code}: {message}"))
         }
-        _ => {
-            let code = match code {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            Error::provider_error(code, message)
-        }
+        _ => return Error::provider_error(code_text(code), message),
+    };
+    error.with_provider_code(code_text(code), message)
+}
+
+/// An envelope `code` as text (`403`, or a string code verbatim).
+fn code_text(code: &Value) -> String {
+    match code {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

@@ -266,10 +266,10 @@ mod tests {
         assert!(!format!("{c:?}").contains("s3cret"));
 
         let e = AigcConfig::from_env(&Env::from_pairs([(ENV_APP_ID, "a")])).unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(e.message().contains(ENV_APP_SECRET), "{e}");
         let e = AigcConfig::new("a", ClientSecret::new("s"), "None").unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
     }
 
     #[test]

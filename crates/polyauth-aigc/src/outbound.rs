@@ -574,7 +574,7 @@ mod tests {
             let e = AuthRequestClient::new(config(&[entry])).unwrap_err();
             assert_eq!(
                 e.kind(),
-                &polyauth_core::ErrorKind::ConfigInvalid,
+                polyauth_core::ErrorKind::ConfigInvalid,
                 "{entry}"
             );
         }

@@ -66,9 +66,9 @@ async fn verify_token_and_user_info() {
     // Invalid tokens: verify answers valid=false, user info code 401.
     let bad = AccessToken::new("nope");
     let e = c.verify_token(&bad).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+    assert_eq!(e.kind(), ErrorKind::InvalidToken);
     let e = c.get_user_info(&bad).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
     assert_eq!(e.message(), "Token 无效或已过期");
     assert_eq!(e.operation(), Some("get_user_info"));
     // Empty token: no call.
@@ -84,9 +84,9 @@ async fn envelope_codes_map_to_kinds() {
     let c = uncached(&emu);
     emu.set_status("alice", "disabled");
     let e = c.get_user_info(&token).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::PermissionDenied);
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     let e = c.unregister_webhook("424242").await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::NotFound);
+    assert_eq!(e.kind(), ErrorKind::NotFound);
     // The client sends exactly one password form, whatever the extra fields say.
     let r = c
         .sync_user_to_auth(
@@ -103,7 +103,7 @@ async fn envelope_codes_map_to_kinds() {
     )
     .unwrap();
     let e = wrong.list_groups().await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
     assert_eq!(e.message(), "应用认证失败");
 }
 
@@ -123,7 +123,7 @@ async fn sync_creates_then_skips() {
         )
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidInput, "checked before sending");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "checked before sending");
 }
 
 #[tokio::test]
@@ -136,7 +136,7 @@ async fn http_failures_are_unavailable_with_status_and_message() {
     emu.server()
         .inject(Fault::status(502).on_path(&path).times(1));
     let e = c.get_user_info(&token).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert_eq!(e.status(), Some(502));
     assert!(e.message().contains("injected fault"), "{e}");
 
@@ -149,7 +149,7 @@ async fn http_failures_are_unavailable_with_status_and_message() {
         emu.server()
             .inject(Fault::new(kind.clone()).on_path(&path).times(1));
         let e = c.get_user_info(&token).await.unwrap_err();
-        assert_eq!(e.kind(), &expected, "{kind:?}: {e:?}");
+        assert_eq!(e.kind(), expected, "{kind:?}: {e:?}");
     }
 
     // A stall past the timeout: a typed error within the timeout (plus slack).
@@ -167,7 +167,7 @@ async fn http_failures_are_unavailable_with_status_and_message() {
     let started = Instant::now();
     let e = quick.get_user_info(&token).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
 
     // Works again.
     assert!(c.get_user_info(&token).await.is_ok());
@@ -188,7 +188,7 @@ async fn data_null_is_a_protocol_error() {
         AigcClient::new(AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap())
             .unwrap();
     let e = c.get_user_info(&AccessToken::new("t")).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Protocol);
+    assert_eq!(e.kind(), ErrorKind::Protocol);
     // Not cached: a second call reaches the server again.
     let _ = c.get_user_info(&AccessToken::new("t")).await;
     assert_eq!(server.calls("/sdk/user/info"), 2);
@@ -218,14 +218,66 @@ async fn other_codes_are_provider_errors_with_code_and_message() {
         .authorize_user_by_token(2, &AccessToken::new("t"))
         .await
         .unwrap_err();
-    assert_eq!(e.provider_code(), Some(("40401", "飞书用户不存在")));
+    assert_eq!(e.kind(), ErrorKind::Provider);
+    assert_eq!(e.provider_code(), Some("40401"));
+    assert_eq!(e.provider_message(), Some("飞书用户不存在"));
     assert_eq!(e.kind().server_status(), 500);
     let e = c.list_groups().await.unwrap_err();
+    assert_eq!(e.provider_code(), Some("-1"), "missing code is -1");
+    assert_eq!(e.provider_message(), Some("no code"));
+}
+
+#[tokio::test]
+async fn http_statuses_follow_the_one_rule_and_mapped_codes_stay_readable() {
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    let server = polyauth_testkit::server::Emulator::serve(
+        axum::Router::new()
+            .route(
+                "/sdk/user/info",
+                post(|| async {
+                    axum::Json(serde_json::json!({"code": 404, "message": "用户不存在"}))
+                }),
+            )
+            .route(
+                "/sdk/groups/list",
+                post(|| async {
+                    (
+                        StatusCode::BAD_REQUEST,
+                        axum::Json(serde_json::json!({"code": 40001, "message": "参数错误"})),
+                    )
+                }),
+            )
+            .route(
+                "/sdk/token/verify",
+                post(|| async {
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("retry-after", "7")],
+                        "slow down",
+                    )
+                }),
+            ),
+    )
+    .await;
+    let c =
+        AigcClient::new(AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap())
+            .unwrap();
+    let e = c.get_user_info(&AccessToken::new("t")).await.unwrap_err();
     assert_eq!(
-        e.provider_code(),
-        Some(("-1", "no code")),
-        "missing code is -1"
+        (e.kind(), e.provider_code()),
+        (ErrorKind::NotFound, Some("404"))
     );
+    assert_eq!(e.provider_message(), Some("用户不存在"));
+    let e = c.list_groups().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "a 4xx is never Unavailable");
+    assert!(!e.is_temporary());
+    assert_eq!(e.status(), Some(400));
+    assert_eq!(e.provider_code(), Some("40001"));
+    let e = c.verify_token(&AccessToken::new("t")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited);
+    assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+    assert!(e.is_temporary());
 }
 
 #[tokio::test]
@@ -253,7 +305,7 @@ async fn envelope_5xx_codes_are_temporary_outages() {
         AigcClient::new(AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap())
             .unwrap();
     let e = c.get_user_info(&AccessToken::new("t")).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
     assert!(e.is_temporary());
     assert_eq!(e.kind().server_status(), 503);
     assert!(
@@ -262,7 +314,7 @@ async fn envelope_5xx_codes_are_temporary_outages() {
     );
     assert_eq!(e.operation(), Some("get_user_info"));
     let e = c.list_groups().await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert!(
         e.message().contains("500") && e.message().contains("内部错误"),
         "{e}"
@@ -315,7 +367,7 @@ async fn connection_refused_is_unavailable() {
     let c =
         AigcClient::new(AigcConfig::new(id, ClientSecret::new(secret), &base).unwrap()).unwrap();
     let e = c.get_user_info(&AccessToken::new("t")).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
 }
 
 #[tokio::test]
@@ -352,7 +404,7 @@ async fn permissions_remote_and_local() {
         .check_permissions(&AccessToken::new("bad"), &["a".into()])
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unauthenticated);
+    assert_eq!(e.kind(), ErrorKind::Unauthenticated);
 }
 
 #[tokio::test]
@@ -388,7 +440,7 @@ async fn batches_lists_and_groups() {
 
     let too_many: Vec<i64> = (0..101).collect();
     let e = c.batch_get_users_by_ids(&too_many).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(c.batch_get_users(&[]).await.unwrap().users.is_empty());
 
     let page = c.list_users(None, 1, 1).await.unwrap();
@@ -438,7 +490,7 @@ async fn sync_webhooks_keys_and_cross_app() {
     assert!(emu.webhooks().is_empty());
     assert_eq!(
         c.register_webhook("", &[], None).await.unwrap_err().kind(),
-        &ErrorKind::InvalidInput
+        ErrorKind::InvalidInput
     );
 
     let key = c
@@ -460,7 +512,7 @@ async fn sync_webhooks_keys_and_cross_app() {
             .await
             .unwrap_err()
             .kind(),
-        &ErrorKind::InvalidInput
+        ErrorKind::InvalidInput
     );
     let u = c.authorize_user_by_token(3, &carol).await.unwrap();
     assert_eq!(u.username.as_deref(), Some("carol"));
@@ -519,7 +571,7 @@ async fn access_keys_follow_the_reference() {
 
     let foreign = AccessToken::new(emu.add_access_key("app", Some("9999"), None));
     let e = p.user_info(&foreign).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::PermissionDenied);
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     assert_eq!(e.message(), "访问密钥与应用不匹配");
 
     let global = AccessToken::new(emu.add_access_key("global", None, None));
@@ -529,14 +581,14 @@ async fn access_keys_follow_the_reference() {
 
     let odd = AccessToken::new(emu.add_access_key("robot", None, None));
     let e = p.user_info(&odd).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+    assert_eq!(e.kind(), ErrorKind::InvalidToken);
     assert_eq!(e.message(), "访问密钥类型无效");
 
     let e = p
         .user_info(&AccessToken::new("ak_unknown"))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+    assert_eq!(e.kind(), ErrorKind::InvalidToken);
     assert_eq!(emu.calls("/user/info"), 0, "keys never go to /user/info");
 
     // Never cached (as in the reference): every use asks, and a revoked key, the global
@@ -549,7 +601,7 @@ async fn access_keys_follow_the_reference() {
     emu.revoke_access_key(global.expose_secret());
     for key in [&user_key, &global] {
         let e = p.user_info(key).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+        assert_eq!(e.kind(), ErrorKind::InvalidToken);
         assert_eq!(e.message(), "访问密钥无效或已过期");
         assert!(p.verify(key).await.is_err());
     }
@@ -595,7 +647,7 @@ async fn invalid_tokens_are_never_cached_as_valid() {
     );
     assert_eq!(
         p.user_info(&token).await.unwrap_err().kind(),
-        &ErrorKind::Unavailable
+        ErrorKind::Unavailable
     );
     assert!(p.user_info(&token).await.is_ok());
 

@@ -299,13 +299,13 @@ async fn outbound_headers_go_only_to_allowed_origins() {
     }
 
     let e = allowed.get("not a url").unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     // Credentials never go in clear text to a host that is not loopback.
     let e = AuthRequestClient::new(
         OutboundConfig::for_client(&cfg).allow_origin("http://auth.example.com"),
     )
     .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+    assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
 }
 
 #[tokio::test]
@@ -371,7 +371,7 @@ async fn outbound_calls_are_recorded_and_time_out() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert_eq!(e.operation(), Some("outbound_request"));
     assert!(started.elapsed() < Duration::from_secs(2));
 }

@@ -92,7 +92,7 @@ fn mapping_rules_table() {
         match (got, expected) {
             (Ok(g), Ok(e)) => assert_eq!(Value::Object(g), e, "{src:?}"),
             (Err(g), Err(e)) => {
-                assert_eq!(g.kind(), &ErrorKind::InvalidInput);
+                assert_eq!(g.kind(), ErrorKind::InvalidInput);
                 assert_eq!(g.message(), e);
             }
             (g, e) => panic!("{src:?}: got {g:?}, expected {e:?}"),
@@ -130,7 +130,7 @@ fn builtin_transforms_table() {
         assert_eq!(t.apply(Value::Null), Ok(Value::Null), "{name}(null)");
     }
     let err = Transform::named("rot13").unwrap_err();
-    assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn mapping_specs_from_a_config_file() {
         serde_json::from_value(json!({"auth": "a", "legacy": "b", "to_auth": "nope"})).unwrap();
     assert_eq!(
         bad.into_mapping().unwrap_err().kind(),
-        &ErrorKind::InvalidInput
+        ErrorKind::InvalidInput
     );
 }
 
@@ -189,7 +189,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(json_text: &str) -> T {
 fn config_validation() {
     // Unified mode without a password: refused (the reference silently uses "Abc@123456").
     let e = SyncConfig::default().validate().unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+    assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
     let ok = SyncConfig::default().with_unified_password(Password::new("Init@2024"));
     ok.validate().unwrap();
     let custom = SyncConfig::default().with_custom_passwords(None, true);
@@ -271,7 +271,7 @@ fn password_selection_per_mode() {
     // ... and no fallback configured: a per-user error.
     assert_eq!(
         s.password_for(&plain_user).unwrap_err().kind(),
-        &ErrorKind::InvalidInput
+        ErrorKind::InvalidInput
     );
 
     // Custom with a mapper and a unified fallback.

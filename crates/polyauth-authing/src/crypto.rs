@@ -82,7 +82,7 @@ mod tests {
         assert_eq!(a.len(), 172, "128 bytes of ciphertext in base64");
         let long = "p".repeat(118);
         let err = e.encrypt(&Password::new(long.clone())).unwrap_err();
-        assert_eq!(err.kind(), &polyauth_core::ErrorKind::InvalidInput);
+        assert_eq!(err.kind(), polyauth_core::ErrorKind::InvalidInput);
         assert!(!err.to_string().contains(&long));
         assert!(e.encrypt(&Password::new("p".repeat(117))).is_ok());
         assert!(PasswordEncryptor::from_pem("not a key").is_err());

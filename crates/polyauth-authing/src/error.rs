@@ -35,7 +35,8 @@ pub const CODE_FORBIDDEN: i64 = 403;
 /// | 500-599 (Authing's side is failing) | `Unavailable` (temporary) |
 ///
 /// Every other code, including 2000 (captcha required, which the caller must answer with a
-/// captcha), is `ErrorKind::Provider { code, message }` verbatim.
+/// captcha), is `ErrorKind::Provider`. On every kind the code and message are kept verbatim:
+/// [`Error::provider_code`] is `"2004"`, [`Error::provider_message`] Authing's message.
 pub fn error_from_code(code: i64, message: &str) -> Error {
     let kind = match code {
         CODE_WRONG_VERIFICATION_CODE | CODE_NOT_LOGGED_IN | CODE_WRONG_PASSWORD | 401 => {
@@ -50,7 +51,8 @@ pub fn error_from_code(code: i64, message: &str) -> Error {
         _ => None,
     };
     match kind {
-        Some(kind) => Error::new(kind, format!("Authing {code}: {message}")),
+        Some(kind) => Error::new(kind, format!("Authing {code}: {message}"))
+            .with_provider_code(code.to_string(), message),
         None => Error::provider_error(code.to_string(), message),
     }
 }
@@ -62,15 +64,6 @@ pub(crate) fn is_token_rejection(code: i64) -> bool {
     matches!(code, CODE_NOT_LOGGED_IN | CODE_LOGIN_EXPIRED | 401)
 }
 
-/// The Authing business code of an error made by [`error_from_code`], if it carries one.
-pub fn authing_code(error: &Error) -> Option<i64> {
-    if let Some((code, _)) = error.provider_code() {
-        return code.parse().ok();
-    }
-    let rest = error.message().strip_prefix("Authing ")?;
-    rest.split(':').next()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,23 +72,29 @@ mod tests {
     fn well_known_codes_map_to_kinds() {
         assert_eq!(
             error_from_code(2004, "用户不存在").kind(),
-            &ErrorKind::NotFound
+            ErrorKind::NotFound
         );
         assert_eq!(
             error_from_code(2020, "尚未登录").kind(),
-            &ErrorKind::Unauthenticated
+            ErrorKind::Unauthenticated
         );
         assert_eq!(
             error_from_code(2206, "登录信息已过期").kind(),
-            &ErrorKind::InvalidToken
+            ErrorKind::InvalidToken
         );
         let captcha = error_from_code(2000, "请输入图形验证码");
-        assert_eq!(captcha.provider_code(), Some(("2000", "请输入图形验证码")));
-        assert_eq!(authing_code(&captcha), Some(2000));
-        assert_eq!(authing_code(&error_from_code(2333, "x")), Some(2333));
+        assert_eq!(captcha.kind(), ErrorKind::Provider);
+        assert_eq!(captcha.provider_code(), Some("2000"));
+        assert_eq!(captcha.provider_message(), Some("请输入图形验证码"));
+        let missing = error_from_code(2004, "用户不存在");
+        assert_eq!(
+            (missing.kind(), missing.provider_code()),
+            (ErrorKind::NotFound, Some("2004"))
+        );
+        assert_eq!(error_from_code(2333, "x").provider_code(), Some("2333"));
         for code in [500, 502, 503, 599] {
             let e = error_from_code(code, "服务不可用");
-            assert_eq!(e.kind(), &ErrorKind::Unavailable, "{code}");
+            assert_eq!(e.kind(), ErrorKind::Unavailable, "{code}");
             assert!(e.is_temporary());
         }
         assert!(is_token_rejection(2020) && is_token_rejection(2206));

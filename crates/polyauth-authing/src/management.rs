@@ -503,7 +503,7 @@ impl Users<'_> {
             .rest::<Option<User>>("user_detail", Method::GET, url, None)
             .await
         {
-            Err(e) if e.kind() == &polyauth_core::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == polyauth_core::ErrorKind::NotFound => Ok(None),
             other => other,
         }
     }

@@ -178,7 +178,7 @@ impl AuthingProvider {
         let local = self.local_verifier(token)?;
         // Re-stamp the embedded JWT verifier's errors as ours (the cause is kept).
         Some(local.verify(token).await.map_err(|e| {
-            let kind = e.kind().clone();
+            let kind = e.kind();
             let message = e.message().to_owned();
             Error::new(kind, message)
                 .set_temporary(e.is_temporary())

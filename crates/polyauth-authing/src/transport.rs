@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use polyauth_core::http::{HttpClient, HttpConfig, HttpResponse, Idempotency, bearer_header};
-use polyauth_core::{AccessToken, ClientSecret, Error, ErrorKind, Result};
+use polyauth_core::{AccessToken, ClientSecret, Error, Result};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -331,21 +331,7 @@ fn oauth_body(response: &HttpResponse) -> Result<Value> {
             .and_then(|v| v.get("error_description"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let e = match code {
-            "invalid_grant" | "invalid_token" => {
-                Error::invalid_token(format!("{code}: {description}"))
-            }
-            "invalid_client" | "unauthorized_client" => Error::new(
-                ErrorKind::PermissionDenied,
-                format!("{code}: {description}"),
-            ),
-            // RFC 6749 §4.1.2.1: the server is failing or overloaded, not the request.
-            "server_error" | "temporarily_unavailable" => {
-                Error::unavailable(format!("{code}: {description}"))
-            }
-            _ => Error::provider_error(code, description),
-        };
-        return Err(e.with_status(response.status));
+        return Err(Error::from_oauth_error(code, description, response.status));
     }
     if !response.is_success() {
         return Err(response.status_error());
@@ -427,6 +413,7 @@ fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polyauth_core::ErrorKind;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
@@ -443,22 +430,22 @@ mod tests {
             r#"{"errors":[{"message":{"code":2004,"message":"用户不存在"}}],"data":null}"#,
         );
         let e = parse_graphql::<Value>(&obj, "user").unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::NotFound);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
         let text = resp(
             400,
             r#"{"errors":[{"message":"Cannot query field \"x\""}]}"#,
         );
         let e = parse_graphql::<Value>(&text, "x").unwrap_err();
-        assert_eq!(e.provider_code().map(|c| c.0), Some("graphql"));
+        assert_eq!(e.provider_code(), Some("graphql"));
         let html = resp(502, "<html>bad gateway</html>");
         assert_eq!(
             parse_graphql::<Value>(&html, "x").unwrap_err().kind(),
-            &ErrorKind::Unavailable
+            ErrorKind::Unavailable
         );
         let html200 = resp(200, "<html>login</html>");
         assert_eq!(
             parse_graphql::<Value>(&html200, "x").unwrap_err().kind(),
-            &ErrorKind::Protocol
+            ErrorKind::Protocol
         );
         let ok = resp(200, r#"{"data":{"isUserExists":true}}"#);
         assert!(parse_graphql::<bool>(&ok, "isUserExists").unwrap());
@@ -468,7 +455,7 @@ mod tests {
         );
         assert_eq!(
             oauth_body(&oauth).unwrap_err().kind(),
-            &ErrorKind::InvalidToken
+            ErrorKind::InvalidToken
         );
     }
 
@@ -490,7 +477,7 @@ mod tests {
                 parse_graphql::<Value>(&r, "x").unwrap_err(),
                 oauth_body(&r).unwrap_err(),
             ] {
-                assert_eq!(e.kind(), &ErrorKind::Unavailable, "{status} {body}");
+                assert_eq!(e.kind(), ErrorKind::Unavailable, "{status} {body}");
                 assert!(e.is_temporary());
                 assert_eq!(e.status(), Some(status));
             }
@@ -498,12 +485,12 @@ mod tests {
         let throttled = resp(429, r#"{"code":429,"message":"slow down"}"#);
         assert_eq!(
             json_body(&throttled).unwrap_err().kind(),
-            &ErrorKind::RateLimited
+            ErrorKind::RateLimited
         );
         for code in ["server_error", "temporarily_unavailable"] {
             let r = resp(400, &format!(r#"{{"error":"{code}"}}"#));
             let e = oauth_body(&r).unwrap_err();
-            assert_eq!(e.kind(), &ErrorKind::Unavailable, "{code}");
+            assert_eq!(e.kind(), ErrorKind::Unavailable, "{code}");
             assert!(e.is_temporary());
         }
         // A 4xx envelope still carries Authing's business code.

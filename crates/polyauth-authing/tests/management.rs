@@ -54,7 +54,7 @@ async fn crud_batch_list_search() {
         .create(&info("erin", "x"), false, None)
         .await
         .unwrap_err();
-    assert_eq!(dup.kind(), &ErrorKind::InvalidInput);
+    assert_eq!(dup.kind(), ErrorKind::InvalidInput);
 
     let mut upd = Map::new();
     upd.insert("nickname".into(), json!("D"));
@@ -74,7 +74,7 @@ async fn crud_batch_list_search() {
     );
     assert_eq!(
         users.update("nobody", &upd).await.unwrap_err().kind(),
-        &ErrorKind::NotFound
+        ErrorKind::NotFound
     );
 
     let d = users.detail(&dave.id, true).await.unwrap().unwrap();
@@ -103,7 +103,7 @@ async fn crud_batch_list_search() {
         .batch_get(&too_many, QueryField::Id, false)
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidInput);
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.message().contains("80"));
 
     let page = users.list(1, 1, false).await.unwrap();
@@ -162,7 +162,7 @@ async fn crud_batch_list_search() {
     assert_eq!(users.delete(&erin.id).await.unwrap().code, Some(200));
     assert_eq!(
         users.delete(&erin.id).await.unwrap_err().kind(),
-        &ErrorKind::NotFound
+        ErrorKind::NotFound
     );
     users
         .delete_many(std::slice::from_ref(&dave.id))
@@ -193,7 +193,7 @@ async fn relations_custom_data_and_sessions() {
     assert_eq!(groups, ["ops"]);
     assert_eq!(
         users.list_groups("ghost").await.unwrap_err().kind(),
-        &ErrorKind::NotFound
+        ErrorKind::NotFound
     );
 
     users
@@ -320,7 +320,7 @@ async fn relations_custom_data_and_sessions() {
         .check_login_status("ghost", None, None)
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::NotFound);
+    assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.message().contains("用户不存在"));
     assert_eq!(
         m.send_email("a@example.com", EmailScene::VerifyEmail)

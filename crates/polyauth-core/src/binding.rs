@@ -23,7 +23,7 @@
 //! assert!(check_binding(Some(&stored), Some(&binding)).is_ok());
 //! let forged = Secret::new("forged");
 //! let e = check_binding(Some(&stored), Some(&forged)).unwrap_err();
-//! assert_eq!(e.kind(), &ErrorKind::InvalidState);
+//! assert_eq!(e.kind(), ErrorKind::InvalidState);
 //! assert!(check_binding(Some(&stored), None).is_err()); // no cookie
 //! assert!(check_binding(None, Some(&binding)).is_err()); // state started unbound
 //! ```
@@ -140,7 +140,7 @@ mod tests {
         ];
         for (stored, presented) in cases {
             let e = check_binding(stored, presented.as_ref()).unwrap_err();
-            assert_eq!(e.kind(), &ErrorKind::InvalidState);
+            assert_eq!(e.kind(), ErrorKind::InvalidState);
             assert!(!e.to_string().contains(b.expose_secret()));
             assert!(!e.to_string().contains(&d));
         }

@@ -344,8 +344,8 @@ mod tests {
         let e1 = c.get_or_verify(&bad, invalid()).await.err();
         let e2 = c.get_or_verify(&bad, invalid()).await.err();
         assert_eq!(calls.load(Ordering::SeqCst), before + 1);
-        assert_eq!(e1.map(|e| e.kind().clone()), Some(ErrorKind::InvalidToken));
-        assert_eq!(e2.map(|e| e.kind().clone()), Some(ErrorKind::InvalidToken));
+        assert_eq!(e1.map(|e| e.kind()), Some(ErrorKind::InvalidToken));
+        assert_eq!(e2.map(|e| e.kind()), Some(ErrorKind::InvalidToken));
         tokio::time::sleep(Duration::from_millis(400)).await;
         let _ = c.get_or_verify(&bad, invalid()).await;
         assert_eq!(

@@ -164,7 +164,7 @@ mod tests {
         ]);
         assert_eq!(env.parse::<u32>("A").unwrap(), Some(12));
         let e = env.parse::<u32>("B").unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(e.to_string().contains('B'));
         assert!(!e.to_string().contains("twelve"));
         assert_eq!(env.bool("C").unwrap(), Some(true));

@@ -8,15 +8,17 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// `Result` with polyauth's [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong, as a caller needs to react to it.
 ///
-/// The enum is `#[non_exhaustive]`: match with a `_` arm. Compare with `==`, for example
-/// `err.kind() == &ErrorKind::NotFound`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// The enum is `#[non_exhaustive]`: match with a `_` arm. It is `Copy`; compare with `==`, for
+/// example `err.kind() == ErrorKind::NotFound`. The provider's own code travels beside the kind,
+/// on any kind: see [`Error::provider_code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// No credentials were presented, or the presented credentials (a password, a code) are
@@ -41,16 +43,12 @@ pub enum ErrorKind {
     ConfigInvalid,
     /// An OAuth 2.0 `state` is missing, expired, foreign or was already used (replay).
     InvalidState,
-    /// The provider answered with its own business error, kept verbatim: `code` is the
-    /// provider's error code as text (AIGC `403`, Authing `2004`, OAuth `invalid_grant`),
-    /// `message` its message.
-    Provider {
-        /// The provider's own error code, as text.
-        code: String,
-        /// The provider's own message.
-        message: String,
-    },
-    /// The provider asked us to slow down (HTTP 429) or a local bound was reached. Temporary.
+    /// The provider answered with a business error of its own that maps to no other kind (an
+    /// Authing captcha demand, an AIGC code polyauth does not know). Its code and message are
+    /// in [`Error::provider_code`] and [`Error::provider_message`].
+    Provider,
+    /// The provider asked us to slow down (HTTP 429) or a local bound was reached. Temporary;
+    /// the delay the provider asked for, when it sent one, is [`Error::retry_after`].
     RateLimited,
     /// The provider could not be reached or failed (connect error, timeout, HTTP 5xx, a store
     /// that is down). Temporary; HTTP middleware answers 503, never 401.
@@ -64,15 +62,16 @@ impl ErrorKind {
     /// The kind an HTTP status code stands for, written once for every backend.
     ///
     /// 400 and 422 → `InvalidInput`, 401 → `Unauthenticated`, 403 → `PermissionDenied`,
-    /// 404 and 410 → `NotFound`, 408 → `Unavailable`, 429 → `RateLimited`, 5xx →
-    /// `Unavailable`, any other non-2xx → `Protocol`. Callers decide what a 2xx means.
+    /// 404 and 410 → `NotFound`, 429 → `RateLimited`, 5xx → `Unavailable`, any other non-2xx
+    /// (408 included) → `Protocol`. A 4xx is never `Unavailable`: the provider answered, and
+    /// answered that *this request* is wrong. Callers decide what a 2xx means; every backend
+    /// uses this one rule (through [`crate::http::HttpResponse::status_error`]).
     pub fn from_http_status(status: u16) -> ErrorKind {
         match status {
             400 | 422 => ErrorKind::InvalidInput,
             401 => ErrorKind::Unauthenticated,
             403 => ErrorKind::PermissionDenied,
             404 | 410 => ErrorKind::NotFound,
-            408 => ErrorKind::Unavailable,
             429 => ErrorKind::RateLimited,
             500..=599 => ErrorKind::Unavailable,
             _ => ErrorKind::Protocol,
@@ -92,7 +91,7 @@ impl ErrorKind {
     /// | `Unsupported`, `ConfigInvalid`, `Provider`, others | 500 |
     ///
     /// An outage is never reported as 401.
-    pub fn server_status(&self) -> u16 {
+    pub fn server_status(self) -> u16 {
         match self {
             ErrorKind::Unauthenticated | ErrorKind::InvalidToken => 401,
             ErrorKind::PermissionDenied => 403,
@@ -104,17 +103,17 @@ impl ErrorKind {
     }
 
     /// Whether errors of this kind are temporary by default (`RateLimited`, `Unavailable`).
-    pub fn is_temporary_by_default(&self) -> bool {
+    pub fn is_temporary_by_default(self) -> bool {
         matches!(self, ErrorKind::RateLimited | ErrorKind::Unavailable)
     }
 
     /// Whether the kind says the *token or credentials* are bad (`Unauthenticated` or
     /// `InvalidToken`), as opposed to an outage or a refusal.
-    pub fn is_auth_failure(&self) -> bool {
+    pub fn is_auth_failure(self) -> bool {
         matches!(self, ErrorKind::Unauthenticated | ErrorKind::InvalidToken)
     }
 
-    fn label(&self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::InvalidToken => "invalid token",
@@ -124,7 +123,7 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::ConfigInvalid => "invalid configuration",
             ErrorKind::InvalidState => "invalid state",
-            ErrorKind::Provider { .. } => "provider error",
+            ErrorKind::Provider => "provider error",
             ErrorKind::RateLimited => "rate limited",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Protocol => "protocol error",
@@ -134,17 +133,30 @@ impl ErrorKind {
 
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ErrorKind::Provider { code, message } => {
-                write!(f, "provider error {code}: {message}")
-            }
-            other => f.write_str(other.label()),
-        }
+        f.write_str(self.label())
     }
 }
 
 /// polyauth's error: a [`ErrorKind`], a message describing this layer, optional provider and
-/// operation context, an optional HTTP status seen upstream, a temporary flag and a source chain.
+/// operation context, the provider's own error code and message when it answered with one, an
+/// optional HTTP status seen upstream, a `Retry-After` delay, a temporary flag and a source chain.
+///
+/// An application can match on the kind and the provider's exact code together:
+///
+/// ```
+/// use polyauth_core::{Error, ErrorKind};
+///
+/// let err = Error::new(ErrorKind::NotFound, "user not found")
+///     .with_provider_code("2004", "用户不存在")
+///     .with_context("authing", "login_by_username");
+/// let what = match (err.kind(), err.provider_code()) {
+///     (ErrorKind::NotFound, Some("2004")) => "no such Authing user",
+///     (ErrorKind::NotFound, _) => "not found",
+///     _ => "other",
+/// };
+/// assert_eq!(what, "no such Authing user");
+/// assert_eq!(err.provider_message(), Some("用户不存在"));
+/// ```
 ///
 /// `Display` prints `"{provider} {operation}: {kind}: {message}"` (context parts only when set)
 /// and never the source; walk [`std::error::Error::source`] for causes. Cloning is cheap (the
@@ -160,6 +172,9 @@ struct Inner {
     provider: Option<&'static str>,
     operation: Option<&'static str>,
     status: Option<u16>,
+    provider_code: Option<Box<str>>,
+    provider_message: Option<Box<str>>,
+    retry_after: Option<Duration>,
     temporary: bool,
     source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -175,6 +190,9 @@ impl Error {
             provider: None,
             operation: None,
             status: None,
+            provider_code: None,
+            provider_message: None,
+            retry_after: None,
             temporary,
             source: None,
         }))
@@ -190,11 +208,58 @@ impl Error {
         .with_context(provider, operation)
     }
 
-    /// `ErrorKind::Provider` carrying the provider's own code and message.
+    /// `ErrorKind::Provider` for a business error that maps to no other kind, carrying the
+    /// provider's own code and message (read back with [`Error::provider_code`] and
+    /// [`Error::provider_message`]).
     pub fn provider_error(code: impl Into<String>, message: impl Into<String>) -> Self {
         let (code, message) = (code.into(), message.into());
         let text = format!("provider answered {code}: {message}");
-        Error::new(ErrorKind::Provider { code, message }, text)
+        Error::new(ErrorKind::Provider, text).with_provider_code(code, message)
+    }
+
+    /// An OAuth 2.0 error answer (RFC 6749 §4.1.2.1 and §5.2: `error`, `error_description`)
+    /// as a typed error, the one mapping every login-capable backend uses. The HTTP status
+    /// of the answer (recorded as [`Error::status`]) decides first (5xx → `Unavailable`, 429 →
+    /// `RateLimited`), then the code: `invalid_grant`, `invalid_token` → `InvalidToken`
+    /// (the code or refresh token is used, expired or revoked: log in again); `invalid_client`,
+    /// `unauthorized_client` → `ConfigInvalid` (our client credentials or registration are
+    /// wrong); `server_error`, `temporarily_unavailable` → `Unavailable`; `access_denied` →
+    /// `PermissionDenied`; anything else → `Provider`. The message names the code; the code and
+    /// the description are kept as [`Error::provider_code`] / [`Error::provider_message`].
+    pub fn from_oauth_error(code: &str, description: &str, status: u16) -> Self {
+        let by_status = match ErrorKind::from_http_status(status) {
+            k @ (ErrorKind::Unavailable | ErrorKind::RateLimited) => Some(k),
+            _ => None,
+        };
+        let kind = by_status.or(match code {
+            "invalid_grant" | "invalid_token" => Some(ErrorKind::InvalidToken),
+            "invalid_client" | "unauthorized_client" => Some(ErrorKind::ConfigInvalid),
+            "server_error" | "temporarily_unavailable" => Some(ErrorKind::Unavailable),
+            "access_denied" => Some(ErrorKind::PermissionDenied),
+            _ => None,
+        });
+        let detail = if description.is_empty() {
+            String::new()
+        } else {
+            format!(": {description}")
+        };
+        let error = match kind {
+            Some(ErrorKind::ConfigInvalid) => Error::config(format!(
+                "the authorization server answered {code}{detail} (check the client id, the \
+                 client secret and the client's registration)"
+            )),
+            Some(kind) => Error::new(
+                kind,
+                format!("the authorization server answered {code}{detail}"),
+            ),
+            None => Error::new(
+                ErrorKind::Provider,
+                format!("the authorization server answered {code}{detail}"),
+            ),
+        };
+        error
+            .with_provider_code(code, description)
+            .with_status(status)
     }
 
     /// `ErrorKind::ConfigInvalid` with a message.
@@ -243,6 +308,22 @@ impl Error {
         self
     }
 
+    /// Records the provider's own error code and message (AIGC envelope `code`, Authing
+    /// GraphQL/REST `code`, an OAuth `error` with its `error_description`), whatever the kind the
+    /// backend mapped them to. The message is the provider's text as it was sent; it is never a
+    /// token or a secret.
+    pub fn with_provider_code(mut self, code: impl Into<String>, message: impl Into<String>) -> Self {
+        self.0.provider_code = Some(code.into().into_boxed_str());
+        self.0.provider_message = Some(message.into().into_boxed_str());
+        self
+    }
+
+    /// Records the delay the provider asked for before a retry (its `Retry-After` header).
+    pub fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.0.retry_after = Some(delay);
+        self
+    }
+
     /// Overrides the temporary flag (whether retrying the same call later may succeed).
     pub fn set_temporary(mut self, temporary: bool) -> Self {
         self.0.temporary = temporary;
@@ -250,8 +331,8 @@ impl Error {
     }
 
     /// What went wrong.
-    pub fn kind(&self) -> &ErrorKind {
-        &self.0.kind
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
     }
 
     /// The message of this layer (without provider/operation prefix and without the source).
@@ -279,12 +360,22 @@ impl Error {
         self.0.temporary
     }
 
-    /// The provider's own `(code, message)` for `ErrorKind::Provider` errors.
-    pub fn provider_code(&self) -> Option<(&str, &str)> {
-        match &self.0.kind {
-            ErrorKind::Provider { code, message } => Some((code, message)),
-            _ => None,
-        }
+    /// The provider's own error code, as text (`"2004"` from Authing, `"40401"` from the AIGC
+    /// auth center, `"invalid_grant"` from an OAuth token endpoint), on any kind, when the
+    /// provider answered with one.
+    pub fn provider_code(&self) -> Option<&str> {
+        self.0.provider_code.as_deref()
+    }
+
+    /// The provider's own message that came with [`Error::provider_code`], verbatim.
+    pub fn provider_message(&self) -> Option<&str> {
+        self.0.provider_message.as_deref()
+    }
+
+    /// The delay the provider asked for before a retry (HTTP `Retry-After`, as delta-seconds or
+    /// an HTTP date), when it sent one. Usually set on `RateLimited` and `Unavailable` errors.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
     }
 }
 
@@ -302,6 +393,15 @@ impl fmt::Debug for Error {
         if let Some(s) = self.0.status {
             d.field("status", &s);
         }
+        if let Some(c) = &self.0.provider_code {
+            d.field("provider_code", c);
+        }
+        if let Some(m) = &self.0.provider_message {
+            d.field("provider_message", m);
+        }
+        if let Some(r) = self.0.retry_after {
+            d.field("retry_after", &r);
+        }
         d.field("temporary", &self.0.temporary);
         if let Some(s) = &self.0.source {
             d.field("source", s);
@@ -318,7 +418,7 @@ impl fmt::Display for Error {
             (None, Some(o)) => write!(f, "{o}: ")?,
             (None, None) => {}
         }
-        if let ErrorKind::Provider { .. } = self.0.kind {
+        if self.0.kind == ErrorKind::Provider {
             // The message already names the provider's code.
             f.write_str(&self.0.message)
         } else {
@@ -360,11 +460,11 @@ mod tests {
         assert_eq!(ErrorKind::Protocol.server_status(), 503);
         assert_eq!(ErrorKind::InvalidToken.server_status(), 401);
         assert_eq!(ErrorKind::PermissionDenied.server_status(), 403);
-        let p = ErrorKind::Provider {
-            code: "x".into(),
-            message: "y".into(),
-        };
-        assert_eq!(p.server_status(), 500);
+        assert_eq!(ErrorKind::Provider.server_status(), 500);
+        assert_eq!(ErrorKind::from_http_status(408), ErrorKind::Protocol);
+        for status in 400..500 {
+            assert_ne!(ErrorKind::from_http_status(status), ErrorKind::Unavailable, "{status}");
+        }
         assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
     }
 
@@ -395,7 +495,9 @@ mod tests {
     #[test]
     fn provider_errors_keep_code_and_message() {
         let e = Error::provider_error("2004", "用户不存在").with_context("authing", "login");
-        assert_eq!(e.provider_code(), Some(("2004", "用户不存在")));
+        assert_eq!(e.kind(), ErrorKind::Provider);
+        assert_eq!(e.provider_code(), Some("2004"));
+        assert_eq!(e.provider_message(), Some("用户不存在"));
         assert!(!e.is_temporary());
         assert_eq!(
             e.to_string(),
@@ -404,9 +506,38 @@ mod tests {
     }
 
     #[test]
+    fn a_mapped_kind_keeps_the_provider_code() {
+        let e = Error::new(ErrorKind::NotFound, "no such user")
+            .with_provider_code("2004", "用户不存在")
+            .with_retry_after(Duration::from_secs(3));
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.provider_code(), Some("2004"));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(e.to_string(), "not found: no such user");
+        let debug = format!("{e:?}");
+        assert!(debug.contains("provider_code: \"2004\""), "{debug}");
+    }
+
+    #[test]
+    fn oauth_errors_are_typed_and_keep_their_code() {
+        let e = Error::from_oauth_error("invalid_grant", "code used", 400);
+        assert_eq!(e.kind(), ErrorKind::InvalidToken);
+        assert_eq!(e.provider_code(), Some("invalid_grant"));
+        assert_eq!(e.provider_message(), Some("code used"));
+        assert_eq!(e.status(), Some(400));
+        let e = Error::from_oauth_error("invalid_client", "", 401);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
+        let e = Error::from_oauth_error("invalid_grant", "", 503);
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(e.is_temporary());
+        let e = Error::from_oauth_error("slow_down", "", 200);
+        assert_eq!((e.kind(), e.status()), (ErrorKind::Provider, Some(200)));
+    }
+
+    #[test]
     fn unsupported_names_provider_and_operation() {
         let e = Error::unsupported("aigc", "login");
-        assert_eq!(e.kind(), &ErrorKind::Unsupported);
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
         assert!(e.to_string().contains("aigc"));
         assert!(e.to_string().contains("login"));
     }

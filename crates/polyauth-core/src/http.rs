@@ -155,9 +155,13 @@ impl HttpResponse {
         out
     }
 
-    /// The error a non-2xx answer stands for: kind by [`ErrorKind::from_http_status`], the
-    /// status recorded, and the server's message (a JSON `message`, `error_description`,
-    /// `error` or `msg` field, else a short text snippet) kept in the message.
+    /// The error a non-2xx answer stands for, the one HTTP-status rule of every backend: kind by
+    /// [`ErrorKind::from_http_status`] (429 `RateLimited`, 5xx `Unavailable`, a 4xx never
+    /// `Unavailable`), the status recorded, a `Retry-After` header (delta-seconds or HTTP date)
+    /// readable as [`Error::retry_after`], 408 marked temporary, and the server's message (a
+    /// JSON `message`, `error_description`, `error` or `msg` field, else a short text snippet)
+    /// kept in the message. Backends add the provider's own code with
+    /// [`Error::with_provider_code`] when the body carries one.
     pub fn status_error(&self) -> Error {
         let server_message = serde_json::from_slice::<serde_json::Value>(&self.body)
             .ok()
@@ -173,7 +177,28 @@ impl HttpResponse {
         } else {
             format!("HTTP {}: {}", self.status, server_message)
         };
-        Error::new(kind, message).with_status(self.status)
+        let mut error = Error::new(kind, message).with_status(self.status);
+        if self.status == 408 {
+            error = error.set_temporary(true);
+        }
+        match self.retry_after() {
+            Some(delay) => error.with_retry_after(delay),
+            None => error,
+        }
+    }
+
+    /// The `Retry-After` header as a delay from now: delta-seconds, or an HTTP date (a date in
+    /// the past is a zero delay). `None` when absent or unparsable.
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(
+            at.duration_since(std::time::SystemTime::now())
+                .unwrap_or(Duration::ZERO),
+        )
     }
 }
 
@@ -488,7 +513,7 @@ mod tests {
         assert_eq!(r.status, 503);
         assert_eq!(hits.load(Ordering::SeqCst), 1, "non-idempotent sent once");
         let e = r.status_error();
-        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert_eq!(e.status(), Some(503));
         assert!(e.message().contains("busy"));
     }
@@ -522,7 +547,7 @@ mod tests {
             .await
             .err();
         assert_eq!(
-            e.as_ref().map(|e| e.kind().clone()),
+            e.as_ref().map(|e| e.kind()),
             Some(ErrorKind::Protocol)
         );
 
@@ -537,7 +562,7 @@ mod tests {
             .err();
         assert!(started.elapsed() < Duration::from_secs(2));
         let e = e.expect("expected a timeout");
-        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert!(e.is_temporary());
         assert_eq!(e.operation(), Some("slow"));
         // No URL (and so no token in a query string) anywhere in the error chain.
@@ -583,7 +608,7 @@ mod tests {
             )
             .await
             .unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert!(e.message().contains("timed out"), "{e}");
         assert_eq!(
             hits.load(Ordering::SeqCst),
@@ -615,7 +640,7 @@ mod tests {
             )
             .await
             .err();
-        assert_eq!(e.map(|e| e.kind().clone()), Some(ErrorKind::Unavailable));
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Unavailable));
     }
 
     #[tokio::test]
@@ -646,7 +671,7 @@ mod tests {
             body: Bytes::from_static(b"<html>oops</html>"),
         };
         let e = r.json::<serde_json::Value>().err();
-        assert_eq!(e.map(|e| e.kind().clone()), Some(ErrorKind::Protocol));
+        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Protocol));
     }
 
     #[test]

@@ -432,7 +432,7 @@ mod tests {
     #[test]
     fn env_needs_exactly_one_key_source() {
         let e = JwtConfig::from_env(&Env::from_pairs([("X", "y")])).unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         let e = JwtConfig::from_env(&Env::from_pairs([
             ("POLYAUTH_JWT_SECRET", "s"),
             ("POLYAUTH_JWT_JWKS_URL", "http://127.0.0.1/jwks"),

@@ -28,7 +28,7 @@ fn b64(v: &serde_json::Value) -> String {
 }
 
 async fn kind_of(p: &JwtProvider, token: &AccessToken) -> ErrorKind {
-    p.verify(token).await.unwrap_err().kind().clone()
+    p.verify(token).await.unwrap_err().kind()
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn registered_claims_are_enforced() {
         .issue(&TokenClaims::new("u").claim("exp", json!(now() - 60)))
         .unwrap();
     let e = p.verify(&expired).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+    assert_eq!(e.kind(), ErrorKind::InvalidToken);
     assert!(e.message().contains("expired"), "{e}");
     // Within the leeway: accepted.
     let just = good
@@ -236,7 +236,7 @@ async fn malformed_tokens_are_typed_errors() {
         bad_json.as_str(),
     ] {
         let e = p.verify(&AccessToken::new(t)).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::InvalidToken, "{t:.40}");
+        assert_eq!(e.kind(), ErrorKind::InvalidToken, "{t:.40}");
         assert_eq!(e.provider(), Some("jwt"));
         assert!(!e.to_string().contains(good.expose_secret()));
     }
@@ -317,7 +317,7 @@ async fn jwks_unknown_kid_storm_makes_one_fetch() {
     for t in tasks {
         assert_eq!(
             t.await.unwrap().unwrap_err().kind(),
-            &ErrorKind::InvalidToken
+            ErrorKind::InvalidToken
         );
     }
     assert_eq!(server.fetches(), 2, "one refetch for the whole storm");
@@ -338,7 +338,7 @@ async fn jwks_rotation_outage_and_garbage() {
     let t2 = issuer_for(&k2).issue(&TokenClaims::new("u2")).unwrap();
     assert_eq!(
         p.verify(&t2).await.unwrap_err().kind(),
-        &ErrorKind::InvalidToken
+        ErrorKind::InvalidToken
     );
     assert_eq!(server.fetches(), 1, "no refetch within the cooldown");
     tokio::time::sleep(Duration::from_millis(250)).await;
@@ -354,7 +354,7 @@ async fn jwks_rotation_outage_and_garbage() {
     let k3 = SigningKey::new("k3", Algorithm::RS256, RSA2_PRIVATE_PEM);
     let t3 = issuer_for(&k3).issue(&TokenClaims::new("u3")).unwrap();
     let e = p.verify(&t3).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e}");
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     assert!(e.is_temporary());
 
     // Garbage JSON from the endpoint: typed error, keys kept.
@@ -362,7 +362,7 @@ async fn jwks_rotation_outage_and_garbage() {
     server.emulator().inject(Fault::new(FaultKind::Html));
     tokio::time::sleep(Duration::from_millis(250)).await;
     let e = p.verify(&t3).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Protocol, "{e}");
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(p.verify(&t1).await.is_ok());
 
     // Recovery: the endpoint publishes k3; after the cooldown it verifies.
@@ -388,10 +388,10 @@ async fn jwks_down_from_the_start_is_unavailable() {
         started.elapsed() < Duration::from_secs(2),
         "bounded by the JWKS timeout"
     );
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
     // Still in cooldown, nothing cached: still an outage, and no second fetch.
     let e = p.verify(&t).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
     assert_eq!(p.jwks_fetch_count(), 1);
 }
 

@@ -294,7 +294,7 @@ mod tests {
         let e = RedisStateStore::connect(&format!("redis://127.0.0.1:{port}/"))
             .await
             .unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid, "{e:?}");
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{e:?}");
         assert!(e.message().contains("GETDEL"), "{e}");
     }
 
@@ -303,7 +303,7 @@ mod tests {
         let e = RedisStateStore::connect("http://:hunter2@nowhere/")
             .await
             .unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(!format!("{e} {e:?}").contains("hunter2"));
     }
 }

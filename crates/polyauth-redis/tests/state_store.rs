@@ -104,7 +104,7 @@ async fn a_stopped_redis_is_unavailable_and_recovers_after_restart() {
     server.stop();
     let started = Instant::now();
     let e = s.take("before").await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
     assert!(e.is_temporary());
     assert!(
         std::error::Error::source(&e).is_some(),
@@ -114,7 +114,7 @@ async fn a_stopped_redis_is_unavailable_and_recovers_after_restart() {
         .put("during", "v", Duration::from_secs(60))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "an outage must fail fast, took {:?}",
@@ -128,7 +128,7 @@ async fn a_stopped_redis_is_unavailable_and_recovers_after_restart() {
         match s.put("after", "v2", Duration::from_secs(60)).await {
             Ok(()) => break,
             Err(e) => {
-                assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+                assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
                 assert!(Instant::now() < deadline, "no recovery within 15 s: {e:?}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -152,7 +152,7 @@ async fn unreachable_at_start_is_unavailable_and_passwords_never_leak() {
     )
     .await
     .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
     let mut chain = format!("{e} {e:?}");
     let mut src = std::error::Error::source(&e);
     while let Some(s) = src {

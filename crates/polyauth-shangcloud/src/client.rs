@@ -722,48 +722,12 @@ fn token_set(
     Ok(tokens)
 }
 
-fn oauth_error_kind(status: u16) -> Option<ErrorKind> {
-    match ErrorKind::from_http_status(status) {
-        k @ (ErrorKind::Unavailable | ErrorKind::RateLimited) => Some(k),
-        _ => None,
-    }
-}
-
-/// An OAuth error answer of the token endpoint (RFC 6749 §5.2) as a typed error. The status
-/// decides first (5xx → `Unavailable`, 429 → `RateLimited`), then the `error` code:
-/// `invalid_grant` → `InvalidToken` (the code or refresh token is used, expired or revoked: the
-/// user must log in again), `invalid_client` / `unauthorized_client` → `ConfigInvalid` (our
-/// client credentials or registration are wrong), `server_error` / `temporarily_unavailable` →
-/// `Unavailable`, anything else → `Provider{code, message}`. The message always names the code.
-fn oauth_error(code: String, description: String, status: u16) -> Error {
-    let kind = oauth_error_kind(status).or(match code.as_str() {
-        "invalid_grant" => Some(ErrorKind::InvalidToken),
-        "invalid_client" | "unauthorized_client" => Some(ErrorKind::ConfigInvalid),
-        "server_error" | "temporarily_unavailable" => Some(ErrorKind::Unavailable),
-        _ => None,
-    });
-    let detail = if description.is_empty() {
-        String::new()
-    } else {
-        format!(": {description}")
-    };
-    match kind {
-        Some(ErrorKind::ConfigInvalid) => Error::config(format!(
-            "token endpoint answered {code}{detail} (check the client id, the client secret and \
-             the client's registration)"
-        )),
-        Some(kind) => Error::new(kind, format!("token endpoint answered {code}{detail}")),
-        None => Error::provider_error(code, description),
-    }
-    .with_status(status)
-}
-
 fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> Error {
     match e {
         RequestTokenError::Request(e) => e,
-        RequestTokenError::ServerResponse(r) => oauth_error(
-            r.error().to_string(),
-            r.error_description().cloned().unwrap_or_default(),
+        RequestTokenError::ServerResponse(r) => Error::from_oauth_error(
+            r.error().as_ref(),
+            r.error_description().map(String::as_str).unwrap_or_default(),
             status,
         ),
         RequestTokenError::Parse(parse, body) => {
@@ -778,7 +742,7 @@ fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> 
                             .get("error_description")
                             .and_then(Value::as_str)
                             .unwrap_or_default();
-                        return oauth_error(code.to_owned(), message.to_owned(), status);
+                        return Error::from_oauth_error(code, message, status);
                     }
                     let missing = ["access_token", "token_type"]
                         .into_iter()

@@ -302,7 +302,7 @@ mod tests {
     #[test]
     fn env_reads_every_variable_and_names_missing_ones() {
         let e = ShangCloudConfig::from_env(&Env::from_pairs([("X", "1")])).unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(e.message().contains("SHANGCLOUD_CLIENT_ID"), "{e}");
         let c = ShangCloudConfig::from_env(&Env::from_pairs([
             ("SHANGCLOUD_CLIENT_ID", "cid"),
@@ -367,7 +367,7 @@ mod tests {
             ClientSecret::new("s"),
             url::Url::parse("https://a/cb").unwrap(),
         );
-        assert_eq!(c.validate().unwrap_err().kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(c.validate().unwrap_err().kind(), ErrorKind::ConfigInvalid);
     }
 
     #[test]
@@ -383,7 +383,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             f.into_config().unwrap_err().kind(),
-            &ErrorKind::ConfigInvalid
+            ErrorKind::ConfigInvalid
         );
     }
 }

@@ -96,7 +96,7 @@ async fn conformance_with_refresh_turned_off() {
         .refresh(&polyauth_core::RefreshToken::new("r"))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unsupported);
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
     assert_eq!(
         h.emu.calls("/oauth/token"),
         1,
@@ -129,13 +129,13 @@ async fn verify_is_cached_and_single_flight() {
     // Oversized or header-unsafe tokens are refused locally.
     for bad in ["", "a\nb"] {
         let e = p.verify(&AccessToken::new(bad)).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+        assert_eq!(e.kind(), ErrorKind::InvalidToken);
     }
     let e = p
         .verify(&AccessToken::new("x".repeat(10_000)))
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidToken);
+    assert_eq!(e.kind(), ErrorKind::InvalidToken);
     assert_eq!(emu.calls("/api/user/info"), 1);
 
     // An outage is Unavailable, never a bad token.
@@ -143,7 +143,7 @@ async fn verify_is_cached_and_single_flight() {
     emu.server()
         .inject(polyauth_testkit::server::Fault::status(503).on_path("/api/user/info"));
     let e = p.verify(&AccessToken::new(at2)).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::Unavailable);
+    assert_eq!(e.kind(), ErrorKind::Unavailable);
 }
 
 #[tokio::test]
@@ -179,7 +179,7 @@ async fn trait_logins_are_bound_to_the_user_agent() {
         let mut cb = consent(&mallorys, "mallory").await;
         cb.binding = alices_cookie;
         let e = provider.finish_authorization(cb).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::InvalidState, "{e:?}");
+        assert_eq!(e.kind(), ErrorKind::InvalidState, "{e:?}");
         assert!(e.message().contains("user agent"), "{e}");
         assert!(!format!("{e:?}").contains(mallorys.binding.expose_secret()));
     }
@@ -216,13 +216,13 @@ async fn trait_logins_are_bound_to_the_user_agent() {
         .await
         .with_binding(alices.binding.clone());
     let e = provider.finish_authorization(cb).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    assert_eq!(e.kind(), ErrorKind::InvalidState);
     let started = provider
         .start_authorization(AuthorizationRequest::default())
         .await
         .unwrap();
     let cb = consent(&started, "alice").await;
     let e = client.exchange_code(&cb.code, &cb.state).await.unwrap_err();
-    assert_eq!(e.kind(), &ErrorKind::InvalidState);
+    assert_eq!(e.kind(), ErrorKind::InvalidState);
     assert_eq!(emu.calls("/oauth/token"), 3);
 }

@@ -333,7 +333,7 @@ mod tests {
     #[test]
     fn missing_features_are_named() {
         let e = not_compiled("shangcloud");
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(e.message().contains("cargo feature `shangcloud`"), "{e}");
         assert!(e.message().contains("compiled-in providers: "), "{e}");
         let e = ProviderConfig::from_toml_str("provider = \"okta\"").unwrap_err();
@@ -559,7 +559,7 @@ mod tests {
         )
         .unwrap();
         let e = build(&c).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::ConfigInvalid);
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(e.message().contains("cargo feature `redis`"), "{e}");
     }
 
@@ -586,14 +586,14 @@ mod tests {
         let cb = polyauth_core::AuthorizationCallback::new("code", start.state.clone())
             .with_binding(start.binding.clone());
         let e = b.finish_authorization(cb.clone()).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::Unavailable, "{e:?}");
+        assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
         let e = a.finish_authorization(cb).await.unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::InvalidState);
+        assert_eq!(e.kind(), ErrorKind::InvalidState);
         // A Redis that cannot be reached at start-up is Unavailable.
         let down = toml.replace(&url, "redis://127.0.0.1:1/");
         let e = build(&ProviderConfig::from_toml_str(&down).unwrap())
             .await
             .unwrap_err();
-        assert_eq!(e.kind(), &ErrorKind::Unavailable);
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
     }
 }

@@ -342,7 +342,7 @@ impl WebhookSender {
                     }
                     last = Some(e);
                 }
-                Err(e) if *e.kind() == ErrorKind::Unavailable => last = Some(e),
+                Err(e) if e.kind() == ErrorKind::Unavailable => last = Some(e),
                 Err(e) => return Err(e),
             }
         }
