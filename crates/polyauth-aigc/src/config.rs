@@ -45,7 +45,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
 /// Build it with [`AigcConfig::new`] and the `with_*` methods, from the environment
 /// ([`AigcConfig::from_env`]) or from a configuration file ([`AigcConfigFile`]).
 /// `Debug` never shows the secret.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(try_from = "AigcConfigFile")]
 #[non_exhaustive]
 pub struct AigcConfig {
     /// The application id (`X-App-ID`).
@@ -238,6 +239,16 @@ impl AigcConfigFile {
             config.max_response_bytes = n;
         }
         Ok(config)
+    }
+}
+
+impl TryFrom<AigcConfigFile> for AigcConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`AigcConfigFile::into_config`]: a AigcConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: AigcConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
     }
 }
 

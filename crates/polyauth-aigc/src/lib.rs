@@ -5,6 +5,7 @@
 mod client;
 pub mod config;
 pub mod context;
+mod factory;
 pub mod model;
 mod outbound;
 mod provider;
@@ -16,6 +17,7 @@ pub mod webhook;
 
 pub use client::{AigcClient, MAX_BATCH};
 pub use config::{AigcConfig, AigcConfigFile};
+pub use factory::AigcFactory;
 pub use model::{
     AccessKeyInfo, BatchSyncOutcome, CreatedAccessKey, Group, KeyType, SyncOutcome, SyncPassword,
     SyncUser, UserById, WebhookRegistration, user_from_json,

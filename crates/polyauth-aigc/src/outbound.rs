@@ -572,11 +572,7 @@ mod tests {
             "http://*.example.com",
         ] {
             let e = AuthRequestClient::new(config(&[entry])).unwrap_err();
-            assert_eq!(
-                e.kind(),
-                polyauth_core::ErrorKind::ConfigInvalid,
-                "{entry}"
-            );
+            assert_eq!(e.kind(), polyauth_core::ErrorKind::ConfigInvalid, "{entry}");
         }
         for entry in [
             "http://localhost:8080",

@@ -270,7 +270,11 @@ async fn http_statuses_follow_the_one_rule_and_mapped_codes_stay_readable() {
     );
     assert_eq!(e.provider_message(), Some("用户不存在"));
     let e = c.list_groups().await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidInput, "a 4xx is never Unavailable");
+    assert_eq!(
+        e.kind(),
+        ErrorKind::InvalidInput,
+        "a 4xx is never Unavailable"
+    );
     assert!(!e.is_temporary());
     assert_eq!(e.status(), Some(400));
     assert_eq!(e.provider_code(), Some("40001"));

@@ -37,7 +37,8 @@ impl VerificationMode {
 }
 
 /// Everything [`AuthingProvider`](crate::AuthingProvider) needs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(try_from = "AuthingConfigFile")]
 #[non_exhaustive]
 pub struct AuthingConfig {
     /// Application id (required).
@@ -277,5 +278,15 @@ impl AuthingConfigFile {
             c.permission_namespace = ns;
         }
         Ok(c)
+    }
+}
+
+impl TryFrom<AuthingConfigFile> for AuthingConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`AuthingConfigFile::into_config`]: a AuthingConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: AuthingConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
     }
 }

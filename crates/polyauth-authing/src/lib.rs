@@ -7,6 +7,7 @@ mod config;
 mod crypto;
 mod documents;
 pub mod error;
+mod factory;
 mod management;
 mod provider;
 mod transport;
@@ -20,6 +21,7 @@ pub use auth::{
 pub use config::{AuthingConfig, AuthingConfigFile, VerificationMode};
 pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
+pub use factory::AuthingFactory;
 pub use management::{
     MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions,
     QueryField, SearchOptions, UserLookup, Users,

@@ -312,10 +312,7 @@ async fn login_kinds_and_directory() {
     let mut c = provider_config(&h.emu, VerificationMode::Auto);
     c.pool_secret = None;
     let bare = AuthingProvider::new(c).unwrap();
-    assert_eq!(
-        bare.directory().unwrap_err().kind(),
-        ErrorKind::Unsupported
-    );
+    assert_eq!(bare.directory().unwrap_err().kind(), ErrorKind::Unsupported);
     assert!(!bare.capabilities().directory.any());
 }
 

@@ -312,7 +312,11 @@ impl Error {
     /// GraphQL/REST `code`, an OAuth `error` with its `error_description`), whatever the kind the
     /// backend mapped them to. The message is the provider's text as it was sent; it is never a
     /// token or a secret.
-    pub fn with_provider_code(mut self, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn with_provider_code(
+        mut self,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         self.0.provider_code = Some(code.into().into_boxed_str());
         self.0.provider_message = Some(message.into().into_boxed_str());
         self
@@ -463,7 +467,11 @@ mod tests {
         assert_eq!(ErrorKind::Provider.server_status(), 500);
         assert_eq!(ErrorKind::from_http_status(408), ErrorKind::Protocol);
         for status in 400..500 {
-            assert_ne!(ErrorKind::from_http_status(status), ErrorKind::Unavailable, "{status}");
+            assert_ne!(
+                ErrorKind::from_http_status(status),
+                ErrorKind::Unavailable,
+                "{status}"
+            );
         }
         assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
     }

@@ -190,7 +190,12 @@ impl HttpResponse {
     /// The `Retry-After` header as a delay from now: delta-seconds, or an HTTP date (a date in
     /// the past is a zero delay). `None` when absent or unparsable.
     pub fn retry_after(&self) -> Option<Duration> {
-        let value = self.headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
+        let value = self
+            .headers
+            .get(http::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim();
         if let Ok(seconds) = value.parse::<u64>() {
             return Some(Duration::from_secs(seconds));
         }
@@ -546,10 +551,7 @@ mod tests {
             )
             .await
             .err();
-        assert_eq!(
-            e.as_ref().map(|e| e.kind()),
-            Some(ErrorKind::Protocol)
-        );
+        assert_eq!(e.as_ref().map(|e| e.kind()), Some(ErrorKind::Protocol));
 
         let started = Instant::now();
         let e = c

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod context;
 pub mod env;
 pub mod error;
+pub mod factory;
 pub mod http;
 pub mod model;
 pub mod provider;
@@ -17,6 +18,7 @@ pub use async_trait::async_trait;
 pub use cache::{CacheConfig, Expiring, VerifyCache};
 pub use context::RequestContext;
 pub use error::{Error, ErrorKind, Result};
+pub use factory::{BuildContext, ProviderFactory, StateConfig};
 pub use model::{
     AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup, Credentials,
     LoginIdentifier, NewUser, Page, PageRequest, Session, TokenSet, UserProfile, UserQuery,

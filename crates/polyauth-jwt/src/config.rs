@@ -102,7 +102,8 @@ impl Default for JwksOptions {
 /// Everything the JWT provider needs. Build it in code with [`JwtConfig::hs256`],
 /// [`JwtConfig::public_key_pem`] or [`JwtConfig::jwks_url`] and the `with_*` methods, or load it
 /// from TOML / JSON (see [`JwtConfigFile`]) or from the environment ([`JwtConfig::from_env`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(try_from = "JwtConfigFile")]
 #[non_exhaustive]
 pub struct JwtConfig {
     /// The key source.
@@ -421,6 +422,16 @@ impl JwtConfigFile {
             config.jwks.cooldown = Duration::from_secs(s);
         }
         Ok(config)
+    }
+}
+
+impl TryFrom<JwtConfigFile> for JwtConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`JwtConfigFile::into_config`]: a JwtConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: JwtConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
     }
 }
 

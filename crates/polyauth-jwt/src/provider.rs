@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use crate::config::{ClaimNames, JwtConfig, KeySource};
 use crate::keys::{self, KeyEntry, KeyStore};
 
-const NAME: &str = "jwt";
+pub(crate) const NAME: &str = "jwt";
 
 /// Tokens longer than this are rejected before any parsing (bytes).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;

@@ -727,7 +727,9 @@ fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> 
         RequestTokenError::Request(e) => e,
         RequestTokenError::ServerResponse(r) => Error::from_oauth_error(
             r.error().as_ref(),
-            r.error_description().map(String::as_str).unwrap_or_default(),
+            r.error_description()
+                .map(String::as_str)
+                .unwrap_or_default(),
             status,
         ),
         RequestTokenError::Parse(parse, body) => {

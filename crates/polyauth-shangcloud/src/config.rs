@@ -20,7 +20,8 @@ pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(300);
 ///
 /// `Debug` shows no secret (the client secret and the Redis URL, which may hold a password,
 /// print as `[redacted]`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(try_from = "ShangCloudConfigFile")]
 #[non_exhaustive]
 pub struct ShangCloudConfig {
     /// OAuth 2.0 `client_id`.
@@ -286,6 +287,16 @@ impl ShangCloudConfigFile {
         c.redis_key_prefix = self.redis_key_prefix;
         c.validate()?;
         Ok(c)
+    }
+}
+
+impl TryFrom<ShangCloudConfigFile> for ShangCloudConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`ShangCloudConfigFile::into_config`]: a ShangCloudConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: ShangCloudConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
     }
 }
 

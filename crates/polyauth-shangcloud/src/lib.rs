@@ -4,6 +4,7 @@
 
 mod client;
 mod config;
+mod factory;
 mod provider;
 mod session;
 
@@ -14,6 +15,7 @@ pub use client::{
 pub use config::{
     DEFAULT_BASE_URL, DEFAULT_SCOPE, DEFAULT_STATE_TTL, ShangCloudConfig, ShangCloudConfigFile,
 };
+pub use factory::{LEGACY_STATE_KEY_PREFIX, ShangCloudFactory};
 pub use provider::{MAX_TOKEN_BYTES, ShangCloudProvider, profile};
 pub use session::{
     EXPIRY_SKEW, MMO_CONFIG_PATH, MMO_DATA_DELETE_PATH, MMO_DATA_GET_PATH, MMO_DATA_SET_PATH,

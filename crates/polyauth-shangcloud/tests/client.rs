@@ -243,11 +243,7 @@ async fn wrong_client_secret_is_invalid_client_and_rotation_works() {
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
     let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::ConfigInvalid,
-        "our credentials: {e:?}"
-    );
+    assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "our credentials: {e:?}");
     assert!(e.message().contains("invalid_client"), "{e}");
     assert_eq!(e.status(), Some(401));
     assert!(!format!("{e:?} {e}").contains("wrong-secret"));
@@ -451,11 +447,7 @@ async fn variables_round_trip_and_report_server_errors() {
     let (emu, c) = setup().await;
     let s = login(&c, "alice").await;
     let e = s.get_variable("theme").await.unwrap_err();
-    assert_eq!(
-        e.kind(),
-        ErrorKind::PermissionDenied,
-        "needs var:io: {e:?}"
-    );
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "needs var:io: {e:?}");
 
     c.append_scope("var:io");
     let s = login(&c, "alice").await;
@@ -736,11 +728,7 @@ async fn bound_logins_finish_only_with_their_binding() {
             .exchange_code_bound(&cb.code, &cb.state, &victims_cookie)
             .await
             .unwrap_err();
-        assert_eq!(
-            e.kind(),
-            ErrorKind::InvalidState,
-            "{victim_binding}: {e:?}"
-        );
+        assert_eq!(e.kind(), ErrorKind::InvalidState, "{victim_binding}: {e:?}");
         assert!(e.message().contains("user agent"), "{e}");
         assert!(!e.to_string().contains(attacker.binding.expose_secret()));
         // The state is consumed: not even the right binding finishes it now.

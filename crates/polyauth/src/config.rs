@@ -4,39 +4,28 @@ use std::path::Path;
 use std::sync::Arc;
 
 use polyauth_core::env::Env;
-use polyauth_core::{Error, IdentityProvider, Result};
+use polyauth_core::factory::{BuildContext, ProviderFactory, StateConfig};
+use polyauth_core::{Error, IdentityProvider, MemoryStateStore, Result, StateStore};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-/// Every provider name polyauth knows, compiled in or not.
-pub const KNOWN_PROVIDERS: &[&str] = &["jwt", "aigc", "authing", "shangcloud"];
+use crate::registry::{AnyConfig, ErasedFactory, Registry, split_state, without_values};
 
-/// The provider names compiled into this build (by cargo feature).
-pub fn compiled_providers() -> Vec<&'static str> {
-    let mut names = Vec::new();
-    if cfg!(feature = "jwt") {
-        names.push("jwt");
-    }
-    if cfg!(feature = "aigc") {
-        names.push("aigc");
-    }
-    if cfg!(feature = "authing") {
-        names.push("authing");
-    }
-    if cfg!(feature = "shangcloud") {
-        names.push("shangcloud");
-    }
-    names
-}
-
-/// Which provider to use and its settings, tagged by `provider`.
+/// Which provider to use, its settings, and the shared state every provider uses.
 ///
-/// Load it from TOML ([`ProviderConfig::from_toml_str`], [`ProviderConfig::from_toml_file`]),
-/// from the environment ([`ProviderConfig::from_env`]: `POLYAUTH_PROVIDER` plus the backend's
-/// variables, with `.env` support), or pick with [`ProviderConfig::load`]. Unknown keys are
-/// errors that name the key; a provider whose cargo feature is not compiled in is a
-/// `ConfigInvalid` error naming the feature.
+/// A configuration names a provider registered in a [`Registry`] (the built-in backends
+/// compiled in by cargo feature, and any provider the application registered with
+/// [`crate::register_provider`]); that provider's factory parses the rest. Load it from TOML
+/// ([`ProviderConfig::from_toml_str`], [`ProviderConfig::from_toml_file`]), from the
+/// environment ([`ProviderConfig::from_env`]: `POLYAUTH_CONFIG` naming a TOML file, else
+/// `POLYAUTH_PROVIDER` plus the provider's variables, with `.env` support), or pick with
+/// [`ProviderConfig::load`]. Unknown keys are errors that name the key; a built-in provider
+/// whose cargo feature is not compiled in is a `ConfigInvalid` error naming the feature.
+///
+/// The shared state (OAuth `state` records, replay guards) is configured once for every
+/// provider: `[state] redis_url = "..."` in TOML, `POLYAUTH_REDIS_URL` in the environment
+/// (see [`StateConfig`]); without it, state lives in process memory.
 ///
 /// ```
 /// let config = polyauth::ProviderConfig::from_toml_str(r#"
@@ -45,6 +34,8 @@ pub fn compiled_providers() -> Vec<&'static str> {
 ///     audience = "my-api"
 /// "#).unwrap();
 /// assert_eq!(config.provider_name(), "jwt");
+/// let jwt: &polyauth::jwt::JwtConfig = config.settings().unwrap();
+/// assert_eq!(jwt.audience.as_deref(), Some(&["my-api".to_owned()][..]));
 ///
 /// let typo = polyauth::ProviderConfig::from_toml_str(r#"
 ///     provider = "jwt"
@@ -54,45 +45,141 @@ pub fn compiled_providers() -> Vec<&'static str> {
 /// assert!(typo.to_string().contains("audiance"));
 /// ```
 #[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ProviderConfig {
-    /// The local JWT provider (`provider = "jwt"`).
-    #[cfg(feature = "jwt")]
-    Jwt(polyauth_jwt::JwtConfig),
-    /// The AIGC auth center (`provider = "aigc"`).
-    #[cfg(feature = "aigc")]
-    Aigc(polyauth_aigc::AigcConfig),
-    /// ShangCloud OAuth 2.0 (`provider = "shangcloud"`; keys and `SHANGCLOUD_*` variables in
-    /// `polyauth_shangcloud::ShangCloudConfig::from_env`). With `redis_url` set, OAuth states
-    /// live in Redis (cargo feature `redis`).
-    #[cfg(feature = "shangcloud")]
-    ShangCloud(polyauth_shangcloud::ShangCloudConfig),
-    /// Authing v2 (`provider = "authing"`; keys in `polyauth_authing::AuthingConfigFile`,
-    /// `AUTHING_*` variables in `polyauth_authing::AuthingConfig::from_env`).
-    #[cfg(feature = "authing")]
-    Authing(polyauth_authing::AuthingConfig),
+pub struct ProviderConfig {
+    factory: Arc<dyn ErasedFactory>,
+    settings: Arc<dyn AnyConfig>,
+    state: StateConfig,
 }
 
 impl ProviderConfig {
-    /// The provider name (`"jwt"`, ...).
-    pub fn provider_name(&self) -> &'static str {
-        match *self {
-            #[cfg(feature = "jwt")]
-            ProviderConfig::Jwt(_) => "jwt",
-            #[cfg(feature = "aigc")]
-            ProviderConfig::Aigc(_) => "aigc",
-            #[cfg(feature = "shangcloud")]
-            ProviderConfig::ShangCloud(_) => "shangcloud",
-            #[cfg(feature = "authing")]
-            ProviderConfig::Authing(_) => "authing",
+    /// A configuration built in code: `factory`'s provider with `settings`, and the state in
+    /// process memory (change it with [`with_state`](Self::with_state)).
+    pub fn new<F: ProviderFactory>(factory: F, settings: F::Config) -> Self {
+        let factory: Arc<dyn ErasedFactory> = Arc::new(crate::registry::erase(factory));
+        ProviderConfig {
+            factory,
+            settings: Arc::new(settings),
+            state: StateConfig::default(),
         }
     }
 
-    /// Parses a TOML document whose top level holds `provider = "..."` and the provider's keys.
+    /// Replaces the shared-state configuration.
+    pub fn with_state(mut self, state: StateConfig) -> Self {
+        self.state = state;
+        self
+    }
+
+    /// The provider name (`"jwt"`, `"authing"`, `"my-idp"`).
+    pub fn provider_name(&self) -> &'static str {
+        self.factory.name()
+    }
+
+    /// The provider's own settings as their type (`polyauth::jwt::JwtConfig`, an application's
+    /// config type), or `None` when they are of another type.
+    pub fn settings<T: 'static>(&self) -> Option<&T> {
+        // Deref first: the `Arc` itself would also answer `as_any` (as the `Arc`).
+        let settings: &dyn AnyConfig = &*self.settings;
+        settings.as_any().downcast_ref::<T>()
+    }
+
+    /// Where shared state lives: the `[state]` section, or, without one, the provider's own
+    /// legacy keys (ShangCloud's `redis_url`).
+    pub fn state(&self) -> &StateConfig {
+        &self.state
+    }
+
+    /// Opens the state store [`state`](Self::state) names: Redis when a `redis_url` is set
+    /// (each call opens a new connection manager), else a new in-process
+    /// [`MemoryStateStore`]. [`build`] hands it to the provider; call this to give the same
+    /// store to components the application builds itself (an AIGC webhook receiver's replay
+    /// guard).
+    ///
+    /// Errors: `ConfigInvalid` when a `redis_url` is set but the cargo feature `redis` of the
+    /// `polyauth` crate is not compiled in (the message names the feature) or the URL does not
+    /// parse; `Unavailable` when Redis cannot be reached.
+    pub async fn state_store(&self) -> Result<Arc<dyn StateStore>> {
+        let Some(url) = &self.state.redis_url else {
+            return Ok(Arc::new(MemoryStateStore::default()));
+        };
+        #[cfg(feature = "redis")]
+        {
+            let store = polyauth_redis::RedisStateStore::connect_with(
+                url.expose_secret(),
+                polyauth_redis::RedisOptions::default().with_key_prefix(self.state.key_prefix()),
+            )
+            .await?;
+            Ok(Arc::new(store))
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = url;
+            Err(Error::config(
+                "a state `redis_url` needs the cargo feature `redis` of the `polyauth` crate; \
+                 enable it or remove `redis_url` to keep states in memory",
+            ))
+        }
+    }
+
+    /// Parses a TOML document whose top level holds `provider = "..."`, the provider's keys
+    /// and an optional `[state]` section, with the [global registry](Registry::global).
     ///
     /// Errors: `ConfigInvalid` with the parser's message (which names unknown or mistyped
-    /// keys), or for an unknown or not compiled-in provider.
+    /// keys, never their values), or for an unknown or not compiled-in provider.
     pub fn from_toml_str(text: &str) -> Result<Self> {
+        Registry::global().config_from_toml_str(text)
+    }
+
+    /// Reads and parses a TOML file. Errors: as [`from_toml_str`](Self::from_toml_str), and
+    /// `ConfigInvalid` when the file cannot be read.
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self> {
+        Registry::global().config_from_toml_file(path)
+    }
+
+    /// Builds the configuration from JSON-like data (any serde format can produce it).
+    ///
+    /// Errors: `ConfigInvalid` as for TOML.
+    pub fn from_map(table: Map<String, Value>) -> Result<Self> {
+        Registry::global().config_from_map(table)
+    }
+
+    /// The configuration the environment describes, with the global registry: the TOML file
+    /// named by `POLYAUTH_CONFIG` when set, else `POLYAUTH_PROVIDER` with that provider's
+    /// variables and `POLYAUTH_REDIS_URL` / `POLYAUTH_STATE_KEY_PREFIX` for the shared state.
+    ///
+    /// Errors: `ConfigInvalid` when neither is set, the provider is unknown or not compiled
+    /// in, or the provider's own variables are missing or invalid (the error names the
+    /// variable); as [`from_toml_file`](Self::from_toml_file) for `POLYAUTH_CONFIG`.
+    pub fn from_env_with(env: &Env) -> Result<Self> {
+        Registry::global().config_from_env(env)
+    }
+
+    /// [`from_env_with`](Self::from_env_with) over the process environment, falling back to a
+    /// `.env` file (the process environment is not modified).
+    pub fn from_env() -> Result<Self> {
+        Self::from_env_with(&Env::dotenv()?)
+    }
+
+    /// The configuration an application should use, or `None` when none is given (neither
+    /// `POLYAUTH_CONFIG` nor `POLYAUTH_PROVIDER` is set), read from the process environment
+    /// or `.env`.
+    ///
+    /// Errors: as [`from_env`](Self::from_env).
+    pub fn load() -> Result<Option<Self>> {
+        Self::load_from(&Env::dotenv()?)
+    }
+
+    /// [`load`](Self::load) from the given variables.
+    pub fn load_from(env: &Env) -> Result<Option<Self>> {
+        if env.get("POLYAUTH_CONFIG").is_none() && env.get("POLYAUTH_PROVIDER").is_none() {
+            return Ok(None);
+        }
+        Self::from_env_with(env).map(Some)
+    }
+}
+
+impl Registry {
+    /// [`ProviderConfig::from_toml_str`] with this registry.
+    pub fn config_from_toml_str(&self, text: &str) -> Result<ProviderConfig> {
         let table: Map<String, Value> = toml::from_str(text).map_err(|e| {
             // The parser's Display quotes the offending source line, which may hold a secret:
             // report its message and line number only.
@@ -106,25 +193,21 @@ impl ProviderConfig {
                 without_values(e.message())
             ))
         })?;
-        Self::from_map(table)
+        self.config_from_map(table)
     }
 
-    /// Reads and parses a TOML file. Errors: as [`from_toml_str`](Self::from_toml_str), and
-    /// `ConfigInvalid` when the file cannot be read.
-    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self> {
+    /// [`ProviderConfig::from_toml_file`] with this registry.
+    pub fn config_from_toml_file(&self, path: impl AsRef<Path>) -> Result<ProviderConfig> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| {
             Error::config(format!("cannot read configuration file {}", path.display()))
                 .with_source(e)
         })?;
-        Self::from_toml_str(&text)
+        self.config_from_toml_str(&text)
     }
 
-    /// Builds the configuration from JSON-like data (any serde format can produce it).
-    ///
-    /// Errors: `ConfigInvalid` as for TOML.
-    #[cfg_attr(not(feature = "jwt"), allow(unused_variables))]
-    pub fn from_map(mut table: Map<String, Value>) -> Result<Self> {
+    /// [`ProviderConfig::from_map`] with this registry.
+    pub fn config_from_map(&self, mut table: Map<String, Value>) -> Result<ProviderConfig> {
         let name = match table.remove("provider") {
             Some(Value::String(name)) => name,
             Some(_) => return Err(Error::config("`provider` must be a string")),
@@ -132,95 +215,46 @@ impl ProviderConfig {
                 return Err(Error::config(format!(
                     "the configuration does not say which provider to use: set `provider` to \
                      one of {}",
-                    compiled_providers().join(", ")
+                    self.names().join(", ")
                 )));
             }
         };
-        let body = Value::Object(table);
-        let invalid = |e: serde_json::Error| {
-            Error::config(format!(
-                "invalid `{name}` provider configuration: {}",
-                without_values(&e.to_string())
-            ))
-        };
-        match name.as_str() {
-            #[cfg(feature = "jwt")]
-            "jwt" => {
-                let file: polyauth_jwt::JwtConfigFile =
-                    serde_json::from_value(body).map_err(invalid)?;
-                Ok(ProviderConfig::Jwt(file.into_config()?))
-            }
-            #[cfg(feature = "aigc")]
-            "aigc" => {
-                let file: polyauth_aigc::AigcConfigFile =
-                    serde_json::from_value(body).map_err(invalid)?;
-                Ok(ProviderConfig::Aigc(file.into_config()?))
-            }
-            #[cfg(feature = "shangcloud")]
-            "shangcloud" => {
-                let file: polyauth_shangcloud::ShangCloudConfigFile =
-                    serde_json::from_value(body).map_err(invalid)?;
-                Ok(ProviderConfig::ShangCloud(file.into_config()?))
-            }
-            #[cfg(feature = "authing")]
-            "authing" => {
-                let file: polyauth_authing::AuthingConfigFile =
-                    serde_json::from_value(body).map_err(invalid)?;
-                Ok(ProviderConfig::Authing(file.into_config()?))
-            }
-            other => Err(not_compiled(other)),
-        }
+        let factory = self.factory(&name)?;
+        let state = split_state(&mut table)?;
+        let settings = factory.config_from_value(Value::Object(table))?;
+        ProviderConfig::assemble(factory, settings, state)
     }
 
-    /// Reads `POLYAUTH_PROVIDER` and that provider's variables from `env`.
-    ///
-    /// Errors: `ConfigInvalid` when `POLYAUTH_PROVIDER` is unset, unknown or not compiled in,
-    /// or the provider's own variables are missing or invalid (the error names the variable).
-    pub fn from_env_with(env: &Env) -> Result<Self> {
-        let name = env.required("POLYAUTH_PROVIDER")?.to_ascii_lowercase();
-        match name.as_str() {
-            #[cfg(feature = "jwt")]
-            "jwt" => Ok(ProviderConfig::Jwt(polyauth_jwt::JwtConfig::from_env(env)?)),
-            #[cfg(feature = "aigc")]
-            "aigc" => Ok(ProviderConfig::Aigc(polyauth_aigc::AigcConfig::from_env(
-                env,
-            )?)),
-            #[cfg(feature = "shangcloud")]
-            "shangcloud" => Ok(ProviderConfig::ShangCloud(
-                polyauth_shangcloud::ShangCloudConfig::from_env(env)?,
-            )),
-            #[cfg(feature = "authing")]
-            "authing" => Ok(ProviderConfig::Authing(
-                polyauth_authing::AuthingConfig::from_env(env)?,
-            )),
-            other => Err(not_compiled(other)),
-        }
-    }
-
-    /// [`from_env_with`](Self::from_env_with) over the process environment, falling back to a
-    /// `.env` file (the process environment is not modified).
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(&Env::dotenv()?)
-    }
-
-    /// The configuration an application should use, or `None` when none is given:
-    /// the TOML file named by `POLYAUTH_CONFIG` if set, else the environment if
-    /// `POLYAUTH_PROVIDER` is set (both read from the process environment or `.env`).
-    ///
-    /// Errors: as [`from_toml_file`](Self::from_toml_file) and [`from_env`](Self::from_env).
-    pub fn load() -> Result<Option<Self>> {
-        Self::load_from(&Env::dotenv()?)
-    }
-
-    /// [`load`](Self::load) from the given variables.
-    pub fn load_from(env: &Env) -> Result<Option<Self>> {
+    /// [`ProviderConfig::from_env_with`] with this registry.
+    pub fn config_from_env(&self, env: &Env) -> Result<ProviderConfig> {
         if let Some(path) = env.get("POLYAUTH_CONFIG") {
-            return Self::from_toml_file(path).map(Some);
+            return self.config_from_toml_file(path);
         }
-        if env.get("POLYAUTH_PROVIDER").is_some() {
-            return Self::from_env_with(env).map(Some);
-        }
-        Ok(None)
+        let name = env.get("POLYAUTH_PROVIDER").ok_or_else(|| {
+            Error::config(format!(
+                "no provider configured: set POLYAUTH_PROVIDER (one of {}) or POLYAUTH_CONFIG \
+                 (a TOML file)",
+                self.names().join(", ")
+            ))
+        })?;
+        let factory = self.factory(&name)?;
+        let settings = factory.config_from_env(env)?;
+        ProviderConfig::assemble(factory, settings, StateConfig::from_env(env))
+    }
+}
+
+impl ProviderConfig {
+    fn assemble(
+        factory: Arc<dyn ErasedFactory>,
+        settings: Arc<dyn AnyConfig>,
+        state: StateConfig,
+    ) -> Result<Self> {
+        let state = state.or(factory.state_config(settings.as_ref()))?;
+        Ok(ProviderConfig {
+            factory,
+            settings,
+            state,
+        })
     }
 }
 
@@ -231,108 +265,43 @@ impl<'de> Deserialize<'de> for ProviderConfig {
     }
 }
 
-/// Drops the offending *value* from a serde type/value error ("invalid type: string
-/// \"hunter2\", expected u64" → "invalid type: string, expected u64"), so a secret given in the
-/// wrong shape never reaches a start-up log. Key names (unknown or missing fields) are kept.
-fn without_values(message: &str) -> String {
-    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            let (unexpected, expected) = match rest.find(", expected") {
-                Some(i) => rest.split_at(i),
-                None => (rest, ""),
-            };
-            let kind = unexpected
-                .split(['`', '"'])
-                .next()
-                .unwrap_or_default()
-                .trim_end();
-            return format!("{prefix}{kind}{expected}");
-        }
-    }
-    message.to_owned()
-}
-
-fn not_compiled(name: &str) -> Error {
-    let compiled = compiled_providers().join(", ");
-    if KNOWN_PROVIDERS.contains(&name) {
-        Error::config(format!(
-            "provider `{name}` is not compiled in: enable the cargo feature `{name}` of the \
-             `polyauth` crate (compiled-in providers: {compiled})"
-        ))
-    } else {
-        Error::config(format!(
-            "unknown provider `{name}` (known: {}; compiled in: {compiled})",
-            KNOWN_PROVIDERS.join(", ")
-        ))
-    }
-}
-
-/// Builds the provider a configuration describes.
+/// Builds the provider a configuration describes, handing it the shared state store
+/// ([`ProviderConfig::state_store`]).
 ///
 /// Async because some backends connect at start-up (a Redis state store); the JWT provider
 /// makes no network call here.
 ///
 /// Errors: `ConfigInvalid` for settings the backend rejects (unparsable keys, contradictory
-/// algorithms), `Unavailable` when a backend's start-up connection fails.
+/// algorithms) or a Redis state store without the `redis` feature, `Unavailable` when a
+/// start-up connection fails.
 pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>> {
-    match *config {
-        #[cfg(feature = "jwt")]
-        ProviderConfig::Jwt(ref c) => Ok(Arc::new(polyauth_jwt::JwtProvider::new(c.clone())?)),
-        #[cfg(feature = "aigc")]
-        ProviderConfig::Aigc(ref c) => Ok(Arc::new(polyauth_aigc::AigcProvider::new(c.clone())?)),
-        #[cfg(feature = "shangcloud")]
-        ProviderConfig::ShangCloud(ref c) => build_shangcloud(c).await,
-        #[cfg(feature = "authing")]
-        ProviderConfig::Authing(ref c) => {
-            Ok(Arc::new(polyauth_authing::AuthingProvider::new(c.clone())?))
-        }
-    }
+    let context = BuildContext::new(config.state_store().await?);
+    config
+        .factory
+        .build(config.settings.as_ref(), &context)
+        .await
 }
 
-/// The ShangCloud provider, with its states in Redis when `redis_url` is set.
+/// Registers an application's provider in the [global registry](Registry::global), so that
+/// `provider = "<name>"` in TOML or `POLYAUTH_PROVIDER=<name>` selects it exactly like a
+/// built-in one. Call it once at start-up, before loading the configuration.
 ///
-/// Errors: `ConfigInvalid` when `redis_url` is set but the `redis` feature is not compiled in
-/// (the message names the feature) or the URL does not parse; `Unavailable` when Redis cannot
-/// be reached at start-up.
-#[cfg(feature = "shangcloud")]
-async fn build_shangcloud(
-    c: &polyauth_shangcloud::ShangCloudConfig,
-) -> Result<Arc<dyn IdentityProvider>> {
-    use polyauth_shangcloud::{ShangCloudClient, ShangCloudProvider};
-    let client = match &c.redis_url {
-        None => ShangCloudClient::new(c.clone())?,
-        #[cfg(feature = "redis")]
-        Some(url) => {
-            let prefix = c
-                .redis_key_prefix
-                .clone()
-                .unwrap_or_else(|| "polyauth:shangcloud:state:".to_owned());
-            let store = polyauth_redis::RedisStateStore::connect_with(
-                url.expose_secret(),
-                polyauth_redis::RedisOptions::default().with_key_prefix(prefix),
-            )
-            .await?;
-            ShangCloudClient::with_state_store(c.clone(), Arc::new(store))?
-        }
-        #[cfg(not(feature = "redis"))]
-        Some(_) => {
-            return Err(Error::config(
-                "the shangcloud `redis_url` needs the cargo feature `redis` of the `polyauth` \
-                 crate; enable it or remove `redis_url` to keep states in memory",
-            ));
-        }
-    };
-    Ok(Arc::new(ShangCloudProvider::from_client(client)))
+/// Errors: as [`Registry::register`] (an invalid or already registered name).
+pub fn register_provider<F: ProviderFactory>(factory: F) -> Result<()> {
+    Registry::global().register(factory)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{KNOWN_PROVIDERS, compiled_providers};
     use polyauth_core::ErrorKind;
 
     #[test]
     fn missing_features_are_named() {
-        let e = not_compiled("shangcloud");
+        let e = Registry::empty()
+            .config_from_toml_str("provider = \"shangcloud\"")
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(e.message().contains("cargo feature `shangcloud`"), "{e}");
         assert!(e.message().contains("compiled-in providers: "), "{e}");
@@ -340,6 +309,7 @@ mod tests {
         assert!(e.message().contains("unknown provider `okta`"), "{e}");
         let e = ProviderConfig::from_env_with(&Env::from_pairs([("X", "1")])).unwrap_err();
         assert!(e.message().contains("POLYAUTH_PROVIDER"), "{e}");
+        assert!(e.message().contains("POLYAUTH_CONFIG"), "{e}");
         // Through the real entry points, for every known provider this build lacks (CI also
         // runs this crate's tests with only the `jwt` feature, where all backends are missing).
         for name in KNOWN_PROVIDERS
@@ -404,14 +374,11 @@ mod tests {
             ("AIGC_AUTH_BASE_URL", "http://127.0.0.1:9/api"),
             ("AIGC_AUTH_TIMEOUT_SECONDS", "4"),
         ]);
-        match ProviderConfig::from_env_with(&env).unwrap() {
-            ProviderConfig::Aigc(c) => {
-                assert_eq!(c.app_id, "1001");
-                assert_eq!(c.timeout, std::time::Duration::from_secs(4));
-            }
-            #[allow(unreachable_patterns)]
-            other => panic!("expected aigc, got {other:?}"),
-        }
+        let config = ProviderConfig::from_env_with(&env).unwrap();
+        let c: &polyauth_aigc::AigcConfig = config.settings().unwrap();
+        assert_eq!(c.app_id, "1001");
+        assert_eq!(c.timeout, std::time::Duration::from_secs(4));
+        assert!(config.settings::<String>().is_none());
         let missing = Env::from_pairs([("POLYAUTH_PROVIDER", "aigc"), ("AIGC_AUTH_APP_ID", "1")]);
         let e = ProviderConfig::from_env_with(&missing).unwrap_err();
         assert!(e.message().contains("AIGC_AUTH_APP_SECRET"), "{e}");
@@ -563,6 +530,19 @@ mod tests {
         assert!(e.message().contains("cargo feature `redis`"), "{e}");
     }
 
+    #[cfg(not(feature = "redis"))]
+    #[tokio::test]
+    async fn a_shared_state_section_needs_the_redis_feature() {
+        let c = ProviderConfig::from_toml_str(
+            "provider = \"jwt\"\nsecret = \"s\"\n[state]\nredis_url = \"redis://127.0.0.1:1/\"",
+        )
+        .unwrap();
+        let e = build(&c).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
+        assert!(e.message().contains("cargo feature `redis`"), "{e}");
+        assert!(!e.to_string().contains("127.0.0.1"), "{e}");
+    }
+
     #[cfg(all(feature = "shangcloud", feature = "redis"))]
     #[tokio::test]
     async fn shangcloud_with_redis_url_keeps_states_in_redis() {
@@ -595,5 +575,51 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unavailable);
+    }
+
+    #[test]
+    fn the_state_section_is_shared_and_checked() {
+        let c = ProviderConfig::from_toml_str(
+            "provider = \"jwt\"\nsecret = \"s\"\n[state]\nredis_url = \"redis://:pw-9@127.0.0.1:6379/\"\nkey_prefix = \"app:\"",
+        )
+        .unwrap();
+        assert!(c.state().is_shared());
+        assert_eq!(c.state().key_prefix(), "app:");
+        assert!(!format!("{c:?}").contains("pw-9"), "{c:?}");
+        let e = ProviderConfig::from_toml_str(
+            "provider = \"jwt\"\nsecret = \"s\"\n[state]\nredis_uri = \"redis://x/\"",
+        )
+        .unwrap_err();
+        assert!(e.message().contains("redis_uri"), "{e}");
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "jwt"),
+            ("POLYAUTH_JWT_SECRET", "s"),
+            ("POLYAUTH_REDIS_URL", "redis://127.0.0.1:6379/"),
+        ]);
+        let c = ProviderConfig::from_env_with(&env).unwrap();
+        assert!(c.state().is_shared());
+        assert_eq!(c.state().key_prefix(), StateConfig::DEFAULT_KEY_PREFIX);
+    }
+
+    #[test]
+    fn polyauth_config_names_a_toml_file() {
+        let dir = std::env::temp_dir().join(format!("polyauth-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("polyauth.toml");
+        std::fs::write(
+            &path,
+            "provider = \"jwt\"\nsecret = \"s\"\naudience = \"api\"\n",
+        )
+        .unwrap();
+        let env = Env::from_pairs([("POLYAUTH_CONFIG", path.to_str().unwrap())]);
+        let c = ProviderConfig::from_env_with(&env).unwrap();
+        assert_eq!(c.provider_name(), "jwt");
+        assert!(ProviderConfig::load_from(&env).unwrap().is_some());
+        assert!(
+            ProviderConfig::load_from(&Env::from_pairs([("X", "1")]))
+                .unwrap()
+                .is_none()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

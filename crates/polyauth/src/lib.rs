@@ -3,9 +3,11 @@
 #![deny(missing_docs)]
 
 mod config;
+mod registry;
 
-pub use config::{KNOWN_PROVIDERS, ProviderConfig, build, compiled_providers};
+pub use config::{ProviderConfig, build, register_provider};
 pub use polyauth_core::*;
+pub use registry::{KNOWN_PROVIDERS, Registry, compiled_providers};
 
 /// The local JWT provider (feature `jwt`).
 #[cfg(feature = "jwt")]

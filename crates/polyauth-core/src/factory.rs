@@ -1,0 +1,246 @@
+//! How a provider is built from configuration: [`ProviderFactory`], the one contract every
+//! backend (and every application provider) implements to be chosen by name, and the shared
+//! pieces a factory receives ([`BuildContext`]) or may ask for ([`StateConfig`]).
+//!
+//! The `polyauth` facade keeps a registry of factories keyed by [`ProviderFactory::name`]:
+//! `provider = "my-idp"` in TOML or `POLYAUTH_PROVIDER=my-idp` picks the factory, which parses
+//! its own keys (serde, `deny_unknown_fields`) or variables, and then builds the provider with
+//! the state store configured once for every provider.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use polyauth_core::env::Env;
+//! use polyauth_core::factory::{BuildContext, ProviderFactory};
+//! use polyauth_core::{
+//!     async_trait, AccessToken, Capabilities, Error, IdentityProvider, Result, UserProfile,
+//!     VerifiedToken,
+//! };
+//!
+//! /// The provider: one fixed API key.
+//! #[derive(Debug)]
+//! struct OneKey { key: String, user: String }
+//!
+//! #[async_trait]
+//! impl IdentityProvider for OneKey {
+//!     fn name(&self) -> &'static str { "one-key" }
+//!     fn capabilities(&self) -> Capabilities {
+//!         Capabilities { verify: true, user_info: true, ..Default::default() }
+//!     }
+//!     async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
+//!         if token.expose_secret() == self.key {
+//!             Ok(VerifiedToken::new(self.user.clone()))
+//!         } else {
+//!             Err(Error::invalid_token("unknown key").with_context("one-key", "verify"))
+//!         }
+//!     }
+//!     async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+//!         let id = self.verify(token).await?.subject;
+//!         Ok(Arc::new(UserProfile::new("one-key", id)))
+//!     }
+//! }
+//!
+//! /// Its configuration: the keys of `provider = "one-key"`.
+//! #[derive(Clone, Debug, serde::Deserialize)]
+//! #[serde(deny_unknown_fields)]
+//! struct OneKeyConfig { key: String, user: String }
+//!
+//! /// The factory the registry holds.
+//! #[derive(Debug)]
+//! struct OneKeyFactory;
+//!
+//! #[async_trait]
+//! impl ProviderFactory for OneKeyFactory {
+//!     type Config = OneKeyConfig;
+//!     fn name(&self) -> &'static str { "one-key" }
+//!     fn config_from_env(&self, env: &Env) -> Result<OneKeyConfig> {
+//!         Ok(OneKeyConfig { key: env.required("ONE_KEY")?, user: env.required("ONE_KEY_USER")? })
+//!     }
+//!     async fn build(&self, config: &OneKeyConfig, _: &BuildContext)
+//!         -> Result<Arc<dyn IdentityProvider>>
+//!     {
+//!         Ok(Arc::new(OneKey { key: config.key.clone(), user: config.user.clone() }))
+//!     }
+//! }
+//! # let _ = OneKeyFactory;
+//! ```
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::provider::IdentityProvider;
+use crate::secret::Secret;
+use crate::state::{MemoryStateStore, StateStore};
+
+/// Builds one kind of provider from configuration: the unit the `polyauth` facade's registry
+/// holds, for the built-in backends and for an application's own provider alike.
+///
+/// A factory has a name (the value of `provider = "..."` / `POLYAUTH_PROVIDER`), a typed
+/// configuration read from a TOML table (serde; use `#[serde(deny_unknown_fields)]` so a typo
+/// fails at start-up, naming the key) or from environment variables, and an async `build`.
+#[async_trait]
+pub trait ProviderFactory: Send + Sync + Debug + 'static {
+    /// The provider's configuration, deserialized from the provider's TOML keys (all the
+    /// top-level keys except `provider` and the shared `[state]` section).
+    type Config: DeserializeOwned + Clone + Debug + Send + Sync + 'static;
+
+    /// The name configuration selects this provider by (`"jwt"`, `"authing"`, `"my-idp"`):
+    /// lowercase ASCII letters, digits, `-` and `_`.
+    fn name(&self) -> &'static str;
+
+    /// Reads the configuration from environment variables (or a `.env` file, through `env`).
+    ///
+    /// Errors: `ConfigInvalid` naming the missing or invalid variable (never its value).
+    fn config_from_env(&self, env: &Env) -> Result<Self::Config>;
+
+    /// Checks a configuration read from TOML (or any serde source) beyond what serde checks:
+    /// key material that must parse, contradictory settings. The default accepts it.
+    ///
+    /// Errors: `ConfigInvalid` naming the key.
+    fn validate(&self, config: &Self::Config) -> Result<()> {
+        let _ = config;
+        Ok(())
+    }
+
+    /// Where this provider's *own* keys place the shared state, for backends that had such
+    /// keys before the shared `[state]` section existed (ShangCloud's `redis_url`). Used only
+    /// when `[state]` names no store. The default is `None`.
+    fn state_config(&self, config: &Self::Config) -> Option<StateConfig> {
+        let _ = config;
+        None
+    }
+
+    /// Builds the provider. `context` carries what is configured once for every provider
+    /// (the state store for OAuth `state` values and replay guards).
+    ///
+    /// Errors: `ConfigInvalid` for settings the backend rejects; `Unavailable` when a start-up
+    /// connection fails.
+    async fn build(
+        &self,
+        config: &Self::Config,
+        context: &BuildContext,
+    ) -> Result<Arc<dyn IdentityProvider>>;
+}
+
+/// What every factory receives at build time: the pieces configured once for all providers.
+#[derive(Clone, Debug)]
+pub struct BuildContext {
+    state_store: Arc<dyn StateStore>,
+}
+
+impl BuildContext {
+    /// A context whose state store is `state_store` (a `MemoryStateStore` for one instance, a
+    /// `RedisStateStore` shared by every instance).
+    pub fn new(state_store: Arc<dyn StateStore>) -> Self {
+        BuildContext { state_store }
+    }
+
+    /// Where OAuth `state` values, PKCE verifiers and webhook replay guards are kept. Backends
+    /// that log users in or guard against replays must use this store rather than make their
+    /// own, so one setting moves all of them to Redis.
+    pub fn state_store(&self) -> &Arc<dyn StateStore> {
+        &self.state_store
+    }
+}
+
+impl Default for BuildContext {
+    /// A context with an in-process [`MemoryStateStore`] (default bounds).
+    fn default() -> Self {
+        BuildContext::new(Arc::new(MemoryStateStore::default()))
+    }
+}
+
+/// The shared-state section of the configuration, valid for every provider: `[state]` in
+/// TOML, `POLYAUTH_REDIS_URL` / `POLYAUTH_STATE_KEY_PREFIX` in the environment.
+///
+/// With no `redis_url` the state lives in process memory (one instance); with one, in Redis,
+/// so a login started on one instance completes on another (the `polyauth` facade's `redis`
+/// feature provides the connection).
+///
+/// ```toml
+/// provider = "authing"
+/// # ... the provider's keys ...
+/// [state]
+/// redis_url = "redis://127.0.0.1:6379/0"
+/// key_prefix = "myapp:state:"      # optional; default "polyauth:state:"
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// The Redis URL (may carry a password: it is a secret and never printed).
+    pub redis_url: Option<Secret>,
+    /// The prefix of every key polyauth writes to Redis. Default: [`StateConfig::DEFAULT_KEY_PREFIX`].
+    pub key_prefix: Option<String>,
+}
+
+impl StateConfig {
+    /// The key prefix used when none is configured.
+    pub const DEFAULT_KEY_PREFIX: &'static str = "polyauth:state:";
+
+    /// Reads `POLYAUTH_REDIS_URL` and `POLYAUTH_STATE_KEY_PREFIX` (both optional).
+    pub fn from_env(env: &Env) -> Self {
+        StateConfig {
+            redis_url: env.secret("POLYAUTH_REDIS_URL"),
+            key_prefix: env.get("POLYAUTH_STATE_KEY_PREFIX"),
+        }
+    }
+
+    /// Whether a shared store (Redis) is configured.
+    pub fn is_shared(&self) -> bool {
+        self.redis_url.is_some()
+    }
+
+    /// The key prefix, or [`StateConfig::DEFAULT_KEY_PREFIX`].
+    pub fn key_prefix(&self) -> &str {
+        self.key_prefix
+            .as_deref()
+            .unwrap_or(StateConfig::DEFAULT_KEY_PREFIX)
+    }
+
+    /// `self` where it names a store, else `fallback`.
+    ///
+    /// Errors: `ConfigInvalid` when both name a Redis URL and the two differ (the shared
+    /// `[state]` section and a provider's own `redis_url` contradict each other).
+    pub fn or(self, fallback: Option<StateConfig>) -> Result<StateConfig> {
+        match (self.is_shared(), fallback) {
+            (_, None) => Ok(self),
+            (false, Some(fallback)) => Ok(fallback),
+            (true, Some(fallback))
+                if !fallback.is_shared() || fallback.redis_url == self.redis_url =>
+            {
+                Ok(self)
+            }
+            (true, Some(_)) => Err(Error::config(
+                "the shared `[state] redis_url` and the provider's own `redis_url` name different \
+                 stores: keep one",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_config_prefers_the_shared_section_and_refuses_contradictions() {
+        let shared = StateConfig {
+            redis_url: Some(Secret::new("redis://a/")),
+            key_prefix: None,
+        };
+        let own = StateConfig {
+            redis_url: Some(Secret::new("redis://b/")),
+            key_prefix: Some("p:".into()),
+        };
+        assert_eq!(StateConfig::default().or(Some(own.clone())).unwrap(), own);
+        assert_eq!(shared.clone().or(None).unwrap(), shared);
+        let e = shared.or(Some(own)).unwrap_err();
+        assert!(!e.to_string().contains("redis://"), "{e}");
+        assert_eq!(StateConfig::default().key_prefix(), "polyauth:state:");
+    }
+}
