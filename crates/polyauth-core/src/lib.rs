@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 pub mod binding;
@@ -8,10 +9,13 @@ pub mod context;
 pub mod env;
 pub mod error;
 pub mod factory;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
 pub mod model;
 pub mod provider;
 pub mod secret;
+pub mod session;
 pub mod state;
 
 pub use async_trait::async_trait;
@@ -28,4 +32,5 @@ pub use provider::{Capabilities, DirectoryCapabilities, IdentityProvider, UserDi
 pub use secret::{
     AccessToken, ClientSecret, IdToken, Password, RefreshToken, Secret, VerificationCode,
 };
+pub use session::{MemorySessionStore, SessionPersistence};
 pub use state::{MemoryStateStore, StateStore};
