@@ -10,9 +10,9 @@ use polyauth_core::{
 };
 use serde_json::Value;
 
-use crate::client::{Expect, PROVIDER, ShangCloudClient};
+use crate::client::{PROVIDER, ShangCloudClient, UserBasicInfo};
 use crate::config::ShangCloudConfig;
-use crate::session::UserBasicInfo;
+use crate::login::Expect;
 
 /// Longest access token sent to the server; longer ones are rejected locally as invalid.
 pub const MAX_TOKEN_BYTES: usize = 4096;

@@ -1,21 +1,18 @@
 //! A logged-in user's session: tokens plus every resource call of the reference SDK's
-//! `UserInstance`, and [`SessionPersistence`] for keeping sessions where the app likes.
+//! `UserInstance` (user info, user variables, MMO rooms). Sessions are made by the login flow
+//! (`login`) and kept with [`SessionPersistence`]; this module depends on `client` only.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use async_trait::async_trait;
-use polyauth_core::http::{Idempotency, sensitive_header};
+use polyauth_core::http::Idempotency;
+use polyauth_core::session::SessionPersistence;
 use polyauth_core::{AccessToken, Error, ErrorKind, Result, Secret, TokenSet};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::client::{PROVIDER, ShangCloudClient};
+use crate::client::{PROVIDER, ShangCloudClient, UserBasicInfo, authorization_header};
 
-/// User-info endpoint.
-pub const USER_INFO_PATH: &str = "/api/user/info";
 /// User-variables endpoint. The server spells it `varibles`; the spelling is the protocol.
 pub const VARIABLES_PATH: &str = "/api/varibles";
 /// Header naming the MMO room.
@@ -42,33 +39,6 @@ pub const MMO_USER_COUNT_PATH: &str = "/api/mmo/room/usercount";
 
 /// How early [`UserSession::is_expired`] reports expiry (as the reference SDK: 60 s).
 pub const EXPIRY_SKEW: Duration = Duration::from_secs(60);
-
-/// The user's basic profile from `POST /api/user/info`.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct UserBasicInfo {
-    /// ShangCloud user id (`uid`).
-    pub user_id: i64,
-    /// Display name.
-    pub nickname: String,
-    /// E-mail address (`mail`).
-    pub mail: String,
-    /// Avatar URL.
-    pub avatar: String,
-    /// The whole answer, unchanged.
-    pub raw: Value,
-}
-
-#[derive(Deserialize)]
-struct BasicInfoWire {
-    uid: i64,
-    #[serde(default)]
-    nickname: String,
-    #[serde(default)]
-    mail: String,
-    #[serde(default)]
-    avatar: String,
-}
 
 /// A ticket to an MMO room's edge server (from [`UserSession::new_room`] and
 /// [`UserSession::join_room`]).
@@ -472,165 +442,5 @@ fn is_truthy(v: &Value) -> bool {
         Value::String(s) => !s.is_empty(),
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
-    }
-}
-
-/// `{token_type} {access_token}` as a sensitive header value.
-pub(crate) fn authorization_header(
-    token_type: &str,
-    token: &AccessToken,
-) -> Result<http::HeaderValue> {
-    sensitive_header(&format!("{token_type} {}", token.expose_secret()))
-        .map_err(|_| Error::invalid_token("the token cannot be sent in a header"))
-}
-
-impl ShangCloudClient {
-    /// `POST /api/user/info` with a ready `Authorization` value.
-    pub(crate) async fn basic_info_with(
-        &self,
-        authorization: &http::HeaderValue,
-    ) -> Result<UserBasicInfo> {
-        let raw: Value = self
-            .post_json(
-                "user_info",
-                USER_INFO_PATH,
-                authorization,
-                &[],
-                &json!({}),
-                Idempotency::Idempotent,
-            )
-            .await?;
-        let wire: BasicInfoWire = serde_json::from_value(raw.clone()).map_err(|_| {
-            Error::protocol("the user info has no integer `uid`")
-                .with_context(PROVIDER, "user_info")
-        })?;
-        Ok(UserBasicInfo {
-            user_id: wire.uid,
-            nickname: wire.nickname,
-            mail: wire.mail,
-            avatar: wire.avatar,
-            raw,
-        })
-    }
-
-    /// The profile of any bearer access token (`POST /api/user/info`), without a session.
-    /// Errors: as [`UserSession::basic_info`].
-    pub async fn basic_info(&self, access_token: &AccessToken) -> Result<UserBasicInfo> {
-        let auth = authorization_header("Bearer", access_token)
-            .map_err(|e| e.with_context(PROVIDER, "user_info"))?;
-        self.basic_info_with(&auth).await
-    }
-
-    /// Loads a saved session (see [`SessionPersistence`]); `Ok(None)` when none is saved
-    /// under `id`. Errors: those of the persistence.
-    pub async fn load_session(
-        &self,
-        persistence: &dyn SessionPersistence,
-        id: &str,
-    ) -> Result<Option<UserSession>> {
-        Ok(persistence.load(id).await?.map(|t| self.resume(t)))
-    }
-}
-
-/// Where an application keeps its users' sessions between requests (the reference SDK's
-/// custom `User` persistence): a database, a cookie store, a cache. Keys are the
-/// application's own session ids.
-///
-/// Implementations store the tokens as they like; [`TokenSet`]'s secrets expose their text
-/// only through `expose_secret`, so writing them is always an explicit choice.
-#[async_trait]
-pub trait SessionPersistence: Send + Sync + fmt::Debug + 'static {
-    /// Stores (or replaces) the tokens under `id`.
-    async fn save(&self, id: &str, tokens: &TokenSet) -> Result<()>;
-    /// The tokens under `id`, if any.
-    async fn load(&self, id: &str) -> Result<Option<TokenSet>>;
-    /// Forgets `id` (logging out). Removing an unknown id is not an error.
-    async fn remove(&self, id: &str) -> Result<()>;
-}
-
-#[async_trait]
-impl<T: SessionPersistence + ?Sized> SessionPersistence for Arc<T> {
-    async fn save(&self, id: &str, tokens: &TokenSet) -> Result<()> {
-        (**self).save(id, tokens).await
-    }
-    async fn load(&self, id: &str) -> Result<Option<TokenSet>> {
-        (**self).load(id).await
-    }
-    async fn remove(&self, id: &str) -> Result<()> {
-        (**self).remove(id).await
-    }
-}
-
-/// An in-process [`SessionPersistence`] holding at most `capacity` sessions. When full,
-/// sessions whose access token has expired and that have no refresh token are dropped first;
-/// if all are live, `save` of a new id fails with `RateLimited`.
-#[derive(Debug)]
-pub struct MemorySessionStore {
-    sessions: Mutex<HashMap<String, TokenSet>>,
-    capacity: usize,
-}
-
-impl Default for MemorySessionStore {
-    /// Up to 100,000 sessions.
-    fn default() -> Self {
-        MemorySessionStore::new(100_000)
-    }
-}
-
-impl MemorySessionStore {
-    /// A store for up to `capacity` sessions.
-    pub fn new(capacity: usize) -> Self {
-        MemorySessionStore {
-            sessions: Mutex::new(HashMap::new()),
-            capacity,
-        }
-    }
-
-    /// Number of stored sessions.
-    pub fn len(&self) -> usize {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
-    }
-
-    /// Whether no session is stored.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-#[async_trait]
-impl SessionPersistence for MemorySessionStore {
-    async fn save(&self, id: &str, tokens: &TokenSet) -> Result<()> {
-        let mut map = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        if !map.contains_key(id) && map.len() >= self.capacity {
-            map.retain(|_, t| t.refresh_token.is_some() || !t.is_expired(Duration::ZERO));
-            if map.len() >= self.capacity {
-                return Err(Error::new(
-                    ErrorKind::RateLimited,
-                    "the session store is full",
-                ));
-            }
-        }
-        map.insert(id.to_owned(), tokens.clone());
-        Ok(())
-    }
-
-    async fn load(&self, id: &str) -> Result<Option<TokenSet>> {
-        Ok(self
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(id)
-            .cloned())
-    }
-
-    async fn remove(&self, id: &str) -> Result<()> {
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id);
-        Ok(())
     }
 }
