@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use base64::Engine;
 use polyauth_core::http::{HttpClient, HttpConfig, HttpResponse, Idempotency, bearer_header};
-use polyauth_core::{AccessToken, ClientSecret, Error, Result};
+use polyauth_core::{AccessToken, ClientSecret, Error, ErrorKind, Result};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::documents::GqlOp;
 use crate::error::error_from_code;
 
 pub(crate) const PROVIDER: &str = "authing";
@@ -149,32 +150,31 @@ impl Transport {
         Ok(builder)
     }
 
-    /// One GraphQL call: `{"query": document, "variables": variables}` to `{base}/graphql/v2`,
-    /// answering `data[root]` deserialized as `T`.
+    /// One GraphQL call of the table: `{"query": document, "variables": variables}` to
+    /// `{base}/graphql/v2` (no `variables` when they are null), answering `data[root]` (for a
+    /// nested operation `data[root][field]`, a null root being `NotFound`) deserialized as
+    /// `T`. Queries are retried per the shared client's policy, mutations sent once.
     ///
     /// Errors: `Unavailable`/`RateLimited` (temporary, status kept) for HTTP 408, 429 and 5xx
     /// whatever the body; the first `errors[].message` (`{code, message}` or a plain string)
     /// through [`error_from_code`]; `Protocol` for a body that is not GraphQL JSON (an HTML error page)
-    /// or a `data[root]` of another shape; transport errors from the shared client. Every
-    /// error names `operation`; none carries the variables (which hold passwords and tokens).
+    /// or an answer of another shape; transport errors from the shared client. Every error
+    /// names the operation; none carries the variables (which hold passwords and tokens).
     pub(crate) async fn graphql<T: DeserializeOwned>(
         &self,
-        operation: &'static str,
-        document: &'static str,
-        root: &'static str,
-        variables: Option<Value>,
+        op: &GqlOp,
+        variables: Value,
         auth: Auth<'_>,
-        idempotency: Idempotency,
     ) -> Result<T> {
         let mut body = Map::new();
-        body.insert("query".into(), Value::String(document.to_owned()));
-        if let Some(v) = variables {
-            body.insert("variables".into(), v);
+        body.insert("query".into(), Value::String(op.document().to_owned()));
+        if !variables.is_null() {
+            body.insert("variables".into(), variables);
         }
         let url = self.url(&["graphql", "v2"])?;
         let request = self.request(Method::POST, url, auth)?.json(&body);
-        let response = self.http.send(operation, request, idempotency).await?;
-        parse_graphql(&response, root).map_err(|e| e.with_context(PROVIDER, operation))
+        let response = self.http.send(op.name(), request, op.idempotency()).await?;
+        parse_graphql(&response, op).map_err(|e| e.with_context(PROVIDER, op.name()))
     }
 
     /// A REST call whose answer is the `{code, message, data}` envelope; answers `data` when
@@ -355,7 +355,7 @@ fn oauth_body(response: &HttpResponse) -> Result<Value> {
     })
 }
 
-fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Result<T> {
+fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, op: &GqlOp) -> Result<T> {
     if is_outage(response) {
         return Err(response.status_error());
     }
@@ -401,10 +401,22 @@ fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Re
             ));
         }
     };
-    let value = data.get(root).cloned().unwrap_or(Value::Null);
+    let root = op.root();
+    let mut value = data.get(root).cloned().unwrap_or(Value::Null);
+    let mut path = root.to_owned();
+    if let Some(field) = op.nested_field() {
+        value = match value {
+            Value::Object(mut object) => object.remove(field).unwrap_or(Value::Null),
+            Value::Null => {
+                return Err(Error::new(ErrorKind::NotFound, format!("{root} not found")));
+            }
+            other => other,
+        };
+        path = format!("{root}.{field}");
+    }
     serde_json::from_value(value).map_err(|e| {
         Error::protocol(format!(
-            "the GraphQL field `{root}` has an unexpected shape"
+            "the GraphQL field `{path}` has an unexpected shape"
         ))
         .with_source(e)
     })
@@ -413,7 +425,9 @@ fn parse_graphql<T: DeserializeOwned>(response: &HttpResponse, root: &str) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polyauth_core::ErrorKind;
+    use crate::documents as doc;
+
+    const X: GqlOp = GqlOp::parse("query x { x }");
 
     fn resp(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
@@ -429,26 +443,26 @@ mod tests {
             200,
             r#"{"errors":[{"message":{"code":2004,"message":"用户不存在"}}],"data":null}"#,
         );
-        let e = parse_graphql::<Value>(&obj, "user").unwrap_err();
+        let e = parse_graphql::<Value>(&obj, &doc::GET_USER_ROLES).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound);
         let text = resp(
             400,
             r#"{"errors":[{"message":"Cannot query field \"x\""}]}"#,
         );
-        let e = parse_graphql::<Value>(&text, "x").unwrap_err();
+        let e = parse_graphql::<Value>(&text, &X).unwrap_err();
         assert_eq!(e.provider_code(), Some("graphql"));
         let html = resp(502, "<html>bad gateway</html>");
         assert_eq!(
-            parse_graphql::<Value>(&html, "x").unwrap_err().kind(),
+            parse_graphql::<Value>(&html, &X).unwrap_err().kind(),
             ErrorKind::Unavailable
         );
         let html200 = resp(200, "<html>login</html>");
         assert_eq!(
-            parse_graphql::<Value>(&html200, "x").unwrap_err().kind(),
+            parse_graphql::<Value>(&html200, &X).unwrap_err().kind(),
             ErrorKind::Protocol
         );
         let ok = resp(200, r#"{"data":{"isUserExists":true}}"#);
-        assert!(parse_graphql::<bool>(&ok, "isUserExists").unwrap());
+        assert!(parse_graphql::<bool>(&ok, &doc::IS_USER_EXISTS).unwrap());
         let oauth = resp(
             400,
             r#"{"error":"invalid_grant","error_description":"used"}"#,
@@ -457,6 +471,24 @@ mod tests {
             oauth_body(&oauth).unwrap_err().kind(),
             ErrorKind::InvalidToken
         );
+    }
+
+    #[test]
+    fn nested_answers_are_the_relation_and_a_null_root_is_not_found() {
+        let roles = resp(
+            200,
+            r#"{"data":{"user":{"roles":{"totalCount":1,"list":[{"code":"admin"}]}}}}"#,
+        );
+        let v = parse_graphql::<Value>(&roles, &doc::GET_USER_ROLES).unwrap();
+        assert_eq!(v["list"][0]["code"], "admin");
+        let gone = resp(200, r#"{"data":{"user":null}}"#);
+        let e = parse_graphql::<Value>(&gone, &doc::GET_USER_ROLES).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        let odd = resp(200, r#"{"data":{"user":{"roles":7}}}"#);
+        let e = parse_graphql::<crate::types::Paginated<Value>>(&odd, &doc::GET_USER_ROLES)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(e.to_string().contains("user.roles"), "{e}");
     }
 
     #[test]
@@ -474,7 +506,7 @@ mod tests {
             let r = resp(status, body);
             for e in [
                 json_body(&r).unwrap_err(),
-                parse_graphql::<Value>(&r, "x").unwrap_err(),
+                parse_graphql::<Value>(&r, &X).unwrap_err(),
                 oauth_body(&r).unwrap_err(),
             ] {
                 assert_eq!(e.kind(), ErrorKind::Unavailable, "{status} {body}");

@@ -4,8 +4,8 @@ use polyauth_core::{AccessToken, Error, IdToken, RefreshToken, Result};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-/// An Authing user (the v2 `User` type, USER50 selection plus `identities` and `customData`
-/// where the call selects them).
+/// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
+/// `identities` and `customData` where the call selects them).
 ///
 /// `token` is the user's login token (a JWT) when the call returned one; it is redacted in
 /// `Debug` and absent from [`raw`](Self::raw). `custom_data` is the `customData` list turned
