@@ -2,6 +2,8 @@
 //! chosen by TOML and by environment exactly like a built-in one, and two Authing instances
 //! configured with one `[state] redis_url` finishing each other's logins over a real Redis.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use polyauth::env::Env;

@@ -152,7 +152,11 @@ async fn interval_flush_and_shutdown_flush() {
     )
     .unwrap();
     stats.record(stat("/tick", 200, "t1"));
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Far below the batch size: only the 100 ms interval can flush it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while emu.stats_reports().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(emu.stats_reports().len(), 1, "flushed by interval");
 
     let slow = StatsCollector::start(

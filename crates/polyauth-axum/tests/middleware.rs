@@ -205,12 +205,15 @@ async fn provider_errors_map_to_403_503_500() {
     let response = send(&app, req("/me", &[("authorization", "Bearer denied")])).await;
     assert_rejected(response, 403, "forbidden").await;
     let response = send(&app, req("/me", &[("authorization", "Bearer weird")])).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body = text(response).await;
     assert!(
         !body.contains("unsupported"),
         "internal detail leaked: {body}"
     );
-    assert!(body.contains("internal_error"));
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], 500);
+    assert_eq!(body["error"], "internal_error");
 }
 
 #[tokio::test]

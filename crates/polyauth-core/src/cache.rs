@@ -319,10 +319,24 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
+    /// The TTL a success was cached with (not racing the clock: read the entry's own TTL).
+    async fn stored_ttl<V>(c: &VerifyCache<V>, token: &AccessToken) -> Duration
+    where
+        V: Expiring + Clone + Send + Sync + 'static,
+    {
+        match c.inner.get(&VerifyCache::<V>::key(token)).await {
+            Some(Cached::Valid(_, ttl)) => ttl,
+            Some(Cached::Invalid(e, _)) => panic!("cached as invalid: {e}"),
+            None => panic!("not cached"),
+        }
+    }
+
     #[tokio::test]
     async fn outages_are_not_cached_but_invalid_tokens_are_briefly() {
+        // A negative TTL no test run outlasts, so "answered from the cache" holds however long
+        // the machine stalls; the TTL running out is tested below with a short one.
         let c = cache(CacheConfig {
-            negative_ttl: Duration::from_millis(200),
+            negative_ttl: Duration::from_secs(60),
             ..Default::default()
         });
         let token = AccessToken::new("t");
@@ -346,8 +360,20 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), before + 1);
         assert_eq!(e1.map(|e| e.kind()), Some(ErrorKind::InvalidToken));
         assert_eq!(e2.map(|e| e.kind()), Some(ErrorKind::InvalidToken));
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let _ = c.get_or_verify(&bad, invalid()).await;
+        match c.inner.get(&VerifyCache::<VerifiedToken>::key(&bad)).await {
+            Some(Cached::Invalid(_, ttl)) => assert_eq!(ttl, Duration::from_secs(60)),
+            _ => panic!("the invalid answer is cached for the negative TTL"),
+        }
+
+        // Once a (short) negative TTL has passed, the provider is asked again.
+        let short = cache(CacheConfig {
+            negative_ttl: Duration::from_millis(50),
+            ..Default::default()
+        });
+        let before = calls.load(Ordering::SeqCst);
+        let _ = short.get_or_verify(&bad, invalid()).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let _ = short.get_or_verify(&bad, invalid()).await;
         assert_eq!(
             calls.load(Ordering::SeqCst),
             before + 2,
@@ -357,19 +383,33 @@ mod tests {
 
     #[tokio::test]
     async fn ttl_is_capped_by_token_expiry_and_forget_works() {
-        let c = cache(CacheConfig::default());
+        let c = cache(CacheConfig {
+            ttl: Duration::from_secs(3600),
+            ..Default::default()
+        });
+        // A token expiring in 60 s is cached for at most 60 s, not the configured hour.
         let token = AccessToken::new("short");
-        let soon = SystemTime::now() + Duration::from_millis(300);
+        let soon = SystemTime::now() + Duration::from_secs(60);
         let v = VerifiedToken::new("u").with_expires_at(Some(soon));
-        c.get_or_verify(&token, async { Ok(v) }).await.ok();
-        assert!(c.get(&token).await.is_some());
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(c.get(&token).await.is_none(), "expired with the token");
+        c.get_or_verify(&token, async { Ok(v) }).await.unwrap();
+        let ttl = stored_ttl(&c, &token).await;
+        assert!(
+            ttl <= Duration::from_secs(60) && ttl > Duration::from_secs(50),
+            "{ttl:?}"
+        );
+        // And the entry goes with the token: one expiring in 50 ms is gone 100 ms later.
+        let brief = AccessToken::new("brief");
+        let soon = SystemTime::now() + Duration::from_millis(50);
+        let v = VerifiedToken::new("u").with_expires_at(Some(soon));
+        c.get_or_verify(&brief, async { Ok(v) }).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(c.get(&brief).await.is_none(), "expired with the token");
 
+        let gone = AccessToken::new("expired");
         let expired = VerifiedToken::new("u").with_expires_at(Some(SystemTime::UNIX_EPOCH));
-        let got = c.get_or_verify(&token, async { Ok(expired) }).await;
+        let got = c.get_or_verify(&gone, async { Ok(expired) }).await;
         assert!(got.is_ok(), "value still handed back");
-        assert!(c.get(&token).await.is_none(), "but not cached");
+        assert!(c.get(&gone).await.is_none(), "but not cached");
 
         let keep = AccessToken::new("keep");
         c.get_or_verify(&keep, async { Ok(VerifiedToken::new("k")) })
@@ -383,30 +423,50 @@ mod tests {
     #[tokio::test]
     async fn a_jwt_is_never_cached_past_its_own_exp() {
         use base64::Engine;
-        // A profile (no expiry of its own) for a JWT that expires in one second: the entry
-        // must go with the token, not live for the configured 60 s.
         let b64 = |v: serde_json::Value| {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
         };
-        let exp = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
-            + 1;
-        let jwt = format!(
-            "{}.{}.sig",
-            b64(serde_json::json!({"alg": "HS256"})),
-            b64(serde_json::json!({"sub": "u", "exp": exp}))
-        );
-        let cache: VerifyCache<Arc<UserProfile>> = VerifyCache::new(CacheConfig::default());
-        let token = AccessToken::new(jwt);
+        let jwt = |exp: serde_json::Value| {
+            AccessToken::new(format!(
+                "{}.{}.sig",
+                b64(serde_json::json!({"alg": "HS256"})),
+                b64(serde_json::json!({"sub": "u", "exp": exp}))
+            ))
+        };
+        let since_epoch = || {
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+        };
+        // A profile has no expiry of its own: the token's `exp` is the only cap.
+        let cache: VerifyCache<Arc<UserProfile>> = VerifyCache::new(CacheConfig {
+            ttl: Duration::from_secs(3600),
+            ..Default::default()
+        });
         let profile = Arc::new(UserProfile::new("t", "u"));
-        cache
-            .get_or_verify(&token, async { Ok(profile) })
-            .await
-            .unwrap();
-        assert!(cache.get(&token).await.is_some());
-        tokio::time::sleep(Duration::from_millis(2100)).await;
+
+        // `exp` in 60 s: cached for at most 60 s, not the configured hour.
+        let token = jwt(serde_json::json!(since_epoch().as_secs() + 60));
+        let p = profile.clone();
+        cache.get_or_verify(&token, async { Ok(p) }).await.unwrap();
+        let ttl = stored_ttl(&cache, &token).await;
+        assert!(
+            ttl <= Duration::from_secs(60) && ttl > Duration::from_secs(50),
+            "{ttl:?}"
+        );
+
+        // `exp` already past: handed back, not cached.
+        let token = jwt(serde_json::json!(since_epoch().as_secs() - 1));
+        let p = profile.clone();
+        cache.get_or_verify(&token, async { Ok(p) }).await.unwrap();
+        assert!(cache.get(&token).await.is_none(), "cached past its exp");
+
+        // And the entry really goes at `exp` (a NumericDate may be fractional): 50 ms ahead,
+        // gone 100 ms later.
+        let token = jwt(serde_json::json!(since_epoch().as_secs_f64() + 0.05));
+        let p = profile.clone();
+        cache.get_or_verify(&token, async { Ok(p) }).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
         assert!(
             cache.get(&token).await.is_none(),
             "outlived the token's exp"
@@ -425,7 +485,7 @@ mod tests {
     #[test]
     fn key_is_a_digest_not_the_token() {
         let k = VerifyCache::<VerifiedToken>::key(&AccessToken::new("secret-token"));
-        assert_ne!(&k[..12], b"secret-token");
-        assert_eq!(k.len(), 32);
+        let digest: [u8; 32] = Sha256::digest(b"secret-token").into();
+        assert_eq!(k, digest);
     }
 }

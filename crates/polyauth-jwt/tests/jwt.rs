@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use polyauth_core::{AccessToken, ErrorKind, IdentityProvider, Secret};
 use polyauth_jwt::{
     Algorithm, JwksOptions, JwtConfig, JwtProvider, TokenClaims, TokenIssuer, generate_secret,
@@ -24,7 +25,7 @@ fn now() -> u64 {
 }
 
 fn b64(v: &serde_json::Value) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
 async fn kind_of(p: &JwtProvider, token: &AccessToken) -> ErrorKind {
@@ -96,17 +97,21 @@ async fn every_algorithm_round_trips() {
             .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
         assert_eq!(me.username.as_deref(), Some("alice"), "{alg:?}");
         assert!(me.has_role("admin"));
-        // Flip one signature character: rejected.
-        let mut raw = token.expose_secret().to_owned();
-        let last = raw.pop().unwrap();
-        raw.push(if last == 'A' { 'B' } else { 'A' });
-        assert!(
-            p.verify(&AccessToken::new(raw))
-                .await
-                .unwrap_err()
-                .kind()
-                .is_auth_failure(),
-            "{alg:?} tampered"
+        // Flip one bit of a decoded signature byte in the middle (not the last base64
+        // character, whose low bits can be padding that decodes to the same bytes): the token
+        // is still well-formed base64url, so only the signature check can reject it.
+        let (signed, signature) = token.expose_secret().rsplit_once('.').unwrap();
+        let mut sig = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        assert_eq!(URL_SAFE_NO_PAD.encode(&sig), signature, "{alg:?}");
+        let middle = sig.len() / 2;
+        sig[middle] ^= 0x10;
+        let tampered = AccessToken::new(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(&sig)));
+        let e = p.verify(&tampered).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidToken, "{alg:?} tampered: {e}");
+        assert_eq!(
+            e.message(),
+            "the token's signature does not verify",
+            "{alg:?} tampered: a signature failure, not a decoding one"
         );
     }
 }
@@ -246,12 +251,21 @@ async fn malformed_tokens_are_typed_errors() {
 async fn cache_caps_ttl_by_expiry() {
     let secret = generate_secret();
     let p = JwtProvider::new(JwtConfig::hs256(secret.clone()).with_leeway_seconds(0)).unwrap();
+    // `exp` is whole seconds, checked against the current whole second: a token with `exp` E
+    // verifies until E + 1 s and is rejected from then on. With E one second ahead, the two
+    // verifications below have at least one second to run.
+    let exp = now() + 1;
     let token = TokenIssuer::hs256(&secret)
-        .issue(&TokenClaims::new("u").ttl(Duration::from_secs(1)))
+        .issue(&TokenClaims::new("u").claim("exp", json!(exp)))
         .unwrap();
     assert!(p.verify(&token).await.is_ok());
     assert!(p.verify(&token).await.is_ok(), "cached");
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Wait on the wall clock `exp` is measured against until the token is certainly expired
+    // (1–2 s, instead of a fixed 2.1 s), then the cached success must not be handed out.
+    let expired = UNIX_EPOCH + Duration::from_secs(exp + 1) + Duration::from_millis(20);
+    while let Ok(left) = expired.duration_since(SystemTime::now()) {
+        tokio::time::sleep(left).await;
+    }
     assert_eq!(
         kind_of(&p, &token).await,
         ErrorKind::InvalidToken,
@@ -283,65 +297,102 @@ fn jwks_provider(server: &JwksServer, cooldown: Duration) -> JwtProvider {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn jwks_unknown_kid_storm_makes_one_fetch() {
-    let k1 = rsa_key("k1");
-    let server = JwksServer::start(std::slice::from_ref(&k1)).await;
-    let cooldown = Duration::from_secs(1);
-    let p = Arc::new(jwks_provider(&server, cooldown));
-    let good = issuer_for(&k1).issue(&TokenClaims::new("u")).unwrap();
-    assert!(p.verify(&good).await.is_ok());
-    assert_eq!(server.fetches(), 1);
-    for _ in 0..10 {
-        assert!(p.verify(&good).await.is_ok());
-    }
-    assert_eq!(server.fetches(), 1, "known kid: lock-free, no refetch");
+/// A cooldown no test run outlasts, so that "no refetch within the cooldown" holds however long
+/// the machine stalls. Refetching *after* a cooldown is tested with a short one, asserting only
+/// what must have happened once it has passed.
+const LONG_COOLDOWN: Duration = Duration::from_secs(60);
 
-    // 500 concurrent tokens with random unknown kids, once the cooldown since the first
-    // fetch has passed: the whole storm makes one refetch.
-    let forged: Vec<AccessToken> = (0..500)
+/// 500 forged tokens with random unknown kids. One token signed by another key lends its
+/// payload and signature to all (the kid lookup rejects them before any signature check, and
+/// 500 RSA signatures would cost seconds in a debug build).
+fn unknown_kid_tokens() -> Vec<AccessToken> {
+    let signed = TokenIssuer::from_pem(Algorithm::RS256, RSA2_PRIVATE_PEM.as_bytes())
+        .unwrap()
+        .issue(&TokenClaims::new("u"))
+        .unwrap();
+    let (_, rest) = signed.expose_secret().split_once('.').unwrap();
+    (0..500)
         .map(|i| {
-            TokenIssuer::from_pem(Algorithm::RS256, RSA2_PRIVATE_PEM.as_bytes())
-                .unwrap()
-                .with_kid(format!("random-{i}"))
-                .issue(&TokenClaims::new("u"))
-                .unwrap()
+            let header = b64(&json!({"alg": "RS256", "typ": "JWT", "kid": format!("random-{i}")}));
+            AccessToken::new(format!("{header}.{rest}"))
+        })
+        .collect()
+}
+
+async fn storm(p: &Arc<JwtProvider>, tokens: Vec<AccessToken>) {
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|token| {
+            let p = p.clone();
+            tokio::spawn(async move { p.verify(&token).await })
         })
         .collect();
-    tokio::time::sleep(cooldown + Duration::from_millis(100)).await;
-    let mut tasks = Vec::new();
-    for token in forged {
-        let p = p.clone();
-        tasks.push(tokio::spawn(async move { p.verify(&token).await }));
-    }
     for t in tasks {
         assert_eq!(
             t.await.unwrap().unwrap_err().kind(),
             ErrorKind::InvalidToken
         );
     }
-    assert_eq!(server.fetches(), 2, "one refetch for the whole storm");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_unknown_kid_storm_makes_one_fetch() {
+    let k1 = rsa_key("k1");
+    let server = JwksServer::start(std::slice::from_ref(&k1)).await;
+    let p = Arc::new(jwks_provider(&server, LONG_COOLDOWN));
+    // Nothing fetched yet: the whole storm makes one fetch (single flight).
+    storm(&p, unknown_kid_tokens()).await;
+    assert_eq!(server.fetches(), 1, "one fetch for the whole storm");
+
+    // A published kid verifies from that fetch; known kids are lock-free, no refetch.
+    let good = issuer_for(&k1).issue(&TokenClaims::new("u")).unwrap();
+    for _ in 0..10 {
+        assert!(p.verify(&good).await.is_ok());
+    }
+    assert_eq!(server.fetches(), 1, "known kid: lock-free, no refetch");
+
+    // Another storm within the cooldown: no fetch at all.
+    storm(&p, unknown_kid_tokens()).await;
+    assert_eq!(server.fetches(), 1, "no refetch within the cooldown");
+}
+
+#[tokio::test]
+async fn jwks_new_kid_within_the_cooldown_is_not_refetched() {
+    let k1 = rsa_key("k1");
+    let k2 = SigningKey::new("k2", Algorithm::ES256, EC_PRIVATE_PEM);
+    let server = JwksServer::start(std::slice::from_ref(&k1)).await;
+    let p = jwks_provider(&server, LONG_COOLDOWN);
+    let t1 = issuer_for(&k1).issue(&TokenClaims::new("u1")).unwrap();
+    assert!(p.verify(&t1).await.is_ok());
+    // Rotation: within the cooldown the new kid is unknown, and asking again does not fetch.
+    server.rotate(&[k1, k2.clone()]);
+    let t2 = issuer_for(&k2).issue(&TokenClaims::new("u2")).unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            p.verify(&t2).await.unwrap_err().kind(),
+            ErrorKind::InvalidToken
+        );
+    }
+    assert_eq!(server.fetches(), 1, "no refetch within the cooldown");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_rotation_outage_and_garbage() {
+    // A short cooldown; each step waits it out and asserts only what must follow.
+    let cooldown = Duration::from_millis(50);
+    let past_cooldown = || tokio::time::sleep(cooldown + Duration::from_millis(50));
     let k1 = rsa_key("k1");
     let k2 = SigningKey::new("k2", Algorithm::ES256, EC_PRIVATE_PEM);
     let server = JwksServer::start(std::slice::from_ref(&k1)).await;
-    let p = jwks_provider(&server, Duration::from_millis(200));
+    let p = jwks_provider(&server, cooldown);
     let t1 = issuer_for(&k1).issue(&TokenClaims::new("u1")).unwrap();
     assert!(p.verify(&t1).await.is_ok());
+    assert_eq!(server.fetches(), 1);
 
-    // Rotation: within the cooldown a new kid is unknown; after it, the kid triggers one
-    // refetch and verifies.
+    // Rotation: after the cooldown, the new kid triggers one refetch and verifies.
     server.rotate(&[k1.clone(), k2.clone()]);
     let t2 = issuer_for(&k2).issue(&TokenClaims::new("u2")).unwrap();
-    assert_eq!(
-        p.verify(&t2).await.unwrap_err().kind(),
-        ErrorKind::InvalidToken
-    );
-    assert_eq!(server.fetches(), 1, "no refetch within the cooldown");
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    past_cooldown().await;
     assert_eq!(p.verify(&t2).await.unwrap().subject, "u2");
     assert_eq!(server.fetches(), 2);
 
@@ -349,8 +400,9 @@ async fn jwks_rotation_outage_and_garbage() {
     server.emulator().inject(Fault::status(503));
     assert!(p.verify(&t1).await.is_ok());
     assert!(p.verify(&t2).await.is_ok());
+    assert_eq!(server.fetches(), 2, "known kids never refetch");
     // An unknown kid while down is an outage (we could not ask), not a forged token.
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    past_cooldown().await;
     let k3 = SigningKey::new("k3", Algorithm::RS256, RSA2_PRIVATE_PEM);
     let t3 = issuer_for(&k3).issue(&TokenClaims::new("u3")).unwrap();
     let e = p.verify(&t3).await.unwrap_err();
@@ -360,7 +412,7 @@ async fn jwks_rotation_outage_and_garbage() {
     // Garbage JSON from the endpoint: typed error, keys kept.
     server.emulator().clear_faults();
     server.emulator().inject(Fault::new(FaultKind::Html));
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    past_cooldown().await;
     let e = p.verify(&t3).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
     assert!(p.verify(&t1).await.is_ok());
@@ -368,7 +420,7 @@ async fn jwks_rotation_outage_and_garbage() {
     // Recovery: the endpoint publishes k3; after the cooldown it verifies.
     server.emulator().clear_faults();
     server.rotate(&[k1, k2, k3]);
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    past_cooldown().await;
     assert_eq!(p.verify(&t3).await.unwrap().subject, "u3");
 }
 

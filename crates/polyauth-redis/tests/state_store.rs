@@ -77,11 +77,12 @@ async fn prefixes_separate_stores_and_sub_second_ttls_work() {
     b.put("k", "in-b", Duration::from_secs(60)).await.unwrap();
     assert_eq!(a.take("k").await.unwrap().as_deref(), Some("in-a"));
     assert_eq!(b.take("k").await.unwrap().as_deref(), Some("in-b"));
-    // PX keeps millisecond precision.
-    a.put("short", "v", Duration::from_millis(150))
+    // PX keeps millisecond precision: a 50 ms state is gone 100 ms later (a TTL rounded up
+    // to whole seconds would still be there).
+    a.put("short", "v", Duration::from_millis(50))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(a.take("short").await.unwrap(), None);
     a.ping().await.unwrap();
 }

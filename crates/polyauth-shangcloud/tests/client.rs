@@ -95,7 +95,8 @@ async fn full_flow_then_user_info() {
 async fn replayed_foreign_tampered_and_expired_states_are_invalid_before_any_call() {
     let emu = ShangCloudEmulator::start().await;
     emu.add_user("alice", "a@example.com");
-    let c = ShangCloudClient::new(config(&emu).with_state_ttl(Duration::from_secs(1))).unwrap();
+    // The default state TTL (minutes): a slow machine never expires the states used here.
+    let c = client(&emu);
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
 
@@ -119,10 +120,12 @@ async fn replayed_foreign_tampered_and_expired_states_are_invalid_before_any_cal
     assert_eq!(e.provider(), Some("shangcloud"));
     assert_eq!(emu.calls("/oauth/token"), 1);
 
-    // Expired: the TTL passes before the callback.
+    // Expired: with a short state TTL, the TTL passes before the callback.
+    let ttl = Duration::from_millis(50);
+    let c = ShangCloudClient::new(config(&emu).with_state_ttl(ttl)).unwrap();
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(ttl + Duration::from_millis(50)).await;
     let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState, "expired");
     assert_eq!(emu.calls("/oauth/token"), 1);
@@ -618,7 +621,7 @@ async fn recording_token_endpoint() -> (Emulator, Arc<std::sync::Mutex<Vec<(Stri
 #[tokio::test]
 async fn basic_authentication_is_sent_raw_as_the_reference_sdk_does() {
     for (secret, expected) in [
-        // protocols.md §2.3's example.
+        // base64("cid:sec"), as the reference SDK (`shangcloud/client.py`) builds it.
         ("sec", "Basic Y2lkOnNlYw==".to_owned()),
         // Characters RFC 6749 §2.3.1 would url-encode first: sent unencoded.
         (

@@ -31,7 +31,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+/// How long [`Emulator::shutdown`] waits for open connections before cutting them off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// What an injected fault does to a matching request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,10 +94,23 @@ impl Fault {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Control {
     faults: Mutex<Vec<Fault>>,
     calls: Mutex<HashMap<String, u64>>,
+    /// Set once the emulator stops: the server stops accepting, open connections close, and
+    /// requests held by an injected delay end at once.
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Control {
+            faults: Mutex::default(),
+            calls: Mutex::default(),
+            closing: watch::Sender::new(false),
+        }
+    }
 }
 
 impl Control {
@@ -118,17 +135,27 @@ impl Control {
     }
 }
 
-/// A running emulator on loopback. Dropping the handle stops the server.
+/// A running emulator on loopback. Dropping the handle stops the server in the background;
+/// [`shutdown`](Emulator::shutdown) stops it and returns once the port is closed.
 #[derive(Debug)]
 pub struct Emulator {
     addr: SocketAddr,
     control: Arc<Control>,
-    task: JoinHandle<()>,
+    /// The accept loop; `None` once [`shutdown`](Emulator::shutdown) has awaited it.
+    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        self.task.abort();
+        self.control.closing.send_replace(true);
+        if let Some(task) = self
+            .task
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            task.abort();
+        }
     }
 }
 
@@ -145,13 +172,39 @@ impl Emulator {
             .expect("bind a loopback port for the emulator");
         #[allow(clippy::expect_used)]
         let addr = listener.local_addr().expect("emulator address");
+        let mut closing = control.closing.subscribe();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            let stop = async move {
+                let _ = closing.wait_for(|closing| *closing).await;
+            };
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await;
         });
         Emulator {
             addr,
             control,
-            task,
+            task: Mutex::new(Some(task)),
+        }
+    }
+
+    /// Stops the server and returns once it is gone: the listener is closed (a new connection
+    /// to [`addr`](Self::addr) is refused), open connections are closed (a client's pooled
+    /// keep-alive connection cannot reach the emulator any more), and requests held by an
+    /// injected [`FaultKind::Delay`] are answered 503 at once. Connections still open after
+    /// a few seconds are cut off. Call counters stay readable; calling it again does nothing.
+    ///
+    /// Use it instead of dropping the handle and sleeping when a test needs the emulator gone.
+    pub async fn shutdown(&self) {
+        self.control.closing.send_replace(true);
+        let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut task) = task
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+            let _ = task.await;
         }
     }
 
@@ -210,8 +263,17 @@ async fn intercept(State(control): State<Arc<Control>>, request: Request, next: 
     match control.take_fault(&path) {
         None => next.run(request).await,
         Some(FaultKind::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            next.run(request).await
+            let mut closing = control.closing.subscribe();
+            let shut_down = async move {
+                // `wait_for`'s guard is not `Send`: drop it here, before any other await.
+                let _ = closing.wait_for(|closing| *closing).await;
+            };
+            tokio::select! {
+                () = tokio::time::sleep(d) => next.run(request).await,
+                () = shut_down => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "emulator shut down").into_response()
+                }
+            }
         }
         Some(FaultKind::Status(s)) => {
             let status = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -250,4 +312,52 @@ fn json_response(body: Body) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use axum::routing::get;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_closes_the_port_and_pooled_connections_and_ends_delays() {
+        let emu = Emulator::serve(
+            Router::new()
+                .route("/ping", get(|| async { "pong" }))
+                .route("/slow", get(|| async { "late" })),
+        )
+        .await;
+        let client = reqwest::Client::new();
+        let ping = format!("{}/ping", emu.base_url());
+        // A keep-alive connection now sits in the client's pool.
+        let pong = client.get(&ping).send().await.unwrap();
+        assert_eq!(pong.text().await.unwrap(), "pong");
+
+        emu.inject(Fault::new(FaultKind::Delay(Duration::from_secs(600))).on_path("/slow"));
+        let slow = tokio::spawn({
+            let (client, url) = (client.clone(), format!("{}/slow", emu.base_url()));
+            async move { client.get(url).send().await.unwrap().status() }
+        });
+        while emu.calls("/slow") == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+
+        emu.shutdown().await;
+        assert_eq!(
+            slow.await.unwrap(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the delayed request is answered at once"
+        );
+        // Neither the pooled connection nor a new one reaches the emulator.
+        let after = client.get(&ping).send().await;
+        assert!(
+            !after.as_ref().is_ok_and(|r| r.status() == StatusCode::OK),
+            "{after:?}"
+        );
+        // Counters stay readable; a second shutdown does nothing.
+        assert_eq!(emu.calls("/ping"), 1);
+        emu.shutdown().await;
+    }
 }
