@@ -7,7 +7,7 @@
 //!   mapped columns are updated when they changed at the auth center, the password hash is
 //!   never touched. Answers the legacy row and what the sync did.
 //! - `GET /legacy/users` (authenticated): every legacy row, without password hashes.
-//! - `POST /webhook/auth`: the crate's signed webhook receiver
+//! - `POST /webhook/auth`: `polyauth-aigc`'s signed webhook receiver
 //!   ([`webhook_router`]) with the [`UserSyncService`] as handler: `user.created`,
 //!   `user.updated`, `user.login` create or update the row, `user.deleted` disables it
 //!   (`active = 0`), `user.init_sync_auth` copies the legacy table to the auth center.
@@ -30,14 +30,14 @@ use polyauth::axum::CurrentUser;
 use polyauth::env::Env;
 use polyauth::{Error, IdentityProvider, Password, Result, UserProfile};
 use polyauth_aigc::config::{ENV_APP_ID, ENV_APP_SECRET, ENV_BASE_URL};
-use polyauth_aigc::sync::sql::{SqlAdapter, SqlAdapterConfig};
-use polyauth_aigc::sync::{
-    FieldMapping, SyncConfig, SyncDirection, UserSyncService, create_default_field_mappings,
-};
 use polyauth_aigc::web::auth_layer;
 use polyauth_aigc::webhook::WebhookReceiverConfig;
 use polyauth_aigc::webhook::receiver::webhook_router;
 use polyauth_aigc::{AigcClient, AigcConfig};
+use polyauth_aigc_sync::{
+    FieldMapping, SqlAdapter, SqlAdapterConfig, SyncConfig, SyncDirection, UserSyncService,
+    create_default_field_mappings,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -51,7 +51,7 @@ pub const WEBHOOK_PATH: &str = "/webhook/auth";
 /// bcrypt cost used by this demo (seeded users and users created by the sync): 4, the
 /// lowest bcrypt allows, so the demo and its tests are fast. **Demo only**: a real table
 /// keeps its own cost (the sync's default is
-/// [`DEFAULT_BCRYPT_COST`](polyauth_aigc::sync::sql::DEFAULT_BCRYPT_COST) = 12).
+/// [`DEFAULT_BCRYPT_COST`](polyauth_aigc_sync::DEFAULT_BCRYPT_COST) = 12).
 pub const DEMO_BCRYPT_COST: u32 = 4;
 
 /// The legacy table: `users(id, username, email, display_name, password_hash, active)`.

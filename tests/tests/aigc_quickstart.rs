@@ -151,7 +151,6 @@ async fn auth_center_down_or_broken_gives_503() {
 
     // Emulator gone entirely.
     let token = emu.issue_token("demo").unwrap();
-    drop(emu);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    emu.server().shutdown().await;
     assert_eq!(get(&c, &url, Some(&token)).await.0, 503);
 }

@@ -1,6 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
+
+/// The backend's reference (the crate's `docs.md`): the capability checklist against the
+/// reference SDK, configuration keys, caching, access keys, statistics, webhooks and the
+/// deliberate differences. Documentation only: this module has no items.
+pub mod _docs {
+    #![doc = include_str!("../docs.md")]
+}
 
 mod client;
 pub mod config;
@@ -10,8 +18,8 @@ pub mod model;
 mod outbound;
 mod provider;
 pub mod stats;
-pub mod sync;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod web;
 pub mod webhook;
 

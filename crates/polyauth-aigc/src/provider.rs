@@ -119,7 +119,8 @@ impl IdentityProvider for AigcProvider {
 
     async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
         if is_access_key(token) {
-            // Not cached: revoking a key must take effect at once (protocols.md §1.4, §1.6).
+            // Not cached: revoking a key must take effect at once (the reference SDK,
+            // `huace-aigc-auth-client` 1.1.45, never caches access-key answers either).
             return self.access_key_profile(token).await;
         }
         self.client.get_user_info(token).await

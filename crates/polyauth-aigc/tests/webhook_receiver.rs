@@ -1,26 +1,25 @@
 //! The webhook receiver (axum) and sender over loopback HTTP, with the emulator delivering
-//! signed webhooks into a real SQLite legacy table.
+//! signed webhooks. The legacy-table handler (`UserSyncService`) is tested in
+//! `polyauth-aigc-sync`; here the handler is a recorder.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use polyauth_aigc::sync::sql::{SqlAdapter, SqlAdapterConfig};
-use polyauth_aigc::sync::{SyncConfig, SyncDirection, UserSyncService};
 use polyauth_aigc::webhook::receiver::webhook_router;
 use polyauth_aigc::webhook::{
     WebhookHandler, WebhookReceiverConfig, WebhookSender, sign_webhook, sign_webhook_timestamped,
 };
-use polyauth_core::{Error, Password, Result, Secret};
+use polyauth_core::{Error, Result, Secret, StateStore};
+use polyauth_redis::{RedisOptions, RedisStateStore};
 use polyauth_testkit::aigc::AigcEmulator;
 use serde_json::{Value, json};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 const SECRET: &str = "whsec_test";
 
@@ -31,42 +30,37 @@ async fn serve(router: Router) -> String {
     format!("http://{addr}")
 }
 
-async fn legacy_db() -> SqlitePool {
-    let dir = std::env::temp_dir().join(format!(
-        "polyauth-aigc-webhook-{}-{}",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let opts = SqliteConnectOptions::new()
-        .filename(dir.join("legacy.db"))
-        .create_if_missing(true);
-    let pool = SqlitePoolOptions::new().connect_with(opts).await.unwrap();
-    sqlx::query(
-        "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT UNIQUE, email TEXT,
-         nickname TEXT, password_hash TEXT, is_active INTEGER NOT NULL DEFAULT 1)",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
-    pool
+/// Records the events it is given; fails (→ 500) an event whose data has no `username`.
+#[derive(Default)]
+struct Recorder {
+    events: Mutex<Vec<(String, Value)>>,
 }
 
-async fn sync_receiver(config: WebhookReceiverConfig) -> (String, SqlitePool) {
-    let pool = legacy_db().await;
-    let table = SqlAdapterConfig::new("users", &["username", "email", "nickname", "is_active"])
-        .with_password_column("password_hash")
-        .with_disabled_column("is_active", json!(0))
-        .with_bcrypt_cost(4);
-    let adapter = SqlAdapter::from_sqlite(pool.clone(), table).unwrap();
-    let sync = SyncConfig::new(SyncDirection::AuthToLegacy)
-        .with_unified_password(Password::new("Init@2024"));
-    let svc = UserSyncService::new(Arc::new(adapter), sync, None).unwrap();
-    let base = serve(webhook_router("/webhook", config, Arc::new(svc))).await;
-    (format!("{base}/webhook/auth"), pool)
+#[async_trait]
+impl WebhookHandler for Recorder {
+    async fn handle(&self, event: &str, data: &Value) -> Result<Value> {
+        if data.get("username").and_then(Value::as_str).is_none() {
+            return Err(Error::invalid_input("the user has no username"));
+        }
+        self.events
+            .lock()
+            .unwrap()
+            .push((event.to_owned(), data.clone()));
+        Ok(json!({ "success": true, "created": event == "user.created" }))
+    }
+}
+
+impl Recorder {
+    fn events(&self) -> Vec<(String, Value)> {
+        self.events.lock().unwrap().clone()
+    }
+}
+
+/// A receiver at `{base}/webhook/auth` with a [`Recorder`] as handler.
+async fn recording_receiver(config: WebhookReceiverConfig) -> (String, Arc<Recorder>) {
+    let recorder = Arc::new(Recorder::default());
+    let base = serve(webhook_router("/webhook", config, recorder.clone())).await;
+    (format!("{base}/webhook/auth"), recorder)
 }
 
 async fn post_raw(url: &str, body: &str, headers: &[(&str, String)]) -> (u16, Value) {
@@ -80,8 +74,8 @@ async fn post_raw(url: &str, body: &str, headers: &[(&str, String)]) -> (u16, Va
 }
 
 #[tokio::test]
-async fn emulator_webhooks_drive_the_legacy_table() {
-    let (url, pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
+async fn emulator_webhooks_reach_the_handler_and_a_wrong_secret_is_refused() {
+    let (url, recorder) = recording_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
     let emu = AigcEmulator::start().await;
     let (status, body) = emu
         .deliver_webhook(
@@ -94,36 +88,24 @@ async fn emulator_webhooks_drive_the_legacy_table() {
         .unwrap();
     assert_eq!(status, 200, "{body}");
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["message"], "User created");
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE username = 'alice'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(email, "a@x.io");
-
-    let (status, _) = emu
-        .deliver_webhook(
-            &url,
-            SECRET,
-            "user.updated",
-            json!({"username": "alice", "email": "alice@x.io", "updatedFields": ["email"]}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, 200);
+    assert_eq!(body, json!({"success": true, "created": true}));
     let (status, _) = emu
         .deliver_webhook(&url, SECRET, "user.deleted", json!({"username": "alice"}))
         .await
         .unwrap();
     assert_eq!(status, 200);
-    let (email, active): (String, i64) =
-        sqlx::query_as("SELECT email, is_active FROM users WHERE username = 'alice'")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    assert_eq!((email.as_str(), active), ("alice@x.io", 0));
+    assert_eq!(
+        recorder.events(),
+        [
+            (
+                "user.created".to_owned(),
+                json!({"id": 7, "username": "alice", "email": "a@x.io"})
+            ),
+            ("user.deleted".to_owned(), json!({"username": "alice"})),
+        ]
+    );
 
-    // Signed with another secret: refused, nothing written.
+    // Signed with another secret: refused, the handler never called.
     let (status, _) = emu
         .deliver_webhook(
             &url,
@@ -134,16 +116,12 @@ async fn emulator_webhooks_drive_the_legacy_table() {
         .await
         .unwrap();
     assert_eq!(status, 401);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(recorder.events().len(), 2);
 }
 
 #[tokio::test]
 async fn reference_vector_tampering_bad_json_and_missing_signature() {
-    let (url, _pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
+    let (url, recorder) = recording_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
     let body = r#"{"event": "user.created", "data": {"username": "alice", "id": 7}}"#;
     let sig = "e9184d9f0f985814a0eac8d37fb5bdf3473ad35c6b9af13429beb0fc54554ee3";
     let (status, answer) = post_raw(&url, body, &[("X-Webhook-Signature", sig.to_owned())]).await;
@@ -176,11 +154,19 @@ async fn reference_vector_tampering_bad_json_and_missing_signature() {
         (status, answer),
         (500, json!({"detail": "Webhook handler failed"}))
     );
+    // Only the one authentic, well-formed delivery reached the handler.
+    assert_eq!(
+        recorder.events(),
+        [(
+            "user.created".to_owned(),
+            json!({"username": "alice", "id": 7})
+        )]
+    );
 }
 
 #[tokio::test]
 async fn no_secret_fails_closed() {
-    let (url, _pool) = sync_receiver(WebhookReceiverConfig::default()).await;
+    let (url, recorder) = recording_receiver(WebhookReceiverConfig::default()).await;
     let body = r#"{"event": "user.created", "data": {"username": "x"}}"#;
     for sig in [
         String::new(),
@@ -190,12 +176,13 @@ async fn no_secret_fails_closed() {
         let (status, _) = post_raw(&url, body, &[("X-Webhook-Signature", sig)]).await;
         assert_eq!(status, 401);
     }
+    assert!(recorder.events().is_empty());
 }
 
 #[tokio::test]
 async fn stricter_mode_refuses_stale_and_replayed_deliveries() {
     let cfg = WebhookReceiverConfig::new(Secret::new(SECRET)).strict(Duration::from_secs(60));
-    let (url, _pool) = sync_receiver(cfg).await;
+    let (url, recorder) = recording_receiver(cfg).await;
     let body = r#"{"event": "user.login", "data": {"username": "zoe"}}"#;
     let secret = Secret::new(SECRET);
     let now = SystemTime::now()
@@ -230,6 +217,55 @@ async fn stricter_mode_refuses_stale_and_replayed_deliveries() {
     )];
     let (status, _) = post_raw(&url, body, &plain).await;
     assert_eq!(status, 401);
+    assert_eq!(recorder.events().len(), 1, "accepted exactly once");
+}
+
+/// Two instances behind a load balancer, each with its own receiver and one Redis for the
+/// replay guard: a delivery accepted by the first is refused by the second.
+#[tokio::test]
+async fn a_shared_replay_store_accepts_a_delivery_once_across_instances() {
+    let redis_url = std::env::var("POLYAUTH_TEST_REDIS_URL").expect(
+        "POLYAUTH_TEST_REDIS_URL is not set: run the tests through ./scripts/test.sh, which \
+         starts a throwaway redis-server",
+    );
+    // A prefix of this test's own, so that runs against one server do not meet.
+    let prefix = format!(
+        "polyauth-test:webhook:{}:",
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let store: Arc<dyn StateStore> = Arc::new(
+        RedisStateStore::connect_with(&redis_url, RedisOptions::default().with_key_prefix(prefix))
+            .await
+            .unwrap(),
+    );
+    let cfg = WebhookReceiverConfig::new(Secret::new(SECRET))
+        .strict(Duration::from_secs(60))
+        .with_replay_store(store);
+    let (url_a, recorder_a) = recording_receiver(cfg.clone()).await;
+    let (url_b, recorder_b) = recording_receiver(cfg).await;
+
+    let body = r#"{"event": "user.login", "data": {"username": "zoe"}}"#;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let headers = vec![
+        (
+            "X-Webhook-Signature",
+            sign_webhook_timestamped(&Secret::new(SECRET), now, body.as_bytes()),
+        ),
+        ("X-Webhook-Timestamp", now.to_string()),
+    ];
+    assert_eq!(post_raw(&url_a, body, &headers).await.0, 200);
+    assert_eq!(
+        post_raw(&url_b, body, &headers).await,
+        (401, json!({"detail": "Replayed webhook"}))
+    );
+    assert_eq!(recorder_a.events().len(), 1);
+    assert!(recorder_b.events().is_empty(), "replayed to instance B");
 }
 
 /// Counts deliveries and fails (→ 500) the first `fail` ones.

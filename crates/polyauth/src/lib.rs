@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod config;
@@ -11,26 +12,38 @@ pub use registry::{KNOWN_PROVIDERS, Registry, compiled_providers};
 
 /// The local JWT provider (feature `jwt`).
 #[cfg(feature = "jwt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
 pub use polyauth_jwt as jwt;
 
 /// tower/axum middleware, extractors and guards (feature `axum`).
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use polyauth_axum as axum;
 
 /// The AIGC auth center backend (feature `aigc`).
 #[cfg(feature = "aigc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aigc")))]
 pub use polyauth_aigc as aigc;
+
+/// Legacy-system user sync for the AIGC auth center (feature `aigc-sync`; its SQL adapter and
+/// CLI are the features `sql` and `cli` of `polyauth-aigc-sync`).
+#[cfg(feature = "aigc-sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aigc-sync")))]
+pub use polyauth_aigc_sync as aigc_sync;
 
 /// The Authing backend (feature `authing`).
 #[cfg(feature = "authing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authing")))]
 pub use polyauth_authing as authing;
 
 /// The ShangCloud OAuth 2.0 backend (feature `shangcloud`).
 #[cfg(feature = "shangcloud")]
+#[cfg_attr(docsrs, doc(cfg(feature = "shangcloud")))]
 pub use polyauth_shangcloud as shangcloud;
 
 /// Redis-backed shared state (feature `redis`).
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use polyauth_redis as redis;
 
 /// The workspace README's examples, compiled and run as doctests.

@@ -11,20 +11,21 @@
 //! the receiver refuses timestamps outside its replay window and signatures it has already
 //! accepted within the window.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use polyauth_core::env::Env;
 use polyauth_core::http::{HttpClient, HttpConfig, Idempotency, RetryPolicy};
-use polyauth_core::{Error, ErrorKind, Result, Secret};
+use polyauth_core::{Error, ErrorKind, Result, Secret, StateStore};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::PROVIDER;
-use crate::sync::SyncConfig;
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod receiver;
 
 /// The signature header: lower-case hex HMAC-SHA256.
@@ -140,7 +141,8 @@ pub fn verify_webhook_timestamped(
     Ok(ts)
 }
 
-/// Receiver settings: the secret and, optionally, the stricter mode.
+/// Receiver settings: the secret and, optionally, the stricter mode and where it remembers
+/// accepted deliveries.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct WebhookReceiverConfig {
@@ -150,6 +152,12 @@ pub struct WebhookReceiverConfig {
     /// `Some(window)` turns on the stricter mode: a timestamp header within `window` is
     /// required and a delivery is accepted once.
     pub replay_window: Option<Duration>,
+    /// Where the stricter mode remembers accepted signatures (keys `aigc-webhook:<signature>`,
+    /// kept twice the window). `None`: an in-process store of at most 100,000 signatures, so a
+    /// delivery replayed to another instance is accepted there. Give every instance the same
+    /// shared store (the facade's `ProviderConfig::state_store`, a `RedisStateStore`) to
+    /// accept each delivery once across instances.
+    pub replay_store: Option<Arc<dyn StateStore>>,
 }
 
 impl WebhookReceiverConfig {
@@ -158,12 +166,21 @@ impl WebhookReceiverConfig {
         WebhookReceiverConfig {
             secret: Some(secret),
             replay_window: None,
+            replay_store: None,
         }
     }
 
     /// Turns on the stricter mode with a replay window.
     pub fn strict(mut self, window: Duration) -> Self {
         self.replay_window = Some(window);
+        self
+    }
+
+    /// Remembers accepted deliveries in `store` (see [`replay_store`](Self::replay_store)):
+    /// with a shared store, the stricter mode accepts a delivery once across all instances.
+    /// Without [`strict`](Self::strict) nothing is remembered.
+    pub fn with_replay_store(mut self, store: Arc<dyn StateStore>) -> Self {
+        self.replay_store = Some(store);
         self
     }
 
@@ -176,6 +193,7 @@ impl WebhookReceiverConfig {
         Ok(WebhookReceiverConfig {
             secret: env.secret(WEBHOOK_SECRET_ENV).filter(|s| !s.is_empty()),
             replay_window: window.map(Duration::from_secs),
+            replay_store: None,
         })
     }
 
@@ -192,7 +210,8 @@ impl WebhookReceiverConfig {
 /// What the receiver calls with each verified webhook: `event` is the payload's `event`,
 /// `data` its `data` (an empty object when absent). The returned JSON is the 200 answer; an
 /// error becomes a 500 with a generic message (the error is logged, not sent).
-/// [`UserSyncService`](crate::sync::UserSyncService) implements it.
+/// `polyauth_aigc_sync::UserSyncService` (crate `polyauth-aigc-sync`) implements it: its
+/// `user.*` events keep a legacy user table in step.
 #[async_trait]
 pub trait WebhookHandler: Send + Sync {
     /// Handles one event.
@@ -255,23 +274,6 @@ impl WebhookSender {
             strict: false,
             http,
         })
-    }
-
-    /// The sender of a [`SyncConfig`] (`webhook_url`, `webhook_secret`,
-    /// `webhook_retry_count`, `webhook_timeout`), or `None` when it has no URL.
-    ///
-    /// Errors: as [`new`](Self::new).
-    pub fn from_config(config: &SyncConfig) -> Result<Option<Self>> {
-        match config.webhook_url.as_deref().filter(|u| !u.is_empty()) {
-            Some(url) => WebhookSender::new(
-                url,
-                config.webhook_secret.clone(),
-                config.webhook_retry_count,
-                config.webhook_timeout,
-            )
-            .map(Some),
-            None => Ok(None),
-        }
     }
 
     /// Sets the backoff between attempts: the first at most `initial`, doubling, capped at

@@ -18,16 +18,20 @@ use super::{
     verify_webhook_signature, verify_webhook_timestamped,
 };
 
-/// Most remembered signatures in the stricter mode's replay guard.
+/// Most remembered signatures in the stricter mode's in-process replay guard.
 const MAX_SEEN: u64 = 100_000;
+
+/// The replay guard's keys in a (possibly shared) state store: `aigc-webhook:<signature>`.
+const SEEN_KEY_PREFIX: &str = "aigc-webhook:";
 
 struct ReceiverState {
     config: WebhookReceiverConfig,
     handler: Arc<dyn WebhookHandler>,
-    /// Stricter mode: signatures accepted within the replay window (core's one-time store:
-    /// insert-if-absent with a TTL, bounded). Evicting an old entry early cannot be abused:
-    /// only holders of the secret can produce signatures to flood it with.
-    seen: MemoryStateStore,
+    /// Stricter mode: signatures accepted within the replay window (a one-time store:
+    /// insert-if-absent with a TTL). The in-process default is bounded; evicting an old entry
+    /// early cannot be abused: only holders of the secret can produce signatures to flood it
+    /// with.
+    seen: Arc<dyn StateStore>,
 }
 
 /// A router serving `POST {prefix}/auth` (the reference's FastAPI receiver; `prefix` such as
@@ -49,10 +53,14 @@ pub fn webhook_router(
     handler: Arc<dyn WebhookHandler>,
 ) -> Router {
     let path = format!("{}/auth", prefix.trim_end_matches('/'));
+    let seen = config
+        .replay_store
+        .clone()
+        .unwrap_or_else(|| Arc::new(MemoryStateStore::new(MAX_SEEN)));
     let state = Arc::new(ReceiverState {
         config,
         handler,
-        seen: MemoryStateStore::new(MAX_SEEN),
+        seen,
     });
     Router::new().route(&path, post(receive)).with_state(state)
 }
@@ -93,7 +101,7 @@ async fn remember(
     signature: &str,
     window: Duration,
 ) -> Result<(), Rejection> {
-    let key = signature.trim().to_ascii_lowercase();
+    let key = format!("{SEEN_KEY_PREFIX}{}", signature.trim().to_ascii_lowercase());
     let ttl = window.saturating_mul(2).max(Duration::from_secs(1));
     state
         .seen

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use polyauth_core::{Error, Password, Result, Secret};
 use serde_json::Value;
 
-use super::mapping::Record;
+use crate::mapping::Record;
 
 /// A user read from the legacy table.
 #[derive(Clone, Debug, Default)]
@@ -90,7 +90,7 @@ impl LegacyPage {
 /// always legacy column names. Errors are the adapter's own (a database error should become
 /// `Unavailable`, bad input `InvalidInput`); the sync reports them per user and goes on.
 ///
-/// `sync::sql::SqlAdapter` (feature `sql`) implements it over a SQL table.
+/// `SqlAdapter` (feature `sql`) implements it over a SQL table.
 #[async_trait]
 pub trait LegacySystemAdapter: Send + Sync {
     /// The user whose `field` equals `value`, or `None`.

@@ -8,8 +8,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
 use sqlx::{ColumnIndex, Decode, Row, Type, ValueRef};
 
-use super::adapter::{LegacyPage, LegacyPassword, LegacySystemAdapter, LegacyUser, UnreadableRow};
-use super::mapping::Record;
+use crate::adapter::{LegacyPage, LegacyPassword, LegacySystemAdapter, LegacyUser, UnreadableRow};
+use crate::mapping::Record;
 
 /// Default bcrypt cost of plain passwords written to the table.
 pub const DEFAULT_BCRYPT_COST: u32 = 12;

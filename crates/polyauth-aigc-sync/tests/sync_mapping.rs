@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use polyauth_aigc::sync::{
+use polyauth_aigc_sync::{
     FieldMapping, FieldMappingSpec, LegacyPage, LegacyPassword, LegacySystemAdapter, LegacyUser,
     PasswordMapper, PasswordMode, Record, SyncConfig, SyncDirection, Transform, UserSyncService,
     create_default_field_mappings, map_auth_to_legacy, map_legacy_to_auth,
@@ -304,7 +304,7 @@ fn prepared_auth_users_carry_password_hashed_as_stored() {
     assert_eq!(su.username, "alice");
     assert_eq!(Value::Object(su.fields.clone()), json!({"email": "a@x"}));
     assert!(
-        matches!(su.password, polyauth_aigc::SyncPassword::Hashed(ref h) if h.expose_secret() == "$2b$04$abc")
+        matches!(su.password, polyauth_aigc_sync::SyncPassword::Hashed(ref h) if h.expose_secret() == "$2b$04$abc")
     );
 
     // Over-long values are refused per user.

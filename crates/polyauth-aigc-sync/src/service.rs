@@ -7,12 +7,12 @@ use polyauth_core::{Error, Password, Result, UserProfile};
 use serde_json::{Map, Value, json};
 use tokio::task::JoinSet;
 
-use super::adapter::{LegacyPassword, LegacySystemAdapter, LegacyUser};
-use super::config::{PasswordMode, SyncConfig};
-use super::mapping::{Record, map_auth_to_legacy, map_legacy_to_auth};
-use crate::client::{AigcClient, MAX_BATCH};
-use crate::model::{SyncPassword, SyncUser};
-use crate::webhook::WebhookHandler;
+use polyauth_aigc::webhook::WebhookHandler;
+use polyauth_aigc::{AigcClient, MAX_BATCH, SyncPassword, SyncUser};
+
+use crate::adapter::{LegacyPassword, LegacySystemAdapter, LegacyUser};
+use crate::config::{PasswordMode, SyncConfig};
+use crate::mapping::{Record, map_auth_to_legacy, map_legacy_to_auth};
 
 /// The webhook events [`UserSyncService::handle_webhook`] acts on.
 pub const WEBHOOK_EVENTS: &[&str] = &[

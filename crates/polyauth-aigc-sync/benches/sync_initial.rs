@@ -2,7 +2,7 @@
 //! polyauth's batched sync (`/sync/batch`, 100 per call, 4 in flight) against a
 //! one-call-per-user loop (`/sync/user`, the reference's `batch_sync_to_auth`), in one run.
 //!
-//! `cargo bench -p polyauth-aigc --features sql --bench sync_initial`
+//! `cargo bench -p polyauth-aigc-sync --features sql --bench sync_initial`
 //! (`POLYAUTH_SYNC_BENCH_USERS=20000` for a smaller table).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,11 +10,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use polyauth_aigc::sync::sql::{SqlAdapter, SqlAdapterConfig};
-use polyauth_aigc::sync::{
-    InitialSyncOptions, LegacySystemAdapter, SyncConfig, SyncDirection, UserSyncService,
-};
 use polyauth_aigc::{AigcClient, AigcConfig};
+use polyauth_aigc_sync::{
+    InitialSyncOptions, LegacySystemAdapter, SqlAdapter, SqlAdapterConfig, SyncConfig,
+    SyncDirection, UserSyncService,
+};
 use polyauth_core::ClientSecret;
 use polyauth_testkit::aigc::AigcEmulator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};

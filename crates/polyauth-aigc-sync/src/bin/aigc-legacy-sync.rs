@@ -1,5 +1,5 @@
 //! `aigc-legacy-sync`: copies the users of a legacy SQL table to the AIGC auth center
-//! (feature `sync-cli`).
+//! (feature `cli` of `polyauth-aigc-sync`).
 //!
 //! ```text
 //! aigc-legacy-sync --mapping sync.toml [--database-url sqlite://legacy.db] [--dry-run]
@@ -42,10 +42,9 @@ use std::sync::Arc;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use polyauth_aigc::AigcClient;
-use polyauth_aigc::sync::sql::{SqlAdapter, SqlAdapterConfig};
-use polyauth_aigc::sync::{
-    FieldMapping, FieldMappingSpec, InitialSyncOptions, SyncConfig, SyncDirection, SyncProgress,
-    UserSyncService,
+use polyauth_aigc_sync::{
+    FieldMapping, FieldMappingSpec, InitialSyncOptions, SqlAdapter, SqlAdapterConfig, SyncConfig,
+    SyncDirection, SyncProgress, UserSyncService,
 };
 use polyauth_core::env::Env;
 use polyauth_core::{Error, Password, Result};

@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use polyauth_aigc::sync::sql::{SqlAdapter, SqlAdapterConfig};
-use polyauth_aigc::sync::{
-    FieldMapping, InitialSyncOptions, SyncConfig, SyncDirection, SyncProgress, Transform,
-    UserSyncService, create_default_field_mappings,
-};
 use polyauth_aigc::{AigcClient, AigcConfig};
+use polyauth_aigc_sync::{
+    FieldMapping, InitialSyncOptions, SqlAdapter, SqlAdapterConfig, SyncConfig, SyncDirection,
+    SyncProgress, Transform, UserSyncService, create_default_field_mappings,
+};
 use polyauth_core::{ClientSecret, Password, UserProfile};
 use polyauth_testkit::aigc::AigcEmulator;
 use polyauth_testkit::server::Fault;

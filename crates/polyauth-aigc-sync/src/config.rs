@@ -7,8 +7,10 @@ use std::time::Duration;
 use polyauth_core::{Error, Password, Result, Secret};
 use serde::Deserialize;
 
-use super::adapter::LegacyUser;
-use super::mapping::{FieldMapping, create_default_field_mappings};
+use polyauth_aigc::webhook::WebhookSender;
+
+use crate::adapter::LegacyUser;
+use crate::mapping::{FieldMapping, create_default_field_mappings};
 
 /// How the password of a user created on the other side is chosen (the reference's
 /// `PasswordMode`).
@@ -94,8 +96,8 @@ impl fmt::Debug for PasswordMapper {
     }
 }
 
-/// Settings of a legacy-system sync (the reference's `SyncConfig`; webhook settings are used
-/// by [`WebhookSender`](crate::webhook::WebhookSender)).
+/// Settings of a legacy-system sync (the reference's `SyncConfig`; the webhook settings make
+/// the [`WebhookSender`] of [`SyncConfig::webhook_sender`]).
 ///
 /// Defaults ([`SyncConfig::default`]): enabled, [`SyncDirection::AuthToLegacy`], the
 /// [`create_default_field_mappings`], unique field `username`, [`PasswordMode::Unified`] with
@@ -125,7 +127,7 @@ pub struct SyncConfig {
     /// Longest accepted text value of a mapped field, in characters; a longer value is a
     /// per-user error.
     pub max_field_chars: usize,
-    /// Where [`WebhookSender`](crate::webhook::WebhookSender) posts (no URL = sender disabled).
+    /// Where the [`WebhookSender`] posts (no URL = no sender).
     pub webhook_url: Option<String>,
     /// The HMAC key of outgoing webhooks.
     pub webhook_secret: Option<Secret>,
@@ -198,6 +200,34 @@ impl SyncConfig {
             .iter()
             .find(|m| m.auth_field == self.unique_field)
             .map_or(self.unique_field.as_str(), |m| m.legacy_field.as_str())
+    }
+
+    /// The [`WebhookSender`] of this configuration: it posts to
+    /// [`webhook_url`](Self::webhook_url), signed with [`webhook_secret`](Self::webhook_secret),
+    /// in at most [`webhook_retry_count`](Self::webhook_retry_count) attempts of at most
+    /// [`webhook_timeout`](Self::webhook_timeout) each. `None` when there is no URL.
+    ///
+    /// Errors: `ConfigInvalid` for a URL that is not http(s) or an HTTP client that cannot be
+    /// built.
+    pub fn webhook_sender(&self) -> Result<Option<WebhookSender>> {
+        match self.webhook_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => WebhookSender::new(
+                url,
+                self.webhook_secret.clone(),
+                self.webhook_retry_count,
+                self.webhook_timeout,
+            )
+            .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the outgoing webhooks' target and HMAC key (see
+    /// [`webhook_sender`](Self::webhook_sender)).
+    pub fn with_webhook(mut self, url: impl Into<String>, secret: Option<Secret>) -> Self {
+        self.webhook_url = Some(url.into());
+        self.webhook_secret = secret;
+        self
     }
 
     /// Checks the configuration. Errors: `ConfigInvalid` for an empty unique field, no
