@@ -80,4 +80,11 @@ export POLYAUTH_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
 export POLYAUTH_TEST_REDIS_SERVER="$REDIS_SERVER"
 echo "throwaway Redis at $POLYAUTH_TEST_REDIS_URL (pid $REDIS_PID)" >&2
 
-cargo test --workspace --all-features "$@"
+# `-p`/`--package` arguments narrow the run to those crates; otherwise every crate is tested.
+scope=(--workspace)
+for arg in "$@"; do
+    case "$arg" in
+        -p | --package | -p* | --package=*) scope=() ;;
+    esac
+done
+cargo test "${scope[@]}" --all-features "$@"

@@ -1,16 +1,20 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 #[cfg(feature = "aigc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aigc")))]
 pub mod aigc;
 #[cfg(feature = "authing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "authing")))]
 pub mod authing;
 pub mod conformance;
 pub mod jwks;
 pub mod keys;
 pub mod server;
 #[cfg(feature = "shangcloud")]
+#[cfg_attr(docsrs, doc(cfg(feature = "shangcloud")))]
 pub mod shangcloud;
 
 pub use conformance::{

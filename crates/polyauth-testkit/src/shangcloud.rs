@@ -1,10 +1,10 @@
 //! Emulator of the ShangCloud OAuth 2.0 server (feature `shangcloud`), faithful to the wire
-//! facts of `shangcloud_sdk` 1.2.0 (protocols.md §2):
+//! facts of the reference SDK `shangcloud_sdk` 1.2.0 (PyPI `shangcloud-sdk`):
 //!
 //! | route | what it does |
 //! |---|---|
 //! | `GET /oauth/authorize` | `response_type=code`, `client_id`, `redirect_uri`, `scope`, `state` (and PKCE `code_challenge` + `code_challenge_method=S256`): logs the consenting user in and answers `302` to `redirect_uri?code=..&state=..` |
-//! | `POST /oauth/token` | form body; HTTP Basic client authentication in the reference SDK's **raw** form, `base64("{client_id}:{client_secret}")` with nothing url-encoded (protocols.md §2.3; the RFC 6749 §2.3.1 url-encoded form is refused for ids or secrets it changes); grants `authorization_code` (codes single-use, bound to client, redirect URI and PKCE challenge) and `refresh_token` (refresh tokens rotate) |
+//! | `POST /oauth/token` | form body; HTTP Basic client authentication in the reference SDK's **raw** form, `base64("{client_id}:{client_secret}")` with nothing url-encoded (as the reference SDK's token request sends it; the RFC 6749 §2.3.1 url-encoded form is refused for ids or secrets it changes); grants `authorization_code` (codes single-use, bound to client, redirect URI and PKCE challenge) and `refresh_token` (refresh tokens rotate) |
 //! | `POST /api/user/info` | `{"uid", "nickname", "mail", "avatar"}` |
 //! | `POST /api/varibles` (sic) | `{"key", "action": "read" / "write" / "delete", "value"}`; needs scope `var:io`; business errors are `200 {"error": ".."}` as the SDK expects |
 //! | `POST /api/mmo/room/{new,join,config,data/set,data/get,data/delete,kick,usercount}` | MMO rooms; needs scope `mmo`; headers `X-MMO-Room` and `X-MMO-Protoctl` (sic) |
@@ -589,19 +589,25 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// Authenticates an MMO call and finds its room (from `X-MMO-Room`).
 #[allow(clippy::result_large_err)]
-fn mmo_room<'d>(
-    data: &'d mut Data,
+/// Authenticates an `mmo` grant, finds the room of the `X-MMO-Room` header and runs `handler`
+/// on them under the emulator's lock; a missing grant, header or room answers the error.
+fn in_room(
+    s: &Shared,
     headers: &HeaderMap,
-) -> Result<(AccessGrant, String, &'d mut Room), Response> {
-    let grant = authenticate(data, headers, Some("mmo"))?;
-    let room_id = header_str(headers, "X-MMO-Room")
-        .ok_or_else(|| error(StatusCode::BAD_REQUEST, "X-MMO-Room header is required"))?
-        .to_owned();
-    let room = data
-        .rooms
-        .get_mut(&room_id)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
-    Ok((grant, room_id, room))
+    handler: impl FnOnce(&AccessGrant, &str, &mut Room) -> Response,
+) -> Response {
+    let mut data = s.lock();
+    let grant = match authenticate(&data, headers, Some("mmo")) {
+        Ok(grant) => grant,
+        Err(response) => return response,
+    };
+    let Some(room_id) = header_str(headers, "X-MMO-Room") else {
+        return error(StatusCode::BAD_REQUEST, "X-MMO-Room header is required");
+    };
+    match data.rooms.get_mut(room_id) {
+        Some(room) => handler(&grant, room_id, room),
+        None => error(StatusCode::NOT_FOUND, "room not found"),
+    }
 }
 
 fn ticket(s: &Shared, room_id: &str, protocol: &str) -> Map<String, Value> {
@@ -639,20 +645,17 @@ async fn mmo_new(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
 }
 
 async fn mmo_join(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let mut data = s.lock();
-    let (grant, room_id, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let protocol = header_str(&headers, "X-MMO-Protoctl")
-        .map(str::to_owned)
-        .unwrap_or_else(|| room.protocol.clone());
-    if !room.members.contains(&grant.uid) || room.allow_multi_login {
-        room.members.push(grant.uid);
-    }
-    let mut t = ticket(&s, &room_id, &protocol);
-    t.insert("assigned_uid".into(), json!(grant.uid.to_string()));
-    axum::Json(Value::Object(t)).into_response()
+    in_room(&s, &headers, |grant, room_id, room| {
+        let protocol = header_str(&headers, "X-MMO-Protoctl")
+            .map(str::to_owned)
+            .unwrap_or_else(|| room.protocol.clone());
+        if !room.members.contains(&grant.uid) || room.allow_multi_login {
+            room.members.push(grant.uid);
+        }
+        let mut t = ticket(&s, room_id, &protocol);
+        t.insert("assigned_uid".into(), json!(grant.uid.to_string()));
+        axum::Json(Value::Object(t)).into_response()
+    })
 }
 
 async fn mmo_config(
@@ -660,25 +663,22 @@ async fn mmo_config(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let mut data = s.lock();
-    let (grant, _, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if room.owner != grant.uid {
-        return error(
-            StatusCode::FORBIDDEN,
-            "only the room owner may configure it",
-        );
-    }
-    let Some(allow) = body.get("allow_multi_login").and_then(Value::as_bool) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "allow_multi_login must be a boolean",
-        );
-    };
-    room.allow_multi_login = allow;
-    axum::Json(json!({})).into_response()
+    in_room(&s, &headers, |grant, _, room| {
+        if room.owner != grant.uid {
+            return error(
+                StatusCode::FORBIDDEN,
+                "only the room owner may configure it",
+            );
+        }
+        let Some(allow) = body.get("allow_multi_login").and_then(Value::as_bool) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "allow_multi_login must be a boolean",
+            );
+        };
+        room.allow_multi_login = allow;
+        axum::Json(json!({})).into_response()
+    })
 }
 
 async fn mmo_data_set(
@@ -686,33 +686,27 @@ async fn mmo_data_set(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let mut data = s.lock();
-    let (_, _, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let Some(key) = body
-        .get("key")
-        .and_then(Value::as_str)
-        .filter(|k| !k.is_empty())
-    else {
-        return error(StatusCode::BAD_REQUEST, "key is required");
-    };
-    let mut value = body.get("value").cloned().unwrap_or(Value::Null);
-    if let Some(t) = body.get("type").and_then(Value::as_str) {
-        value = json!({"type": t, "value": value});
-    }
-    room.extra_data.insert(key.to_owned(), value);
-    axum::Json(json!({})).into_response()
+    in_room(&s, &headers, |_, _, room| {
+        let Some(key) = body
+            .get("key")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+        else {
+            return error(StatusCode::BAD_REQUEST, "key is required");
+        };
+        let mut value = body.get("value").cloned().unwrap_or(Value::Null);
+        if let Some(t) = body.get("type").and_then(Value::as_str) {
+            value = json!({"type": t, "value": value});
+        }
+        room.extra_data.insert(key.to_owned(), value);
+        axum::Json(json!({})).into_response()
+    })
 }
 
 async fn mmo_data_get(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let mut data = s.lock();
-    let (_, _, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    axum::Json(json!({"extra_data": room.extra_data})).into_response()
+    in_room(&s, &headers, |_, _, room| {
+        axum::Json(json!({"extra_data": room.extra_data})).into_response()
+    })
 }
 
 async fn mmo_data_delete(
@@ -720,14 +714,11 @@ async fn mmo_data_delete(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let mut data = s.lock();
-    let (_, _, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let key = body.get("key").and_then(Value::as_str).unwrap_or_default();
-    room.extra_data.remove(key);
-    axum::Json(json!({})).into_response()
+    in_room(&s, &headers, |_, _, room| {
+        let key = body.get("key").and_then(Value::as_str).unwrap_or_default();
+        room.extra_data.remove(key);
+        axum::Json(json!({})).into_response()
+    })
 }
 
 async fn mmo_kick(
@@ -735,30 +726,24 @@ async fn mmo_kick(
     headers: HeaderMap,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
-    let mut data = s.lock();
-    let (grant, _, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    if room.owner != grant.uid {
-        return error(StatusCode::FORBIDDEN, "only the room owner may kick");
-    }
-    let target = body
-        .get("target_uid")
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse::<u64>().ok());
-    let Some(target) = target.filter(|t| room.members.contains(t)) else {
-        return error(StatusCode::NOT_FOUND, "target_uid is not in the room");
-    };
-    room.members.retain(|m| *m != target);
-    axum::Json(json!({})).into_response()
+    in_room(&s, &headers, |grant, _, room| {
+        if room.owner != grant.uid {
+            return error(StatusCode::FORBIDDEN, "only the room owner may kick");
+        }
+        let target = body
+            .get("target_uid")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<u64>().ok());
+        let Some(target) = target.filter(|t| room.members.contains(t)) else {
+            return error(StatusCode::NOT_FOUND, "target_uid is not in the room");
+        };
+        room.members.retain(|m| *m != target);
+        axum::Json(json!({})).into_response()
+    })
 }
 
 async fn mmo_user_count(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let mut data = s.lock();
-    let (_, _, room) = match mmo_room(&mut data, &headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    axum::Json(json!({"user_count": room.members.len()})).into_response()
+    in_room(&s, &headers, |_, _, room| {
+        axum::Json(json!({"user_count": room.members.len()})).into_response()
+    })
 }

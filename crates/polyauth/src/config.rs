@@ -35,7 +35,7 @@ use crate::registry::{AnyConfig, ErasedFactory, Registry, split_state, without_v
 /// "#).unwrap();
 /// assert_eq!(config.provider_name(), "jwt");
 /// let jwt: &polyauth::jwt::JwtConfig = config.settings().unwrap();
-/// assert_eq!(jwt.audience.as_deref(), Some(&["my-api".to_owned()][..]));
+/// assert_eq!(jwt.audiences, ["my-api"]);
 ///
 /// let typo = polyauth::ProviderConfig::from_toml_str(r#"
 ///     provider = "jwt"

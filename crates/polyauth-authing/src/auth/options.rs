@@ -77,7 +77,7 @@ pub struct AuthenticationClientOptions {
     /// `ws.com.cn`), so `login_by_ad` fails with `ConfigInvalid` instead of guessing.
     pub websocket_host: Option<String>,
     /// The password-encryption public key PEM; default Authing's published key
-    /// ([`DEFAULT_ENC_PUBLIC_KEY`]). Private deployments set their own.
+    /// ([`DEFAULT_ENC_PUBLIC_KEY`](crate::DEFAULT_ENC_PUBLIC_KEY)). Private deployments set their own.
     pub enc_public_key: Option<String>,
     /// `x-authing-lang` (`zh-CN`, `en-US`).
     pub lang: Option<String>,
