@@ -41,6 +41,12 @@ impl PasswordEncryptor {
         Ok(PasswordEncryptor { key })
     }
 
+    /// The encryptor a client's `enc_public_key` option asks for: that PEM, or the public
+    /// cloud's [`DEFAULT_ENC_PUBLIC_KEY`] when `None`. Errors: as [`from_pem`](Self::from_pem).
+    pub fn configured(enc_public_key: Option<&str>) -> Result<Self> {
+        Self::from_pem(enc_public_key.unwrap_or(DEFAULT_ENC_PUBLIC_KEY))
+    }
+
     /// The largest plaintext this key carries, in bytes (117 for RSA-1024).
     pub fn max_plaintext_bytes(&self) -> usize {
         self.key.size().saturating_sub(11)

@@ -21,7 +21,7 @@ pub use options::{
 };
 pub use tokens::{code_challenge_s256, generate_code_verifier};
 
-use crate::crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
+use crate::crypto::PasswordEncryptor;
 use crate::documents::GqlOp;
 use crate::transport::{Auth, PROVIDER, Transport, normalize_base};
 use crate::types::UserSession;
@@ -57,12 +57,7 @@ impl AuthenticationClient {
             Some(h) => normalize_base("app_host", h)?,
             None => normalize_base("host", &options.host)?,
         };
-        let encryptor = PasswordEncryptor::from_pem(
-            options
-                .enc_public_key
-                .as_deref()
-                .unwrap_or(DEFAULT_ENC_PUBLIC_KEY),
-        )?;
+        let encryptor = PasswordEncryptor::configured(options.enc_public_key.as_deref())?;
         let transport = Transport::new(
             base.clone(),
             options.user_pool_id.as_deref(),

@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
 
 use crate::auth::DEFAULT_HOST;
-use crate::crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
+use crate::crypto::PasswordEncryptor;
 use crate::documents::{self as doc, GqlOp};
 use crate::transport::{Auth, PROVIDER, Transport, normalize_base};
 use crate::types::{CommonMessage, EmailScene, LoginStatus};
@@ -114,12 +114,7 @@ impl ManagementClient {
             options.timeout,
             options.connect_timeout,
         )?;
-        let encryptor = PasswordEncryptor::from_pem(
-            options
-                .enc_public_key
-                .as_deref()
-                .unwrap_or(DEFAULT_ENC_PUBLIC_KEY),
-        )?;
+        let encryptor = PasswordEncryptor::configured(options.enc_public_key.as_deref())?;
         Ok(ManagementClient {
             inner: Arc::new(Inner {
                 transport,
