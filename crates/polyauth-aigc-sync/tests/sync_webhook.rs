@@ -137,34 +137,19 @@ async fn emulator_webhooks_drive_the_legacy_table() {
     assert_eq!(n, 1);
 }
 
+/// What the sync handler adds to the receiver (whose signature, JSON and error answers are
+/// tested in `polyauth-aigc`): the reference SDK's signed vector creates the legacy user, and
+/// an event the service cannot apply is a 500 with a safe message, writing nothing.
 #[tokio::test]
-async fn reference_vector_tampering_bad_json_and_missing_signature() {
-    let (url, _pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
+async fn reference_vector_creates_the_user_and_a_bad_event_writes_nothing() {
+    let (url, pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
     let body = r#"{"event": "user.created", "data": {"username": "alice", "id": 7}}"#;
     let sig = "e9184d9f0f985814a0eac8d37fb5bdf3473ad35c6b9af13429beb0fc54554ee3";
     let (status, answer) = post_raw(&url, body, &[("X-Webhook-Signature", sig.to_owned())]).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["created"], true);
 
-    let tampered = body.replace("alice", "admin");
-    let (status, answer) =
-        post_raw(&url, &tampered, &[("X-Webhook-Signature", sig.to_owned())]).await;
-    assert_eq!(
-        (status, answer),
-        (401, json!({"detail": "Invalid signature"}))
-    );
-    let (status, _) = post_raw(&url, body, &[]).await;
-    assert_eq!(status, 401);
-
-    let not_json = "{not json";
-    let s = sign_webhook(&Secret::new(SECRET), not_json.as_bytes());
-    let (status, answer) = post_raw(&url, not_json, &[("X-Webhook-Signature", s)]).await;
-    assert_eq!(
-        (status, answer),
-        (400, json!({"detail": "Invalid JSON payload"}))
-    );
-
-    // The handler fails (no username): 500 with a safe message.
+    // No username: the service refuses it.
     let bad = r#"{"event": "user.created", "data": {"email": "x@y"}}"#;
     let s = sign_webhook(&Secret::new(SECRET), bad.as_bytes());
     let (status, answer) = post_raw(&url, bad, &[("X-Webhook-Signature", s)]).await;
@@ -172,8 +157,12 @@ async fn reference_vector_tampering_bad_json_and_missing_signature() {
         (status, answer),
         (500, json!({"detail": "Webhook handler failed"}))
     );
+    let users: Vec<String> = sqlx::query_scalar("SELECT username FROM users")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(users, ["alice"]);
 }
-
 #[tokio::test]
 async fn a_sync_configs_webhook_sender_reaches_a_sync_receiver() {
     let (url, pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
