@@ -1,14 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(missing_docs)]
-
-/// The backend's reference (the crate's `docs.md`): the capability checklist against the
-/// reference SDK, configuration keys, caching, access keys, statistics, webhooks and the
-/// deliberate differences. Documentation only: this module has no items.
-pub mod _docs {
-    #![doc = include_str!("../docs.md")]
-}
 
 mod client;
 pub mod config;
@@ -25,7 +17,7 @@ pub mod webhook;
 
 pub use client::{AigcClient, MAX_BATCH};
 pub use config::{AigcConfig, AigcConfigFile};
-pub use factory::AigcFactory;
+pub use factory::{AigcFactory, factory};
 pub use model::{
     AccessKeyInfo, BatchSyncOutcome, CreatedAccessKey, Group, KeyType, SyncOutcome, SyncPassword,
     SyncUser, UserById, WebhookRegistration, user_from_json,
@@ -36,3 +28,10 @@ pub use stats::{ApiStat, StatsCollector, StatsConfig, StatsCounters};
 
 /// The provider name stamped on errors and profiles: `"aigc"`.
 pub const PROVIDER: &str = "aigc";
+
+/// The backend's reference (the crate's `docs.md`): the capability checklist against the
+/// reference SDK, configuration keys, caching, access keys, statistics, webhooks and the
+/// deliberate differences. Documentation only: this module has no items.
+pub mod _docs {
+    #![doc = include_str!("../docs.md")]
+}

@@ -1,14 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(missing_docs)]
-
-/// The backend's reference (the crate's `docs.md`): the capability checklist against the
-/// reference SDK's authentication and management clients, configuration keys, error mapping
-/// and the deliberate differences. Documentation only: this module has no items.
-pub mod _docs {
-    #![doc = include_str!("../docs.md")]
-}
 
 mod auth;
 mod config;
@@ -29,10 +21,17 @@ pub use auth::{
 pub use config::{AuthingConfig, AuthingConfigFile, VerificationMode};
 pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
-pub use factory::AuthingFactory;
+pub use factory::{AuthingFactory, factory};
 pub use management::{
     MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions,
     QueryField, SearchOptions, UserLookup, Users,
 };
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};
 pub use types::{EmailScene, User, UserSession};
+
+/// The backend's reference (the crate's `docs.md`): the capability checklist against the
+/// reference SDK's authentication and management clients, configuration keys, error mapping
+/// and the deliberate differences. Documentation only: this module has no items.
+pub mod _docs {
+    #![doc = include_str!("../docs.md")]
+}

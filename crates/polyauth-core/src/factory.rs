@@ -127,6 +127,99 @@ pub trait ProviderFactory: Send + Sync + Debug + 'static {
     ) -> Result<Arc<dyn IdentityProvider>>;
 }
 
+/// Builds a provider synchronously from its configuration and the shared build context.
+pub type BuildFn<C> = fn(&C, &BuildContext) -> Result<Arc<dyn IdentityProvider>>;
+
+/// A [`ProviderFactory`] made of plain functions: the name, how to read the configuration
+/// from the environment, and how to build the provider from it. The built-in backends are
+/// such factories; a provider whose construction must await (discovery, a start-up
+/// connection) implements [`ProviderFactory`] itself.
+///
+/// ```
+/// use std::sync::Arc;
+/// use polyauth_core::env::Env;
+/// use polyauth_core::factory::FnFactory;
+/// # use polyauth_core::{async_trait, AccessToken, Capabilities, IdentityProvider, Result, UserProfile, VerifiedToken};
+/// # #[derive(Debug)] struct Fixed(String);
+/// # #[async_trait] impl IdentityProvider for Fixed {
+/// #     fn name(&self) -> &'static str { "fixed" }
+/// #     fn capabilities(&self) -> Capabilities { Capabilities::default() }
+/// #     async fn verify(&self, _: &AccessToken) -> Result<VerifiedToken> { Ok(VerifiedToken::new(self.0.clone())) }
+/// #     async fn user_info(&self, _: &AccessToken) -> Result<Arc<UserProfile>> { Ok(Arc::new(UserProfile::new("fixed", self.0.clone()))) }
+/// # }
+/// #[derive(Clone, Debug, serde::Deserialize)]
+/// struct FixedConfig { user: String }
+///
+/// let factory: FnFactory<FixedConfig> = FnFactory::new(
+///     "fixed",
+///     |env: &Env| Ok(FixedConfig { user: env.required("FIXED_USER")? }),
+///     |config, _context| Ok(Arc::new(Fixed(config.user.clone()))),
+/// );
+/// # let _ = factory;
+/// ```
+pub struct FnFactory<C> {
+    name: &'static str,
+    from_env: fn(&Env) -> Result<C>,
+    build: BuildFn<C>,
+    state_config: fn(&C) -> Option<StateConfig>,
+}
+
+impl<C> FnFactory<C> {
+    /// A factory named `name` (the value of `provider = "..."`) that reads its configuration
+    /// with `from_env` and builds the provider with `build`.
+    pub const fn new(
+        name: &'static str,
+        from_env: fn(&Env) -> Result<C>,
+        build: BuildFn<C>,
+    ) -> Self {
+        FnFactory {
+            name,
+            from_env,
+            build,
+            state_config: |_| None,
+        }
+    }
+
+    /// The same factory, whose own configuration keys may place the shared state
+    /// (see [`ProviderFactory::state_config`]).
+    pub const fn with_state_config(mut self, state_config: fn(&C) -> Option<StateConfig>) -> Self {
+        self.state_config = state_config;
+        self
+    }
+}
+
+impl<C> Debug for FnFactory<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FnFactory")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl<C> ProviderFactory for FnFactory<C>
+where
+    C: DeserializeOwned + Clone + Debug + Send + Sync + 'static,
+{
+    type Config = C;
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn config_from_env(&self, env: &Env) -> Result<C> {
+        (self.from_env)(env)
+    }
+
+    fn state_config(&self, config: &C) -> Option<StateConfig> {
+        (self.state_config)(config)
+    }
+
+    async fn build(&self, config: &C, context: &BuildContext) -> Result<Arc<dyn IdentityProvider>> {
+        (self.build)(config, context)
+    }
+}
+
 /// What every factory receives at build time: the pieces configured once for all providers.
 #[derive(Clone, Debug)]
 pub struct BuildContext {

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(missing_docs)]
 
 pub mod binding;
 pub mod cache;
@@ -22,7 +21,7 @@ pub use async_trait::async_trait;
 pub use cache::{CacheConfig, Expiring, VerifyCache};
 pub use context::RequestContext;
 pub use error::{Error, ErrorKind, Result};
-pub use factory::{BuildContext, ProviderFactory, StateConfig};
+pub use factory::{BuildContext, FnFactory, ProviderFactory, StateConfig};
 pub use model::{
     AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup, Credentials,
     LoginIdentifier, NewUser, Page, PageRequest, Session, TokenSet, UserProfile, UserQuery,

@@ -2,35 +2,18 @@
 
 use std::sync::Arc;
 
-use polyauth_core::env::Env;
-use polyauth_core::factory::{BuildContext, ProviderFactory};
-use polyauth_core::{IdentityProvider, Result, async_trait};
+use polyauth_core::factory::FnFactory;
 
 use crate::{JwtConfig, JwtProvider};
+
+/// The registry entry of the local JWT provider: a [`FnFactory`] over [`JwtConfig`].
+pub type JwtFactory = FnFactory<JwtConfig>;
 
 /// Builds a [`JwtProvider`] from `provider = "jwt"` configuration: the TOML keys of
 /// [`crate::JwtConfigFile`] or the `POLYAUTH_JWT_*` variables of [`JwtConfig::from_env`]. The
 /// provider keeps no OAuth state, so the shared state store is not used.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct JwtFactory;
-
-#[async_trait]
-impl ProviderFactory for JwtFactory {
-    type Config = JwtConfig;
-
-    fn name(&self) -> &'static str {
-        crate::provider::NAME
-    }
-
-    fn config_from_env(&self, env: &Env) -> Result<JwtConfig> {
-        JwtConfig::from_env(env)
-    }
-
-    async fn build(
-        &self,
-        config: &JwtConfig,
-        _context: &BuildContext,
-    ) -> Result<Arc<dyn IdentityProvider>> {
+pub const fn factory() -> JwtFactory {
+    FnFactory::new(crate::provider::NAME, JwtConfig::from_env, |config, _| {
         Ok(Arc::new(JwtProvider::new(config.clone())?))
-    }
+    })
 }

@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
 
 mod config;
 mod factory;
@@ -9,7 +8,7 @@ mod keys;
 mod provider;
 
 pub use config::{ClaimNames, JwksOptions, JwtConfig, JwtConfigFile, KeySource, parse_algorithm};
-pub use factory::JwtFactory;
+pub use factory::{JwtFactory, factory};
 pub use issuer::{TokenClaims, TokenIssuer, generate_secret};
 pub use jsonwebtoken::Algorithm;
 pub use provider::{JwtProvider, MAX_TOKEN_BYTES};

@@ -3,9 +3,7 @@
 
 use std::sync::Arc;
 
-use polyauth_core::env::Env;
-use polyauth_core::factory::{BuildContext, ProviderFactory, StateConfig};
-use polyauth_core::{IdentityProvider, Result, async_trait};
+use polyauth_core::factory::{FnFactory, StateConfig};
 
 use crate::{ShangCloudClient, ShangCloudConfig, ShangCloudProvider};
 
@@ -13,46 +11,31 @@ use crate::{ShangCloudClient, ShangCloudConfig, ShangCloudProvider};
 /// `redis_url` key (kept so states in flight survive an upgrade).
 pub const LEGACY_STATE_KEY_PREFIX: &str = "polyauth:shangcloud:state:";
 
+/// The registry entry of the ShangCloud backend: a [`FnFactory`] over [`ShangCloudConfig`].
+pub type ShangCloudFactory = FnFactory<ShangCloudConfig>;
+
 /// Builds a [`ShangCloudProvider`] from `provider = "shangcloud"` configuration: the TOML keys
 /// of [`crate::ShangCloudConfigFile`] or the `SHANGCLOUD_*` variables of
-/// [`ShangCloudConfig::from_env`]. OAuth states go to the shared state store of the
-/// [`BuildContext`]; the provider's own `redis_url` / `redis_key_prefix` keys are aliases of
-/// the shared `[state]` section (default prefix [`LEGACY_STATE_KEY_PREFIX`]).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ShangCloudFactory;
+/// [`ShangCloudConfig::from_env`]. OAuth states go to the shared state store of the build
+/// context; the provider's own `redis_url` / `redis_key_prefix` keys are aliases of the shared
+/// `[state]` section (default prefix [`LEGACY_STATE_KEY_PREFIX`]).
+pub const fn factory() -> ShangCloudFactory {
+    FnFactory::new(
+        crate::PROVIDER,
+        ShangCloudConfig::from_env,
+        |config, context| {
+            let store = context.state_store().clone();
+            let client = ShangCloudClient::with_state_store(config.clone(), store)?;
+            Ok(Arc::new(ShangCloudProvider::from_client(client)))
+        },
+    )
+    .with_state_config(own_state_config)
+}
 
-#[async_trait]
-impl ProviderFactory for ShangCloudFactory {
-    type Config = ShangCloudConfig;
-
-    fn name(&self) -> &'static str {
-        crate::PROVIDER
-    }
-
-    fn config_from_env(&self, env: &Env) -> Result<ShangCloudConfig> {
-        ShangCloudConfig::from_env(env)
-    }
-
-    fn state_config(&self, config: &ShangCloudConfig) -> Option<StateConfig> {
-        let url = config.redis_url.clone()?;
-        Some(StateConfig {
-            redis_url: Some(url),
-            key_prefix: Some(
-                config
-                    .redis_key_prefix
-                    .clone()
-                    .unwrap_or_else(|| LEGACY_STATE_KEY_PREFIX.to_owned()),
-            ),
-        })
-    }
-
-    async fn build(
-        &self,
-        config: &ShangCloudConfig,
-        context: &BuildContext,
-    ) -> Result<Arc<dyn IdentityProvider>> {
-        let client =
-            ShangCloudClient::with_state_store(config.clone(), context.state_store().clone())?;
-        Ok(Arc::new(ShangCloudProvider::from_client(client)))
-    }
+fn own_state_config(config: &ShangCloudConfig) -> Option<StateConfig> {
+    let prefix = config.redis_key_prefix.as_deref();
+    Some(StateConfig {
+        redis_url: Some(config.redis_url.clone()?),
+        key_prefix: Some(prefix.unwrap_or(LEGACY_STATE_KEY_PREFIX).to_owned()),
+    })
 }

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(missing_docs)]
 
 // Module graph (acyclic): `client` (the client, HTTP plumbing, user info) ← `session` (a
 // logged-in user's calls) ← `login` (the OAuth flow, which makes sessions); `provider` and
@@ -24,7 +23,7 @@ pub use client::{PROVIDER, ShangCloudClient, USER_INFO_PATH, UserBasicInfo};
 pub use config::{
     DEFAULT_BASE_URL, DEFAULT_SCOPE, DEFAULT_STATE_TTL, ShangCloudConfig, ShangCloudConfigFile,
 };
-pub use factory::{LEGACY_STATE_KEY_PREFIX, ShangCloudFactory};
+pub use factory::{LEGACY_STATE_KEY_PREFIX, ShangCloudFactory, factory};
 pub use login::{AUTHORIZE_PATH, BoundAuthorizationStart, TOKEN_PATH, UnboundAuthorizationStart};
 pub use polyauth_core::session::{MemorySessionStore, SessionPersistence};
 pub use provider::{MAX_TOKEN_BYTES, ShangCloudProvider, profile};

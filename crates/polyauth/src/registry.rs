@@ -53,13 +53,13 @@ impl Registry {
     pub fn with_builtins() -> Self {
         let registry = Registry::empty();
         #[cfg(feature = "jwt")]
-        registry.insert(polyauth_jwt::JwtFactory);
+        registry.insert(polyauth_jwt::factory());
         #[cfg(feature = "aigc")]
-        registry.insert(polyauth_aigc::AigcFactory);
+        registry.insert(polyauth_aigc::factory());
         #[cfg(feature = "authing")]
-        registry.insert(polyauth_authing::AuthingFactory);
+        registry.insert(polyauth_authing::factory());
         #[cfg(feature = "shangcloud")]
-        registry.insert(polyauth_shangcloud::ShangCloudFactory);
+        registry.insert(polyauth_shangcloud::factory());
         registry
     }
 
