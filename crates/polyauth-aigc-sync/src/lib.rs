@@ -1,14 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-
-/// The crate's reference (its `docs.md`): cargo features, the mapping file, the
-/// `aigc-legacy-sync` tool and the deliberate differences from the reference's
-/// `legacy_adapter`. Documentation only: this module has no items.
-pub mod _docs {
-    #![doc = include_str!("../docs.md")]
-}
 
 mod adapter;
 mod config;
@@ -34,3 +26,10 @@ pub use service::{
 #[cfg(feature = "sql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sql")))]
 pub use sql::{DEFAULT_BCRYPT_COST, SqlAdapter, SqlAdapterConfig};
+
+/// The crate's reference (its `docs.md`): cargo features, the mapping file, the
+/// `aigc-legacy-sync` tool and the deliberate differences from the reference's
+/// `legacy_adapter`. Documentation only: this module has no items.
+pub mod _docs {
+    #![doc = include_str!("../docs.md")]
+}

@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![deny(missing_docs)]
 
 #[cfg(feature = "aigc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aigc")))]
