@@ -255,18 +255,13 @@ impl SqlAdapter {
             .filter(|c| **c != self.config.key_column)
     }
 
-    fn user_from_row<R>(&self, row: &R) -> std::result::Result<LegacyUser, UnreadableRow>
-    where
-        R: Row,
-        usize: ColumnIndex<R>,
-        for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-        for<'r> i32: Decode<'r, R::Database> + Type<R::Database>,
-        for<'r> f64: Decode<'r, R::Database> + Type<R::Database>,
-        for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-        for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-        for<'r> Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-    {
-        let key = cell(row, 0).unwrap_or(Value::Null);
+    /// The user in one result row, whose cells `cell` reads as JSON by column index (key
+    /// column first, then the data columns, then the password column).
+    fn user_from_row(
+        &self,
+        cell: impl Fn(usize) -> std::result::Result<Value, String>,
+    ) -> std::result::Result<LegacyUser, UnreadableRow> {
+        let key = cell(0).unwrap_or(Value::Null);
         let key_text = match &key {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -275,7 +270,7 @@ impl SqlAdapter {
         fields.insert(self.config.key_column.clone(), key);
         let mut idx = 1;
         for name in self.data_columns() {
-            match cell(row, idx) {
+            match cell(idx) {
                 Ok(v) => {
                     fields.insert(name.clone(), v);
                 }
@@ -290,7 +285,7 @@ impl SqlAdapter {
         }
         let mut user = LegacyUser::new(fields);
         if self.config.password_column.is_some() {
-            match cell(row, idx) {
+            match cell(idx) {
                 Ok(Value::String(s)) if !s.is_empty() => user.password = Some(Secret::new(s)),
                 Ok(_) => {}
                 Err(msg) => {
@@ -363,7 +358,7 @@ impl LegacySystemAdapter for SqlAdapter {
             q.fetch_optional(p)
                 .await
                 .map_err(|e| db_error("finding a user", e))?
-                .map(|row| self.user_from_row(&row))
+                .map(|row| self.user_from_row(|i| cell(&row, i)))
         });
         match user {
             None => Ok(None),
@@ -498,7 +493,7 @@ impl LegacySystemAdapter for SqlAdapter {
                 })?),
                 None => None,
             };
-            (rows.iter().map(|r| self.user_from_row(r)).collect::<Vec<_>>(), last)
+            (rows.iter().map(|r| self.user_from_row(|i| cell(r, i))).collect::<Vec<_>>(), last)
         });
         let next = if rows.len() >= limit.max(1) {
             last

@@ -72,6 +72,19 @@ impl fmt::Debug for AigcClient {
     }
 }
 
+/// The `app-id` and `app-secret` header values (the secret marked sensitive, so it is never
+/// logged). Errors: `ConfigInvalid` when either is not a valid header value.
+pub(crate) fn credential_headers(
+    app_id: &str,
+    app_secret: &polyauth_core::ClientSecret,
+) -> Result<(HeaderValue, HeaderValue)> {
+    let secret = sensitive_header(app_secret.expose_secret())
+        .map_err(|_| Error::config("the AIGC app secret cannot be sent as a header"))?;
+    let app_id = HeaderValue::from_str(app_id)
+        .map_err(|_| Error::config("the AIGC app id cannot be sent as a header"))?;
+    Ok((app_id, secret))
+}
+
 impl AigcClient {
     /// A client for `config`. Errors: `ConfigInvalid` when the app id or secret cannot be sent
     /// as a header, or the HTTP client cannot be built.
@@ -89,10 +102,8 @@ impl AigcClient {
                 ..HttpConfig::default()
             },
         )?;
-        let secret_header = sensitive_header(config.app_secret.expose_secret())
-            .map_err(|_| Error::config("the AIGC app secret cannot be sent as a header"))?;
-        let app_id_header = HeaderValue::from_str(&config.app_id)
-            .map_err(|_| Error::config("the AIGC app id cannot be sent as a header"))?;
+        let (app_id_header, secret_header) =
+            credential_headers(&config.app_id, &config.app_secret)?;
         Ok(AigcClient {
             inner: Arc::new(Inner {
                 tokens: config.cache.map(VerifyCache::new),

@@ -210,6 +210,16 @@ pub struct AigcConfigFile {
     pub max_response_bytes: Option<usize>,
 }
 
+impl TryFrom<AigcConfigFile> for AigcConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`AigcConfigFile::into_config`]: a AigcConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: AigcConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
+    }
+}
+
 impl AigcConfigFile {
     /// The configuration this file describes. Errors: `ConfigInvalid` as [`AigcConfig::new`],
     /// and for a zero timeout.
@@ -239,16 +249,6 @@ impl AigcConfigFile {
             config.max_response_bytes = n;
         }
         Ok(config)
-    }
-}
-
-impl TryFrom<AigcConfigFile> for AigcConfig {
-    type Error = polyauth_core::Error;
-
-    /// [`AigcConfigFile::into_config`]: a AigcConfig deserializes through its file form, so the
-    /// checks of the file form apply to every serde source.
-    fn try_from(file: AigcConfigFile) -> std::result::Result<Self, Self::Error> {
-        file.into_config()
     }
 }
 

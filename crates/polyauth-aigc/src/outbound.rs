@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use polyauth_core::http::{
-    HttpClient, HttpConfig, HttpResponse, Idempotency, RetryPolicy, bearer_header, sensitive_header,
+    HttpClient, HttpConfig, HttpResponse, Idempotency, RetryPolicy, bearer_header,
 };
 use polyauth_core::{ClientSecret, Error, Result, context};
 use serde_json::{Map, Value};
@@ -276,10 +276,8 @@ impl AuthRequestClient {
                 ..defaults
             },
         )?;
-        let secret = sensitive_header(config.app_secret.expose_secret())
-            .map_err(|_| Error::config("the app secret cannot be sent as a header"))?;
-        let app_id = HeaderValue::from_str(&config.app_id)
-            .map_err(|_| Error::config("the app id cannot be sent as a header"))?;
+        let (app_id, secret) =
+            crate::client::credential_headers(&config.app_id, &config.app_secret)?;
         Ok(AuthRequestClient {
             http,
             config,

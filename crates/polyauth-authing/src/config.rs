@@ -224,6 +224,16 @@ pub struct AuthingConfigFile {
     pub permission_namespace: Option<String>,
 }
 
+impl TryFrom<AuthingConfigFile> for AuthingConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`AuthingConfigFile::into_config`]: a AuthingConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: AuthingConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
+    }
+}
+
 impl AuthingConfigFile {
     /// Checks and converts. Errors: `ConfigInvalid` for an empty app id, an unknown
     /// verification mode or auth method, a zero timeout.
@@ -278,15 +288,5 @@ impl AuthingConfigFile {
             c.permission_namespace = ns;
         }
         Ok(c)
-    }
-}
-
-impl TryFrom<AuthingConfigFile> for AuthingConfig {
-    type Error = polyauth_core::Error;
-
-    /// [`AuthingConfigFile::into_config`]: a AuthingConfig deserializes through its file form, so the
-    /// checks of the file form apply to every serde source.
-    fn try_from(file: AuthingConfigFile) -> std::result::Result<Self, Self::Error> {
-        file.into_config()
     }
 }

@@ -191,7 +191,17 @@ impl Transport {
         body: Option<Value>,
         auth: Auth<'_>,
     ) -> Result<T> {
-        let envelope = self.rest_raw(operation, method, url, body, auth).await?;
+        let idempotency = if method == Method::GET {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NonIdempotent
+        };
+        let mut request = self.request(method, url, auth)?;
+        if let Some(body) = body {
+            request = request.json(&strip_nulls(body));
+        }
+        let response = self.http.send(operation, request, idempotency).await?;
+        let envelope = json_body(&response).map_err(|e| e.with_context(PROVIDER, operation))?;
         let fail = |e: Error| e.with_context(PROVIDER, operation);
         let code = envelope.get("code").and_then(Value::as_i64);
         match code {
@@ -209,25 +219,15 @@ impl Transport {
         }
     }
 
-    /// A REST call answering its JSON body unchecked (for endpoints without the envelope).
-    pub(crate) async fn rest_raw(
-        &self,
-        operation: &'static str,
-        method: Method,
-        url: url::Url,
-        body: Option<Value>,
-        auth: Auth<'_>,
-    ) -> Result<Value> {
-        let idempotency = if method == Method::GET {
-            Idempotency::Idempotent
-        } else {
-            Idempotency::NonIdempotent
-        };
-        let mut request = self.request(method, url, auth)?;
-        if let Some(body) = body {
-            request = request.json(&strip_nulls(body));
-        }
-        let response = self.http.send(operation, request, idempotency).await?;
+    /// An unauthenticated GET answering its JSON body unchecked (for endpoints without the
+    /// `{code, message, data}` envelope). Errors: transport errors and HTTP statuses as
+    /// [`HttpClient::send`]; a non-JSON body as `Protocol`.
+    pub(crate) async fn get_json(&self, operation: &'static str, url: url::Url) -> Result<Value> {
+        let request = self.request(Method::GET, url, Auth::None)?;
+        let response = self
+            .http
+            .send(operation, request, Idempotency::Idempotent)
+            .await?;
         json_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
     }
 

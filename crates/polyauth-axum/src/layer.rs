@@ -347,24 +347,24 @@ fn log_rejection(rejection: &AuthRejection, ctx: &RequestContext) {
     let method = ctx.method.as_deref();
     let path = ctx.path.as_deref();
     let request_id = ctx.request_id.as_deref();
+    // One event, at warn level for a server-side failure (the provider is down) and at
+    // debug level for an ordinary client rejection.
+    macro_rules! rejected {
+        ($level:ident) => {
+            tracing::$level!(
+                reason,
+                error,
+                method,
+                path,
+                request_id,
+                "polyauth rejected request"
+            )
+        };
+    }
     if rejection.status().is_server_error() {
-        tracing::warn!(
-            reason,
-            error,
-            method,
-            path,
-            request_id,
-            "polyauth rejected request"
-        );
+        rejected!(warn);
     } else {
-        tracing::debug!(
-            reason,
-            error,
-            method,
-            path,
-            request_id,
-            "polyauth rejected request"
-        );
+        rejected!(debug);
     }
 }
 

@@ -346,6 +346,16 @@ pub struct JwtConfigFile {
     pub claims: ClaimNames,
 }
 
+impl TryFrom<JwtConfigFile> for JwtConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`JwtConfigFile::into_config`]: a JwtConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: JwtConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
+    }
+}
+
 impl JwtConfigFile {
     /// Validates and converts into a [`JwtConfig`].
     ///
@@ -422,16 +432,6 @@ impl JwtConfigFile {
             config.jwks.cooldown = Duration::from_secs(s);
         }
         Ok(config)
-    }
-}
-
-impl TryFrom<JwtConfigFile> for JwtConfig {
-    type Error = polyauth_core::Error;
-
-    /// [`JwtConfigFile::into_config`]: a JwtConfig deserializes through its file form, so the
-    /// checks of the file form apply to every serde source.
-    fn try_from(file: JwtConfigFile) -> std::result::Result<Self, Self::Error> {
-        file.into_config()
     }
 }
 

@@ -252,6 +252,16 @@ pub struct ShangCloudConfigFile {
     pub redis_key_prefix: Option<String>,
 }
 
+impl TryFrom<ShangCloudConfigFile> for ShangCloudConfig {
+    type Error = polyauth_core::Error;
+
+    /// [`ShangCloudConfigFile::into_config`]: a ShangCloudConfig deserializes through its file form, so the
+    /// checks of the file form apply to every serde source.
+    fn try_from(file: ShangCloudConfigFile) -> std::result::Result<Self, Self::Error> {
+        file.into_config()
+    }
+}
+
 impl ShangCloudConfigFile {
     /// Validates and converts into a [`ShangCloudConfig`].
     /// Errors: `ConfigInvalid` as [`ShangCloudConfig::validate`].
@@ -287,16 +297,6 @@ impl ShangCloudConfigFile {
         c.redis_key_prefix = self.redis_key_prefix;
         c.validate()?;
         Ok(c)
-    }
-}
-
-impl TryFrom<ShangCloudConfigFile> for ShangCloudConfig {
-    type Error = polyauth_core::Error;
-
-    /// [`ShangCloudConfigFile::into_config`]: a ShangCloudConfig deserializes through its file form, so the
-    /// checks of the file form apply to every serde source.
-    fn try_from(file: ShangCloudConfigFile) -> std::result::Result<Self, Self::Error> {
-        file.into_config()
     }
 }
 

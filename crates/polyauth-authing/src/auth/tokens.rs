@@ -65,18 +65,14 @@ impl AuthenticationClient {
             .append_pair("service", service)
             .append_pair("ticket", ticket)
             .append_pair("format", CAS_FORMAT);
-        self.transport
-            .rest_raw("validate_ticket_v2", Method::GET, url, None, Auth::None)
-            .await
+        self.transport.get_json("validate_ticket_v2", url).await
     }
 
     /// The CAS session of the caller: `GET {app_host}/cas/session` (raw JSON; anonymous
     /// without the browser's cookies).
     pub async fn track_session(&self) -> Result<Value> {
         let url = self.transport.url(&["cas", "session"])?;
-        self.transport
-            .rest_raw("track_session", Method::GET, url, None, Auth::None)
-            .await
+        self.transport.get_json("track_session", url).await
     }
 
     /// Finishes a WeChat mobile login:
@@ -105,9 +101,7 @@ impl AuthenticationClient {
                 }
             }
         }
-        self.transport
-            .rest_raw("wechat_login", Method::GET, url, None, Auth::None)
-            .await
+        self.transport.get_json("wechat_login", url).await
     }
 
     /// The authorization URL: `{app_host}/{oidc|oauth}/auth?...` with `client_id`,
