@@ -6,8 +6,9 @@
 #
 # The tests start their own loopback HTTP servers (provider emulators, JWKS endpoints, the
 # quickstart app) on ports chosen by the OS; nothing outside this machine is contacted. A
-# throwaway redis-server is started for the state-store tests (installed with apt-get when
-# missing and possible).
+# throwaway redis-server is started for the state-store tests, and panva's oidc-provider (Node.js)
+# for the OpenID Connect tests (redis-server, node and npm are installed with apt-get when missing
+# and possible; oidc-provider with `npm ci` from the npm registry, once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,24 +20,29 @@ fi
 # A throwaway Redis for the state-store tests (polyauth-redis, the ShangCloud backend): started
 # on a free loopback port without persistence, stopped on exit. Tests that need it fail (never
 # skip) when POLYAUTH_TEST_REDIS_URL is missing.
-if ! command -v redis-server >/dev/null 2>&1; then
-    if command -v apt-get >/dev/null 2>&1; then
-        SUDO=""
-        if [ "$(id -u)" -ne 0 ]; then
-            if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-                SUDO="sudo -n"
-            else
-                echo "error: redis-server is not installed and this user cannot install it (not root, no sudo): install the redis-server package" >&2
-                exit 1
-            fi
-        fi
-        echo "redis-server not found; installing it with apt-get" >&2
-        $SUDO apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >&2
-    else
-        echo "error: redis-server is not installed and apt-get is not available: install Redis (>= 6.2) so that redis-server is on PATH" >&2
+# Installs missing tools from Debian packages: as root, or through password-less sudo.
+apt_install() { # what no-apt-hint package...
+    local what=$1 hint=$2 SUDO=""
+    shift 2
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "error: $what is not installed and apt-get is not available: $hint" >&2
         exit 1
     fi
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            SUDO="sudo -n"
+        else
+            echo "error: $what is not installed and this user cannot install it (not root, no sudo): install the Debian package(s) $*" >&2
+            exit 1
+        fi
+    fi
+    echo "$what not found; installing $* with apt-get" >&2
+    $SUDO apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >&2
+}
+
+if ! command -v redis-server >/dev/null 2>&1; then
+    apt_install redis-server "install Redis (>= 6.2) so that redis-server is on PATH" redis-server
 fi
 REDIS_SERVER="$(command -v redis-server)"
 
@@ -51,7 +57,10 @@ redis_answers() {
 
 REDIS_PID=""
 REDIS_DIR="$(mktemp -d)"
+OIDC_PID=""
+OIDC_LOG="$REDIS_DIR/oidc-provider.log"
 cleanup() {
+    if [ -n "$OIDC_PID" ]; then kill "$OIDC_PID" 2>/dev/null || true; wait "$OIDC_PID" 2>/dev/null || true; fi
     if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
     rm -rf "$REDIS_DIR"
 }
@@ -79,6 +88,55 @@ fi
 export POLYAUTH_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
 export POLYAUTH_TEST_REDIS_SERVER="$REDIS_SERVER"
 echo "throwaway Redis at $POLYAUTH_TEST_REDIS_URL (pid $REDIS_PID)" >&2
+
+# panva's certified OpenID Provider (npm `oidc-provider`, pinned with its dependencies in
+# tests/fixtures/oidc-provider/package-lock.json; configured by provider.mjs there) for the
+# OpenID Connect tests: installed with `npm ci` when missing or older than the lockfile, started on
+# a free loopback port with in-memory state, stopped on exit. Tests that need it fail (never skip)
+# when POLYAUTH_TEST_OIDC_ISSUER is missing.
+OIDC_DIR="tests/fixtures/oidc-provider"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install "node or npm" "install Node.js (>= 20.18) and npm so that node and npm are on PATH" nodejs npm
+fi
+# oidc-provider 9 uses URL.parse and crypto.hash: Node.js 20.18 or later (Debian 12's nodejs
+# package is 18; Debian 13 has 20.19, NodeSource has current releases).
+if ! node -e 'const [major, minor] = process.versions.node.split(".").map(Number);
+              process.exit(major >= 22 || (major === 20 && minor >= 18) ? 0 : 1)'; then
+    echo "error: oidc-provider needs Node.js >= 20.18 (or >= 22); $(command -v node) is $(node --version)" >&2
+    exit 1
+fi
+if [ ! -d "$OIDC_DIR/node_modules/oidc-provider" ] \
+    || [ "$OIDC_DIR/package-lock.json" -nt "$OIDC_DIR/node_modules/.package-lock.json" ]; then
+    echo "installing the oidc-provider test fixture ($OIDC_DIR) with npm ci" >&2
+    if ! (cd "$OIDC_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2; then
+        echo "error: npm ci failed in $OIDC_DIR (is the npm registry reachable?)" >&2
+        exit 1
+    fi
+fi
+
+# provider.mjs prints `ready <issuer>` once it listens; it exits at once when its port is taken.
+for _attempt in $(seq 1 20); do
+    OIDC_PORT=$(( 20000 + RANDOM % 40000 ))
+    port_in_use "$OIDC_PORT" && continue
+    (cd "$OIDC_DIR" && PORT="$OIDC_PORT" exec node provider.mjs) >"$OIDC_LOG" 2>&1 &
+    OIDC_PID=$!
+    for _ in $(seq 1 200); do
+        grep -qxF "ready http://127.0.0.1:$OIDC_PORT" "$OIDC_LOG" && break
+        kill -0 "$OIDC_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if grep -qxF "ready http://127.0.0.1:$OIDC_PORT" "$OIDC_LOG"; then break; fi
+    kill "$OIDC_PID" 2>/dev/null || true
+    wait "$OIDC_PID" 2>/dev/null || true
+    OIDC_PID=""
+done
+if [ -z "$OIDC_PID" ]; then
+    echo "error: could not start oidc-provider ($OIDC_DIR/provider.mjs) on a loopback port:" >&2
+    cat "$OIDC_LOG" >&2 || true
+    exit 1
+fi
+export POLYAUTH_TEST_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT"
+echo "oidc-provider at $POLYAUTH_TEST_OIDC_ISSUER (pid $OIDC_PID, log $OIDC_LOG)" >&2
 
 # `-p`/`--package` arguments narrow the run to those crates; otherwise every crate is tested.
 scope=(--workspace)

@@ -322,6 +322,16 @@ pub struct AuthorizationRequest {
     pub scopes: Vec<String>,
     /// Where the app wants to send the user after the callback; stored with the state.
     pub return_to: Option<String>,
+    /// The OpenID Connect `prompt` parameter (`login`, `consent`, `none`, `select_account`,
+    /// space-separated), where the provider supports it.
+    pub prompt: Option<String>,
+    /// The OpenID Connect `login_hint` (the user's e-mail or login name), where supported.
+    pub login_hint: Option<String>,
+    /// Further parameters of the authorization request (`resource`, `acr_values`, `ui_locales`,
+    /// a provider's own), appended as given. Parameters the flow sets itself (`state`,
+    /// `nonce`, `code_challenge`, `client_id`, `redirect_uri`, `response_type`, `scope`) are
+    /// refused with `InvalidInput`.
+    pub extra_params: Vec<(String, String)>,
 }
 
 /// A started authorization: send the user agent to `url`, and give `binding` to that user agent
@@ -400,10 +410,23 @@ impl AuthorizationStart {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct AuthorizationCallback {
-    /// The authorization code.
+    /// The authorization code (empty in an error response).
+    #[serde(default)]
     pub code: String,
     /// The state that was sent with the authorization request.
+    #[serde(default)]
     pub state: String,
+    /// The issuer that sent the response (RFC 9207), when the authorization server adds it;
+    /// checked against the expected issuer where the server advertises the parameter.
+    #[serde(default)]
+    pub iss: Option<String>,
+    /// The OAuth 2.0 error code of an error response (RFC 6749 §4.1.2.1: `access_denied`,
+    /// `login_required`, …), `None` on success.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The human-readable description of an error response.
+    #[serde(default)]
+    pub error_description: Option<String>,
     /// The binding issued with the state ([`AuthorizationStart::binding`]), from the user
     /// agent's cookie; `None` when the cookie is missing (then finishing is `InvalidState`).
     #[serde(skip)]
@@ -416,8 +439,35 @@ impl AuthorizationCallback {
         AuthorizationCallback {
             code: code.into(),
             state: state.into(),
+            iss: None,
+            error: None,
+            error_description: None,
             binding: None,
         }
+    }
+
+    /// Sets the `iss` parameter of the response (RFC 9207).
+    pub fn with_iss(mut self, iss: impl Into<String>) -> Self {
+        self.iss = Some(iss.into());
+        self
+    }
+
+    /// Reads a callback from the query string of the redirect URI (`code`, `state`, `iss`,
+    /// `error`, `error_description`; others ignored), without a binding.
+    pub fn from_query(query: &str) -> Self {
+        let mut callback = AuthorizationCallback::new("", "");
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "code" => callback.code = value,
+                "state" => callback.state = value,
+                "iss" => callback.iss = Some(value),
+                "error" => callback.error = Some(value),
+                "error_description" => callback.error_description = Some(value),
+                _ => {}
+            }
+        }
+        callback
     }
 
     /// Sets the user-agent binding read back from the browser (its cookie).

@@ -143,7 +143,7 @@ enum Pick {
 }
 
 /// Where the provider gets its keys.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum KeyStore {
     Static(Vec<Arc<KeyEntry>>),
     Jwks(Arc<JwksCache>),

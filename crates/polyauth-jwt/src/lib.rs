@@ -11,4 +11,4 @@ pub use config::{ClaimNames, JwksOptions, JwtConfig, JwtConfigFile, KeySource, p
 pub use factory::{JwtFactory, factory};
 pub use issuer::{TokenClaims, TokenIssuer, generate_secret};
 pub use jsonwebtoken::Algorithm;
-pub use provider::{JwtProvider, MAX_TOKEN_BYTES};
+pub use provider::{JwtProvider, MAX_TOKEN_BYTES, profile_from_claims};

@@ -51,7 +51,11 @@ impl Expiring for Verified {
 /// development).
 #[derive(Debug)]
 pub struct JwtProvider {
+    name: &'static str,
     keys: KeyStore,
+    /// The `typ` header value tokens must carry (compared without case and without an
+    /// `application/` prefix), when configured.
+    token_type: Option<String>,
     /// One prepared `Validation` per accepted algorithm (cloning one per call would allocate).
     validations: Vec<(Algorithm, Validation)>,
     claims: ClaimNames,
@@ -123,11 +127,52 @@ impl JwtProvider {
             .map(|&alg| (alg, validation_for(alg, &config)))
             .collect();
         Ok(JwtProvider {
+            name: NAME,
             keys,
+            token_type: None,
             validations,
             claims: config.claims,
             cache: config.cache.map(VerifyCache::new),
         })
+    }
+
+    /// A second verifier over the **same keys** (one JWKS cache, one fetch budget) with the
+    /// algorithms, issuers, audiences, leeway, claim names and cache of `config` (its key
+    /// source is ignored): for example ID tokens and access tokens of one issuer, which need
+    /// different audiences. Errors: `ConfigInvalid` as [`JwtProvider::new`] for algorithms.
+    pub fn sharing_keys(&self, config: JwtConfig) -> Result<JwtProvider> {
+        let algorithms = if config.algorithms.is_empty() {
+            self.algorithms()
+        } else {
+            config.algorithms.clone()
+        };
+        let validations = algorithms
+            .iter()
+            .map(|&alg| (alg, validation_for(alg, &config)))
+            .collect();
+        Ok(JwtProvider {
+            name: self.name,
+            keys: self.keys.clone(),
+            token_type: None,
+            validations,
+            claims: config.claims,
+            cache: config.cache.map(VerifyCache::new),
+        })
+    }
+
+    /// The same provider reporting `name` in errors and as [`UserProfile::provider`] (a
+    /// provider built on this one, such as the OpenID Connect provider, uses its own name).
+    pub fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
+
+    /// Requires the `typ` header to be `token_type` (case-insensitive, with or without the
+    /// `application/` prefix), e.g. `at+jwt` for RFC 9068 access tokens, so that an ID token
+    /// or another JWT of the same issuer is not accepted as an access token.
+    pub fn with_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.token_type = Some(token_type.into());
+        self
     }
 
     /// The accepted algorithms.
@@ -157,6 +202,15 @@ impl JwtProvider {
             return Err(Error::invalid_token("the token is too long"));
         }
         let header = peek_header(raw)?;
+        if let Some(expected) = &self.token_type {
+            let typ = header.typ.as_deref().unwrap_or_default();
+            let typ = typ.strip_prefix("application/").unwrap_or(typ);
+            if !typ.eq_ignore_ascii_case(expected) {
+                return Err(Error::invalid_token(format!(
+                    "the token's type (typ header) is not {expected}"
+                )));
+            }
+        }
         let Some((_, validation)) = self.validations.iter().find(|(a, _)| *a == header.alg) else {
             return Err(Error::invalid_token(format!(
                 "the token's algorithm {:?} is not accepted",
@@ -201,7 +255,7 @@ impl JwtProvider {
     async fn verified(&self, token: &AccessToken) -> Result<Arc<Verified>> {
         let build = async {
             let token = self.verify_uncached(token).await?;
-            let profile = Arc::new(profile_from_claims(&token, &self.claims));
+            let profile = Arc::new(profile_from_claims(self.name, &token, &self.claims));
             Ok(Arc::new(Verified { token, profile }))
         };
         match &self.cache {
@@ -215,6 +269,7 @@ impl JwtProvider {
 struct HeaderPeek {
     alg: Algorithm,
     kid: Option<String>,
+    typ: Option<String>,
 }
 
 /// Reads `alg` and `kid` from the token's header to choose the key, without the full
@@ -227,6 +282,8 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
         alg: std::borrow::Cow<'a, str>,
         #[serde(borrow, default)]
         kid: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow, default)]
+        typ: Option<std::borrow::Cow<'a, str>>,
     }
     let malformed = || Error::invalid_token("the token is not a well-formed JWT");
     let encoded = token.split('.').next().ok_or_else(malformed)?;
@@ -240,6 +297,7 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
     Ok(HeaderPeek {
         alg,
         kid: peek.kid.map(|k| k.into_owned()),
+        typ: peek.typ.map(|t| t.into_owned()),
     })
 }
 
@@ -317,10 +375,17 @@ fn list_claim(claims: &Map<String, Value>, path: &str) -> Option<Vec<String>> {
     Some(dedup(items))
 }
 
-/// Maps verified claims to the normalized profile.
-fn profile_from_claims(token: &VerifiedToken, names: &ClaimNames) -> UserProfile {
+/// Maps verified claims to the normalized profile of `provider` through `names` (dotted paths
+/// reach nested claims, such as Keycloak's `realm_access.roles`; list claims are arrays or
+/// space/comma-separated strings; permissions fall back to `scope`). The one claim mapping of
+/// every JWT- or claims-based provider.
+pub fn profile_from_claims(
+    provider: &'static str,
+    token: &VerifiedToken,
+    names: &ClaimNames,
+) -> UserProfile {
     let c = &token.claims;
-    let mut p = UserProfile::new(NAME, token.subject.clone());
+    let mut p = UserProfile::new(provider, token.subject.clone());
     p.username = string_claim(c, &names.username).or_else(|| Some(token.subject.clone()));
     p.nickname = string_claim(c, &names.name);
     p.email = string_claim(c, &names.email);
@@ -341,7 +406,7 @@ fn profile_from_claims(token: &VerifiedToken, names: &ClaimNames) -> UserProfile
 #[async_trait]
 impl IdentityProvider for JwtProvider {
     fn name(&self) -> &'static str {
-        NAME
+        self.name
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -364,7 +429,7 @@ impl IdentityProvider for JwtProvider {
             Some(_) => self.verified(token).await.map(|v| v.token.clone()),
             None => self.verify_uncached(token).await,
         };
-        result.map_err(|e| e.with_context(NAME, "verify"))
+        result.map_err(|e| e.with_context(self.name, "verify"))
     }
 
     /// The profile mapped from the token's claims. Errors: as [`verify`](Self::verify).
@@ -372,7 +437,7 @@ impl IdentityProvider for JwtProvider {
         self.verified(token)
             .await
             .map(|v| v.profile.clone())
-            .map_err(|e| e.with_context(NAME, "user_info"))
+            .map_err(|e| e.with_context(self.name, "user_info"))
     }
 }
 
@@ -395,7 +460,7 @@ mod tests {
             ..Default::default()
         };
         let token = VerifiedToken::new("u1").with_claims(claims);
-        let p = profile_from_claims(&token, &names);
+        let p = profile_from_claims(NAME, &token, &names);
         assert_eq!(p.username.as_deref(), Some("u1"), "falls back to sub");
         assert_eq!(p.roles, vec!["admin", "dev"]);
         assert_eq!(p.permissions, vec!["user:read", "user:write"], "from scope");

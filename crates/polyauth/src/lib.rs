@@ -40,6 +40,11 @@ pub use polyauth_authing as authing;
 #[cfg_attr(docsrs, doc(cfg(feature = "shangcloud")))]
 pub use polyauth_shangcloud as shangcloud;
 
+/// The generic OpenID Connect provider and the OAuth 2.0 / OIDC engine (feature `oidc`).
+#[cfg(feature = "oidc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
+pub use polyauth_oidc as oidc;
+
 /// Redis-backed shared state (feature `redis`).
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

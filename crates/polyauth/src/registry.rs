@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 /// The built-in providers, compiled in or not, with the cargo feature of the `polyauth` crate
 /// that compiles each in.
-pub const KNOWN_PROVIDERS: &[&str] = &["jwt", "aigc", "authing", "shangcloud"];
+pub const KNOWN_PROVIDERS: &[&str] = &["jwt", "aigc", "authing", "shangcloud", "oidc"];
 
 /// The built-in provider names compiled into this build (by cargo feature).
 pub fn compiled_providers() -> Vec<&'static str> {
@@ -60,6 +60,8 @@ impl Registry {
         registry.insert(polyauth_authing::factory());
         #[cfg(feature = "shangcloud")]
         registry.insert(polyauth_shangcloud::factory());
+        #[cfg(feature = "oidc")]
+        registry.insert(polyauth_oidc::OidcFactory);
         registry
     }
 
@@ -103,7 +105,8 @@ impl Registry {
             feature = "jwt",
             feature = "aigc",
             feature = "authing",
-            feature = "shangcloud"
+            feature = "shangcloud",
+            feature = "oidc"
         )),
         allow(dead_code)
     )]

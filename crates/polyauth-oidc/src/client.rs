@@ -1,0 +1,514 @@
+//! [`OAuthClient`]: the relying party's side of the authorization-code flow — the
+//! authorization request (state, nonce, PKCE, browser binding, PAR) and the callback (error
+//! responses, RFC 9207 `iss`, exactly-once state, code exchange, ID token validation).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use jsonwebtoken::Algorithm;
+use polyauth_core::binding::{binding_digest, check_binding, new_binding};
+use polyauth_core::http::HttpClient;
+use polyauth_core::{
+    AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Error, ErrorKind, Result,
+    Secret, StateStore, TokenSet,
+};
+use polyauth_jwt::{JwksOptions, JwtConfig, JwtProvider};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::client_auth::ClientAuth;
+use crate::id_token::IdTokenValidator;
+use crate::metadata::ServerMetadata;
+
+/// Bytes of CSPRNG output in a `state`, a `nonce` and a PKCE verifier (base64url without
+/// padding: 43 characters, 256 bits).
+const RANDOM_BYTES: usize = 32;
+/// The longest `state` accepted from a callback; longer ones are refused unread.
+pub const MAX_STATE_LEN: usize = 512;
+/// Authorization parameters the flow sets itself, refused in
+/// [`AuthorizationRequest::extra_params`].
+const RESERVED_PARAMS: [&str; 9] = [
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "request_uri",
+];
+
+/// What an [`OAuthClient`] is: the client's registration and the flow's options.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OAuthClientConfig {
+    /// The client id.
+    pub client_id: String,
+    /// How the client authenticates at the token endpoint.
+    pub client_auth: ClientAuth,
+    /// The registered redirect URI (overridable per request).
+    pub redirect_uri: url::Url,
+    /// The scopes asked for by default (space-joined in requests). With `openid` the flow is
+    /// OpenID Connect: a `nonce` is sent and the ID token validated.
+    pub scopes: Vec<String>,
+    /// Whether to use PKCE (S256) when the server supports it. Default: true.
+    pub pkce: bool,
+    /// Whether to push authorization requests (RFC 9126) when the server has the endpoint.
+    /// Always done when the server requires it. Default: false.
+    pub par: bool,
+    /// How long a started login may take, until its `state` expires. Default: 600 s.
+    pub state_ttl: Duration,
+    /// Clock-skew allowance for ID token `exp`/`nbf`, in seconds. Default: 60.
+    pub leeway_seconds: u64,
+    /// How long the result of a refresh is handed to later refreshes of the same refresh
+    /// token (a rotated refresh token is dead after its first use, so concurrent and
+    /// slightly late refreshes of one session all get the one new token set). Default: 30 s.
+    pub refresh_reuse: Duration,
+    /// JWKS fetching of the ID token keys (when not shared with an access-token verifier).
+    pub jwks: JwksOptions,
+}
+
+impl OAuthClientConfig {
+    /// A configuration with the defaults above.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_auth: ClientAuth,
+        redirect_uri: url::Url,
+    ) -> Self {
+        OAuthClientConfig {
+            client_id: client_id.into(),
+            client_auth,
+            redirect_uri,
+            scopes: Vec::new(),
+            pkce: true,
+            par: false,
+            state_ttl: Duration::from_secs(600),
+            leeway_seconds: 60,
+            refresh_reuse: Duration::from_secs(30),
+            jwks: JwksOptions::default(),
+        }
+    }
+
+    /// Sets the default scopes.
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Turns PKCE on or off.
+    pub fn with_pkce(mut self, pkce: bool) -> Self {
+        self.pkce = pkce;
+        self
+    }
+
+    /// Turns pushed authorization requests on or off.
+    pub fn with_par(mut self, par: bool) -> Self {
+        self.par = par;
+        self
+    }
+
+    /// Sets the state lifetime.
+    pub fn with_state_ttl(mut self, ttl: Duration) -> Self {
+        self.state_ttl = ttl;
+        self
+    }
+}
+
+/// What is kept under a `state` until its callback: the one state record of every login.
+///
+/// Field names are those the ShangCloud backend stored before the engine existed, so logins in
+/// flight survive an upgrade.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct StateRecord {
+    /// SHA-256 (hex) of the user-agent binding, for bound logins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) binding_sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pkce_verifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) nonce: Option<String>,
+    /// The redirect URI when the request overrode the configured one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) redirect_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) return_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) scope: Option<String>,
+}
+
+/// What a callback must show about the user agent.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Expect<'a> {
+    /// A login started bound ([`OAuthClient::start`]), and the binding the user agent
+    /// presented (its cookie), if any.
+    Bound(Option<&'a Secret>),
+    /// A login started unbound ([`OAuthClient::start_unbound`]); the application binds the
+    /// state to the browser itself.
+    Unbound,
+}
+
+/// A finished login.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Authorized {
+    /// The tokens of the code exchange.
+    pub tokens: TokenSet,
+    /// The validated ID token's claims (OpenID Connect flows).
+    pub id_token_claims: Option<Map<String, Value>>,
+    /// The `return_to` stored with the state.
+    pub return_to: Option<String>,
+}
+
+/// The relying party of one client at one authorization server: the one implementation of the
+/// OAuth 2.0 / OpenID Connect login that every login-capable backend uses. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct OAuthClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) provider: &'static str,
+    pub(crate) http: HttpClient,
+    pub(crate) server: ServerMetadata,
+    pub(crate) config: OAuthClientConfig,
+    pub(crate) states: Arc<dyn StateStore>,
+    pub(crate) id_tokens: Option<IdTokenValidator>,
+    /// Refresh results by SHA-256 of the refresh token: the concurrent-refresh guard.
+    pub(crate) refreshes: moka::future::Cache<[u8; 32], TokenSet>,
+}
+
+impl OAuthClient {
+    /// A client of `server` for `provider` (the name in errors and logs), keeping its states
+    /// in `states`. When the scopes contain `openid` and the server has an issuer and a
+    /// `jwks_uri`, ID tokens are validated with keys fetched through polyauth-jwt's JWKS
+    /// cache: pass `keys` (a verifier of the same issuer, such as the access-token verifier)
+    /// to share its cache, or `None` for a cache of its own. No network call is made.
+    ///
+    /// Errors: `ConfigInvalid` for an empty client id, a zero state TTL, or unusable ID token
+    /// algorithms.
+    pub fn new(
+        provider: &'static str,
+        http: HttpClient,
+        server: ServerMetadata,
+        config: OAuthClientConfig,
+        states: Arc<dyn StateStore>,
+        keys: Option<&JwtProvider>,
+    ) -> Result<OAuthClient> {
+        let ctx = |e: Error| e.with_context(provider, "oauth_client");
+        if config.client_id.trim().is_empty() {
+            return Err(ctx(Error::config("the OAuth client id is empty")));
+        }
+        if config.state_ttl.is_zero() {
+            return Err(ctx(Error::config("the OAuth state TTL must be positive")));
+        }
+        let openid = config.scopes.iter().any(|s| s == "openid");
+        let id_tokens = match (openid, &server.issuer, &server.jwks_uri) {
+            (true, Some(issuer), Some(jwks_uri)) => {
+                let algorithms: Vec<Algorithm> = server
+                    .id_token_signing_alg_values_supported
+                    .iter()
+                    .filter_map(|a| a.parse::<Algorithm>().ok())
+                    .filter(|a| {
+                        !matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
+                    })
+                    .collect();
+                let jwt = JwtConfig::jwks_url(jwks_uri.clone())
+                    .with_issuer(issuer.clone())
+                    .with_audience(config.client_id.clone())
+                    .with_leeway_seconds(config.leeway_seconds)
+                    .with_algorithms(if algorithms.is_empty() {
+                        vec![Algorithm::RS256]
+                    } else {
+                        algorithms
+                    })
+                    .with_cache(None)
+                    .with_jwks_options(config.jwks);
+                let jwt = match keys {
+                    Some(keys) => keys.sharing_keys(jwt),
+                    None => JwtProvider::new(jwt),
+                }
+                .map_err(ctx)?
+                .named(provider);
+                Some(IdTokenValidator::new(jwt, config.client_id.clone()))
+            }
+            _ => None,
+        };
+        let refreshes = moka::future::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(config.refresh_reuse.max(Duration::from_millis(1)))
+            .build();
+        Ok(OAuthClient {
+            inner: Arc::new(Inner {
+                provider,
+                http,
+                server,
+                config,
+                states,
+                id_tokens,
+                refreshes,
+            }),
+        })
+    }
+
+    /// The server's metadata.
+    pub fn metadata(&self) -> &ServerMetadata {
+        &self.inner.server
+    }
+
+    /// The client's configuration.
+    pub fn config(&self) -> &OAuthClientConfig {
+        &self.inner.config
+    }
+
+    /// Whether logins use PKCE (configured, and the server supports S256).
+    pub fn uses_pkce(&self) -> bool {
+        self.inner.config.pkce && self.inner.server.supports_pkce_s256()
+    }
+
+    /// Starts a login bound to the user agent (RFC 6749 §10.12): stores a fresh `state` (and
+    /// nonce, PKCE verifier, the binding's digest) for the state TTL and returns the URL to
+    /// send the user agent to, the state and the binding to give that user agent only (see
+    /// [`AuthorizationStart`]). With PAR the parameters are pushed first and the URL carries
+    /// only `client_id` and `request_uri`.
+    ///
+    /// Errors: `InvalidInput` for a redirect URI that is not a URL or an extra parameter the
+    /// flow sets itself; errors of the state store (`Unavailable`, `RateLimited`); for PAR,
+    /// the token-endpoint errors of [`OAuthClient::refresh`] (and the state is removed again).
+    pub async fn start(&self, request: AuthorizationRequest) -> Result<AuthorizationStart> {
+        let binding = new_binding();
+        let (url, state) = self.authorize(request, Some(&binding)).await?;
+        Ok(AuthorizationStart::new(url, state, binding))
+    }
+
+    /// As [`start`](Self::start) without binding the state to the user agent (the reference
+    /// SDKs' behaviour): the application must bind it itself. Returns the URL and the state.
+    ///
+    /// Errors: as [`start`](Self::start).
+    pub async fn start_unbound(&self, request: AuthorizationRequest) -> Result<(url::Url, String)> {
+        self.authorize(request, None).await
+    }
+
+    async fn authorize(
+        &self,
+        request: AuthorizationRequest,
+        binding: Option<&Secret>,
+    ) -> Result<(url::Url, String)> {
+        let inner = &self.inner;
+        let ctx = |e: Error| e.with_context(inner.provider, "start_authorization");
+        let redirect_uri = match &request.redirect_uri {
+            Some(r) => Some(
+                url::Url::parse(r)
+                    .map_err(|_| ctx(Error::invalid_input("redirect_uri is not a valid URL")))?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        if let Some((key, _)) = request
+            .extra_params
+            .iter()
+            .find(|(k, _)| RESERVED_PARAMS.contains(&k.as_str()))
+        {
+            return Err(ctx(Error::invalid_input(format!(
+                "the authorization parameter `{key}` is set by the flow itself"
+            ))));
+        }
+        let scope = if request.scopes.is_empty() {
+            inner.config.scopes.join(" ")
+        } else {
+            request.scopes.join(" ")
+        };
+        let state = random_value(RANDOM_BYTES);
+        let mut record = StateRecord {
+            binding_sha256: binding.map(binding_digest),
+            redirect_uri: redirect_uri.clone(),
+            return_to: request.return_to,
+            scope: Some(scope.clone()),
+            ..StateRecord::default()
+        };
+        let redirect_uri = redirect_uri.unwrap_or_else(|| inner.config.redirect_uri.to_string());
+        let mut params: Vec<(&str, String)> = vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", inner.config.client_id.clone()),
+            ("redirect_uri", redirect_uri),
+        ];
+        if !scope.is_empty() {
+            params.push(("scope", scope.clone()));
+        }
+        params.push(("state", state.clone()));
+        if inner.id_tokens.is_some() || scope.split(' ').any(|s| s == "openid") {
+            let nonce = random_value(RANDOM_BYTES);
+            params.push(("nonce", nonce.clone()));
+            record.nonce = Some(nonce);
+        }
+        if self.uses_pkce() {
+            let verifier = random_value(RANDOM_BYTES);
+            let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(Sha256::digest(verifier.as_bytes()));
+            params.push(("code_challenge", challenge));
+            params.push(("code_challenge_method", "S256".to_owned()));
+            record.pkce_verifier = Some(verifier);
+        }
+        if let Some(prompt) = request.prompt {
+            params.push(("prompt", prompt));
+        }
+        if let Some(hint) = request.login_hint {
+            params.push(("login_hint", hint));
+        }
+        let extra: Vec<(String, String)> = request.extra_params;
+        let value = serde_json::to_string(&record).map_err(|e| {
+            ctx(Error::protocol("could not encode the state record").with_source(e))
+        })?;
+        inner
+            .states
+            .put(&state, &value, inner.config.state_ttl)
+            .await
+            .map_err(ctx)?;
+        let mut url = inner.server.authorization_endpoint.clone();
+        let push = inner.server.require_pushed_authorization_requests
+            || (inner.config.par && inner.server.pushed_authorization_request_endpoint.is_some());
+        if push {
+            match self.push_authorization(&params, &extra).await {
+                Ok(request_uri) => {
+                    url.query_pairs_mut()
+                        .append_pair("client_id", &inner.config.client_id)
+                        .append_pair("request_uri", &request_uri);
+                }
+                Err(e) => {
+                    // Leave nothing behind: the state was never sent anywhere.
+                    let _ = inner.states.take(&state).await;
+                    return Err(ctx(e));
+                }
+            }
+        } else {
+            let mut query = url.query_pairs_mut();
+            for (k, v) in &params {
+                query.append_pair(k, v);
+            }
+            for (k, v) in &extra {
+                query.append_pair(k, v);
+            }
+        }
+        Ok((url, state))
+    }
+
+    /// Finishes a login from its callback: takes the state from the store exactly once (a
+    /// missing, oversized, expired, foreign or replayed state is `InvalidState` before any
+    /// network call, and the state is consumed whatever happens next), checks the binding
+    /// against `expect`, turns an error response into its typed error, checks the RFC 9207
+    /// `iss` (required when the server advertises it, and compared whenever present), then
+    /// exchanges the code (with the PKCE verifier) at the token endpoint and validates the ID
+    /// token (nonce, `at_hash`, issuer, audience, signature).
+    ///
+    /// Errors: `InvalidState` (state, binding or issuer mix-up); the error response's code by
+    /// [`Error::from_oauth_error`] (`access_denied` → `PermissionDenied`, others `Provider`
+    /// with the code kept); `InvalidInput` for a callback without a code; token endpoint
+    /// errors (`invalid_grant` → `InvalidToken`, `invalid_client` → `ConfigInvalid`, 5xx and
+    /// timeouts `Unavailable`, HTML or malformed JSON `Protocol`); `InvalidToken` for an ID
+    /// token that fails validation.
+    pub async fn finish(
+        &self,
+        callback: &AuthorizationCallback,
+        expect: Expect<'_>,
+    ) -> Result<Authorized> {
+        let inner = &self.inner;
+        let ctx = |e: Error| e.with_context(inner.provider, "finish_authorization");
+        let refused = |message: &'static str| ctx(Error::new(ErrorKind::InvalidState, message));
+        let invalid_state =
+            || refused("the OAuth state is missing, expired, foreign or was already used");
+        let state = callback.state.as_str();
+        if state.is_empty()
+            || state.len() > MAX_STATE_LEN
+            || !state
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(invalid_state());
+        }
+        let stored = inner
+            .states
+            .take(state)
+            .await
+            .map_err(ctx)?
+            .ok_or_else(invalid_state)?;
+        let record: StateRecord = serde_json::from_str(&stored).map_err(|_| invalid_state())?;
+        match (record.binding_sha256.as_deref(), expect) {
+            (None, Expect::Unbound) => {}
+            (Some(_), Expect::Unbound) => {
+                return Err(refused(
+                    "the OAuth state is bound to a user agent: finish it with its binding",
+                ));
+            }
+            (None, Expect::Bound(_)) => {
+                return Err(refused(
+                    "the OAuth state was not started bound to a user agent",
+                ));
+            }
+            (Some(stored), Expect::Bound(presented)) => {
+                check_binding(Some(stored), presented).map_err(ctx)?;
+            }
+        }
+        match (&callback.iss, &inner.server.issuer) {
+            (Some(iss), Some(issuer)) if iss != issuer => {
+                return Err(refused(
+                    "the authorization response comes from another issuer (RFC 9207 mix-up defence)",
+                ));
+            }
+            (None, Some(_)) if inner.server.authorization_response_iss_parameter_supported => {
+                return Err(refused(
+                    "the authorization response lacks the `iss` parameter its server advertises (RFC 9207)",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(code) = &callback.error {
+            let description = callback.error_description.as_deref().unwrap_or_default();
+            return Err(ctx(Error::from_oauth_error(code, description, 0)));
+        }
+        if callback.code.is_empty() {
+            return Err(ctx(Error::invalid_input("the callback carries no code")));
+        }
+        let tokens = self
+            .exchange_code(&callback.code, &record)
+            .await
+            .map_err(ctx)?;
+        let id_token_claims = match (&inner.id_tokens, &tokens.id_token) {
+            (Some(validator), Some(id_token)) => Some(
+                validator
+                    .validate(
+                        id_token,
+                        record.nonce.as_deref(),
+                        Some(&tokens.access_token),
+                    )
+                    .await
+                    .map_err(ctx)?,
+            ),
+            (Some(_), None) if record.nonce.is_some() => {
+                return Err(ctx(Error::protocol(
+                    "the token response of an OpenID Connect login has no id_token",
+                )));
+            }
+            _ => None,
+        };
+        Ok(Authorized {
+            tokens,
+            id_token_claims,
+            return_to: record.return_to,
+        })
+    }
+}
+
+/// `len` bytes of the thread-local CSPRNG (ChaCha, seeded from the OS), base64url without
+/// padding.
+pub(crate) fn random_value(len: usize) -> String {
+    let bytes: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod client_auth;
+mod config;
+mod grants;
+mod id_token;
+mod metadata;
+mod provider;
+mod token;
+
+pub(crate) use client::random_value;
+pub use client::{Authorized, Expect, MAX_STATE_LEN, OAuthClient, OAuthClientConfig};
+pub use client_auth::{BasicEncoding, ClientAuth, PrivateKeyJwt};
+pub use config::{OidcConfig, TokenMode};
+pub use metadata::{DISCOVERY_PATH, ServerMetadata};
+pub use provider::{OidcFactory, OidcProvider, PROVIDER};

@@ -1,0 +1,398 @@
+//! [`OidcProvider`]: any OpenID Connect issuer, found by discovery, as an
+//! [`IdentityProvider`]; and [`OidcFactory`], its registry entry (`provider = "oidc"`).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::Algorithm;
+use polyauth_core::env::Env;
+use polyauth_core::factory::{BuildContext, ProviderFactory};
+use polyauth_core::http::{HttpClient, HttpConfig, RetryPolicy};
+use polyauth_core::{
+    AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Capabilities,
+    Error, Expiring, IdentityProvider, RefreshToken, Result, Session, StateStore, TokenSet,
+    UserProfile, VerifiedToken, VerifyCache, async_trait,
+};
+use polyauth_jwt::{JwtConfig, JwtProvider, profile_from_claims};
+use serde_json::{Map, Value};
+
+use crate::client::{Expect, OAuthClient, OAuthClientConfig};
+use crate::config::{OidcConfig, TokenMode};
+use crate::metadata::ServerMetadata;
+
+/// The provider name (`provider = "oidc"`, [`UserProfile::provider`]).
+pub const PROVIDER: &str = "oidc";
+
+/// Access-token algorithms accepted in `jwt` mode (asymmetric only: the JWKS is public).
+const ACCESS_TOKEN_ALGORITHMS: [Algorithm; 9] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+/// A verified token and its profile, as cached in `introspection` and `userinfo` modes.
+#[derive(Debug)]
+struct Verified {
+    token: VerifiedToken,
+    profile: Arc<UserProfile>,
+}
+
+impl Expiring for Verified {
+    fn expires_at(&self) -> Option<SystemTime> {
+        self.token.expires_at
+    }
+}
+
+#[derive(Debug)]
+enum AccessTokens {
+    /// RFC 9068 JWTs, verified locally (the JWT provider keeps its own cache).
+    Jwt(Box<JwtProvider>),
+    /// RFC 7662 introspection or UserInfo calls, cached here.
+    Remote {
+        mode: TokenMode,
+        cache: Option<VerifyCache<Arc<Verified>>>,
+    },
+}
+
+/// Any OpenID Connect issuer (Keycloak, Auth0, Okta, Azure AD, Google, Authing's OIDC
+/// endpoint, …) as an [`IdentityProvider`]: access tokens verified by the configured
+/// [`TokenMode`], user profiles from claims mapped through
+/// [`ClaimNames`](polyauth_jwt::ClaimNames), and the authorization-code login, refresh and
+/// logout of the [`OAuthClient`] engine. Capabilities follow the discovered metadata.
+#[derive(Debug)]
+pub struct OidcProvider {
+    client: OAuthClient,
+    config: OidcConfig,
+    access: AccessTokens,
+}
+
+impl OidcProvider {
+    /// Discovers the issuer (`GET {issuer}/.well-known/openid-configuration`, whose `issuer`
+    /// must be identical) and builds the provider; OAuth states go to `states`.
+    ///
+    /// Errors: `ConfigInvalid` as [`OidcConfig::validate`] and for a discovery document of
+    /// another issuer or without the `jwks_uri` that `jwt` mode needs; `Unavailable` when the
+    /// issuer cannot be reached; `Protocol` for a document that is not an OpenID Provider
+    /// configuration.
+    pub async fn discover(config: OidcConfig, states: Arc<dyn StateStore>) -> Result<OidcProvider> {
+        config
+            .validate()
+            .map_err(|e| e.with_context(PROVIDER, "discover"))?;
+        let http = http_client(&config)?;
+        let metadata = ServerMetadata::discover(&http, &config.issuer).await?;
+        OidcProvider::from_metadata(config, metadata, http, states)
+    }
+
+    /// Builds the provider from metadata already at hand (no network call).
+    ///
+    /// Errors: as [`discover`](Self::discover) without the network ones.
+    pub fn from_metadata(
+        config: OidcConfig,
+        metadata: ServerMetadata,
+        http: HttpClient,
+        states: Arc<dyn StateStore>,
+    ) -> Result<OidcProvider> {
+        let ctx = |e: Error| e.with_context(PROVIDER, "build");
+        config.validate().map_err(ctx)?;
+        let access = match config.token_mode {
+            TokenMode::Jwt => {
+                let jwks_uri = metadata.jwks_uri.clone().ok_or_else(|| {
+                    ctx(Error::config(
+                        "the issuer publishes no jwks_uri, which token_mode = \"jwt\" needs",
+                    ))
+                })?;
+                let mut jwt = JwtConfig::jwks_url(jwks_uri)
+                    .with_issuer(config.issuer.clone())
+                    .with_algorithms(ACCESS_TOKEN_ALGORITHMS)
+                    .with_leeway_seconds(config.leeway_seconds)
+                    .with_claims(config.claims.clone())
+                    .with_cache(config.cache())
+                    .with_jwks_options(config.jwks_options());
+                for audience in &config.audience {
+                    jwt = jwt.with_audience(audience.clone());
+                }
+                let mut provider = JwtProvider::new(jwt).map_err(ctx)?.named(PROVIDER);
+                if let Some(typ) = config.required_access_token_type() {
+                    provider = provider.with_token_type(typ);
+                }
+                AccessTokens::Jwt(Box::new(provider))
+            }
+            mode => AccessTokens::Remote {
+                mode,
+                cache: config.cache().map(VerifyCache::new),
+            },
+        };
+        let redirect_uri = config.redirect_uri.clone().unwrap_or_else(|| {
+            // Logins need a redirect URI; verification does not. A placeholder that no
+            // server accepts makes a forgotten one fail at the authorization server.
+            metadata.authorization_endpoint.clone()
+        });
+        let mut client_config = OAuthClientConfig::new(
+            config.client_id.clone(),
+            config.client_auth().map_err(ctx)?,
+            redirect_uri,
+        )
+        .with_scopes(config.scopes.clone())
+        .with_pkce(config.pkce)
+        .with_par(config.par)
+        .with_state_ttl(Duration::from_secs(config.state_ttl_seconds));
+        client_config.leeway_seconds = config.leeway_seconds;
+        client_config.jwks = config.jwks_options();
+        let keys = match &access {
+            AccessTokens::Jwt(jwt) => Some(&**jwt),
+            AccessTokens::Remote { .. } => None,
+        };
+        let client = OAuthClient::new(PROVIDER, http, metadata, client_config, states, keys)?;
+        Ok(OidcProvider {
+            client,
+            config,
+            access,
+        })
+    }
+
+    /// The OAuth 2.0 / OpenID Connect engine behind the provider (client credentials,
+    /// introspection, revocation, the end-session URL, …).
+    pub fn client(&self) -> &OAuthClient {
+        &self.client
+    }
+
+    /// The RP-initiated logout URL for a session's ID token (see
+    /// [`OAuthClient::end_session_url`]). Errors: `Unsupported` without an end-session
+    /// endpoint.
+    pub fn end_session_url(
+        &self,
+        id_token_hint: Option<&polyauth_core::IdToken>,
+        post_logout_redirect_uri: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<url::Url> {
+        self.client
+            .end_session_url(id_token_hint, post_logout_redirect_uri, state)
+    }
+
+    /// Verifies a token at the server (introspection or UserInfo) and maps its claims.
+    async fn verify_remote(&self, mode: TokenMode, token: &AccessToken) -> Result<Verified> {
+        let claims = match mode {
+            TokenMode::Introspection => {
+                let answer = self.client.introspect(token.expose_secret()).await?;
+                if answer.get("active") != Some(&Value::Bool(true)) {
+                    return Err(Error::invalid_token(
+                        "the token is not active (introspection)",
+                    ));
+                }
+                if !self.config.audience.is_empty()
+                    && !audience_matches(&answer, &self.config.audience)
+                {
+                    return Err(Error::invalid_token("the token's audience is not accepted"));
+                }
+                answer
+            }
+            _ => self.client.userinfo(token).await?,
+        };
+        let subject = claims
+            .get(&self.config.claims.subject)
+            .or_else(|| claims.get("client_id"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::invalid_token("the token has no subject"))?
+            .to_owned();
+        let time = |name: &str| {
+            claims
+                .get(name)
+                .and_then(Value::as_u64)
+                .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s)))
+        };
+        let mut token = VerifiedToken::new(subject).with_expires_at(time("exp"));
+        token.issued_at = time("iat");
+        token.claims = claims;
+        let profile = Arc::new(profile_from_claims(PROVIDER, &token, &self.config.claims));
+        Ok(Verified { token, profile })
+    }
+
+    async fn verified(
+        &self,
+        mode: TokenMode,
+        cache: &Option<VerifyCache<Arc<Verified>>>,
+        token: &AccessToken,
+    ) -> Result<Arc<Verified>> {
+        let verify = async { self.verify_remote(mode, token).await.map(Arc::new) };
+        match cache {
+            Some(cache) => cache.get_or_verify(token, verify).await,
+            None => verify.await,
+        }
+    }
+
+    fn session_from(&self, tokens: TokenSet, claims: Option<Map<String, Value>>) -> Session {
+        let user = claims.and_then(|claims| {
+            let subject = claims.get("sub")?.as_str()?.to_owned();
+            let mut token = VerifiedToken::new(subject);
+            token.claims = claims;
+            Some(profile_from_claims(PROVIDER, &token, &self.config.claims))
+        });
+        Session::new(tokens, user)
+    }
+}
+
+fn audience_matches(claims: &Map<String, Value>, accepted: &[String]) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(aud)) => accepted.iter().any(|a| a == aud),
+        Some(Value::Array(auds)) => auds
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|aud| accepted.iter().any(|a| a == aud)),
+        _ => false,
+    }
+}
+
+fn http_client(config: &OidcConfig) -> Result<HttpClient> {
+    let timeout = Duration::from_secs(config.timeout_seconds);
+    HttpClient::new(
+        PROVIDER,
+        HttpConfig {
+            timeout,
+            connect_timeout: timeout,
+            retry: RetryPolicy::default(),
+            ..HttpConfig::default()
+        },
+    )
+}
+
+#[async_trait]
+impl IdentityProvider for OidcProvider {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let server = self.client.metadata();
+        let grants = &server.grant_types_supported;
+        Capabilities {
+            verify: true,
+            user_info: true,
+            roles: true,
+            permissions: true,
+            authorization_code: self.config.redirect_uri.is_some(),
+            pkce: self.client.uses_pkce(),
+            refresh: grants.is_empty() || grants.iter().any(|g| g == "refresh_token"),
+            logout: server.revocation_endpoint.is_some(),
+            ..Capabilities::default()
+        }
+    }
+
+    /// Verifies an access token by the configured [`TokenMode`]: `jwt` locally (signature with
+    /// the discovered JWKS, `iss`, `aud`, `exp`, `typ`), `introspection` at the introspection
+    /// endpoint (`active`, `aud` when configured), `userinfo` at the UserInfo endpoint; the
+    /// last two cached, one call for concurrent requests on one token.
+    ///
+    /// Errors: `InvalidToken` for a token the issuer does not vouch for; `Unavailable` when
+    /// the issuer cannot be reached; `Protocol` for malformed answers.
+    async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
+        match &self.access {
+            AccessTokens::Jwt(jwt) => jwt.verify(token).await,
+            AccessTokens::Remote { mode, cache } => self
+                .verified(*mode, cache, token)
+                .await
+                .map(|v| v.token.clone())
+                .map_err(|e| e.with_context(PROVIDER, "verify")),
+        }
+    }
+
+    /// The profile of the token's user, from its claims (JWT, introspection or UserInfo
+    /// answer) through the configured claim names. Errors: as [`verify`](Self::verify).
+    async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
+        match &self.access {
+            AccessTokens::Jwt(jwt) => jwt.user_info(token).await,
+            AccessTokens::Remote { mode, cache } => self
+                .verified(*mode, cache, token)
+                .await
+                .map(|v| v.profile.clone())
+                .map_err(|e| e.with_context(PROVIDER, "user_info")),
+        }
+    }
+
+    /// Starts a login at the issuer's authorization endpoint (see [`OAuthClient::start`]).
+    /// Errors: `ConfigInvalid` without a configured `redirect_uri`; as
+    /// [`OAuthClient::start`].
+    async fn start_authorization(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<AuthorizationStart> {
+        if self.config.redirect_uri.is_none() && request.redirect_uri.is_none() {
+            return Err(Error::config("OIDC `redirect_uri` is not configured")
+                .with_context(PROVIDER, "start_authorization"));
+        }
+        self.client.start(request).await
+    }
+
+    /// Finishes a login (see [`OAuthClient::finish`]); the session's user comes from the
+    /// validated ID token's claims. Errors: as [`OAuthClient::finish`].
+    async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
+        let authorized = self
+            .client
+            .finish(&callback, Expect::Bound(callback.binding.as_ref()))
+            .await?;
+        Ok(self.session_from(authorized.tokens, authorized.id_token_claims))
+    }
+
+    /// Refreshes at the token endpoint with the concurrent-refresh guard (see
+    /// [`OAuthClient::refresh`]).
+    async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
+        self.client.refresh(refresh_token).await
+    }
+
+    /// Revokes the access token at the revocation endpoint (RFC 7009) and forgets it in the
+    /// cache. Errors: `Unsupported` without a revocation endpoint; as
+    /// [`OAuthClient::revoke`].
+    async fn logout(&self, token: &AccessToken) -> Result<()> {
+        self.client
+            .revoke(token.expose_secret(), Some("access_token"))
+            .await?;
+        match &self.access {
+            AccessTokens::Jwt(jwt) => jwt.forget(token).await,
+            AccessTokens::Remote {
+                cache: Some(cache), ..
+            } => cache.forget(token).await,
+            AccessTokens::Remote { cache: None, .. } => {}
+        }
+        Ok(())
+    }
+}
+
+/// The registry entry of the generic OpenID Connect provider (`provider = "oidc"`): reads
+/// [`OidcConfig`] from TOML or `POLYAUTH_OIDC_*`, and builds the provider by discovery (an
+/// async build: the issuer is asked at start-up, so a wrong issuer fails there), with its
+/// OAuth states in the shared state store of the build context.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OidcFactory;
+
+#[async_trait]
+impl ProviderFactory for OidcFactory {
+    type Config = OidcConfig;
+
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn config_from_env(&self, env: &Env) -> Result<OidcConfig> {
+        OidcConfig::from_env(env)
+    }
+
+    fn validate(&self, config: &OidcConfig) -> Result<()> {
+        config.validate()
+    }
+
+    async fn build(
+        &self,
+        config: &OidcConfig,
+        context: &BuildContext,
+    ) -> Result<Arc<dyn IdentityProvider>> {
+        let provider =
+            OidcProvider::discover(config.clone(), context.state_store().clone()).await?;
+        Ok(Arc::new(provider))
+    }
+}
