@@ -17,8 +17,8 @@ use polyauth::{
 use polyauth_testkit::keys::RSA2_PRIVATE_PEM;
 use serde_json::json;
 
-/// Runs each listed case against the real provider (`<case>_node`) and the emulator
-/// (`<case>_emulator`).
+/// Runs each listed case against the real provider (`node::<case>`) and the emulator
+/// (`emulator::<case>`).
 macro_rules! against_both {
     ($($case:ident),* $(,)?) => {
         mod node {
@@ -26,6 +26,15 @@ macro_rules! against_both {
                 #[tokio::test]
                 async fn $case() {
                     super::$case(&super::node_issuer()).await;
+                }
+            )*
+        }
+        mod emulator {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let op = polyauth_testkit::oidc::OidcEmulator::start().await;
+                    super::$case(&op.issuer()).await;
                 }
             )*
         }
@@ -237,7 +246,7 @@ async fn pushed_authorization_requests_and_private_key_jwt(issuer: &str) {
             "response_types": ["code"],
             "token_endpoint_auth_method": "private_key_jwt",
             "jwks": {"keys": [key.public_jwk()]},
-            "scope": "openid profile email roles api:read",
+            "scope": "openid profile email offline_access roles api:read",
         }),
     )
     .await;
@@ -330,7 +339,11 @@ async fn error_responses_are_typed_and_leave_no_state_behind(issuer: &str) {
         let e = p.finish_authorization(cb).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
     }
-    assert_eq!(stored(&states).await, 0, "nothing is left in the state store");
+    assert_eq!(
+        stored(&states).await,
+        0,
+        "nothing is left in the state store"
+    );
 }
 
 async fn rp_initiated_logout_returns_to_the_application(issuer: &str) {
@@ -359,4 +372,92 @@ async fn rp_initiated_logout_returns_to_the_application(issuer: &str) {
     let (other, _) = provider(config(issuer, &client, TokenMode::Jwt)).await;
     let e = other.refresh(&rt).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e}");
+}
+
+/// What only the emulator can show: the number of token-endpoint calls, and upstream faults.
+mod emulator_only {
+    use std::time::Duration;
+
+    use polyauth_testkit::oidc::OidcEmulator;
+    use polyauth_testkit::server::{Fault, FaultKind};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn one_hundred_concurrent_refreshes_make_one_token_call() {
+        let op = OidcEmulator::start().await;
+        let issuer = op.issuer();
+        let client = web_client(&issuer, "client_secret_basic").await;
+        let (p, _) = provider(config(&issuer, &client, TokenMode::Jwt)).await;
+        let session = log_in(&p, "grace", AuthorizationRequest::default()).await;
+        let rt = session.tokens.refresh_token.unwrap();
+        let before = op.token_calls();
+        let results = join_all((0..100).map(|_| p.refresh(&rt))).await;
+        assert!(results.iter().all(Result::is_ok));
+        assert_eq!(
+            op.token_calls() - before,
+            1,
+            "one token call for 100 refreshes"
+        );
+    }
+
+    #[tokio::test]
+    async fn token_endpoint_outages_and_garbage_are_typed_and_leave_nothing_behind() {
+        let op = OidcEmulator::start().await;
+        let issuer = op.issuer();
+        let client = web_client(&issuer, "client_secret_basic").await;
+        let mut c = config(&issuer, &client, TokenMode::Jwt);
+        c.timeout_seconds = 1;
+        let (p, states) = provider(c).await;
+        for (fault, kind) in [
+            (FaultKind::Status(500), ErrorKind::Unavailable),
+            (FaultKind::Html, ErrorKind::Protocol),
+            (FaultKind::MalformedJson, ErrorKind::Protocol),
+            (
+                FaultKind::Delay(Duration::from_secs(3)),
+                ErrorKind::Unavailable,
+            ),
+        ] {
+            let start = p
+                .start_authorization(AuthorizationRequest::default())
+                .await
+                .unwrap();
+            let stop = user_agent(&start.url, REDIRECT_URI, UserAction::LogIn("heidi")).await;
+            op.server()
+                .inject(Fault::new(fault.clone()).on_path("/token").times(1));
+            let cb = callback(&stop).with_binding(start.binding.expose_secret());
+            let e = p.finish_authorization(cb).await.unwrap_err();
+            assert_eq!(e.kind(), kind, "{fault:?}: {e}");
+            assert!(!e.to_string().contains(client.secret.as_deref().unwrap()));
+        }
+        assert_eq!(stored(&states).await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_code_issued_to_another_client_is_refused() {
+        // The ID token checks (nonce, issuer, audience, algorithm, signature) are shown one by
+        // one in polyauth-oidc's tests/id_token.rs; here a whole callback of client B is
+        // replayed into a login of client A.
+        let op = OidcEmulator::start().await;
+        let issuer = op.issuer();
+        let a = web_client(&issuer, "client_secret_basic").await;
+        let b = web_client(&issuer, "client_secret_basic").await;
+        let (pa, _) = provider(config(&issuer, &a, TokenMode::Jwt)).await;
+        let (pb, _) = provider(config(&issuer, &b, TokenMode::Jwt)).await;
+        // B's code presented to A: the server refuses a code of another client.
+        let start = pb
+            .start_authorization(AuthorizationRequest::default())
+            .await
+            .unwrap();
+        let stop = user_agent(&start.url, REDIRECT_URI, UserAction::LogIn("ivan")).await;
+        let b_callback = callback(&stop);
+        let start_a = pa
+            .start_authorization(AuthorizationRequest::default())
+            .await
+            .unwrap();
+        let mut cb = b_callback.with_binding(start_a.binding.expose_secret());
+        cb.state = start_a.state.clone();
+        let e = pa.finish_authorization(cb).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e}");
+    }
 }

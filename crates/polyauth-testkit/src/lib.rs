@@ -11,6 +11,11 @@ pub mod authing;
 pub mod conformance;
 pub mod jwks;
 pub mod keys;
+/// A generic OpenID Provider (authorization server with OpenID Connect) on loopback, usable
+/// in place of panva's `oidc-provider` in tests.
+#[cfg(feature = "oidc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
+pub mod oidc;
 pub mod server;
 #[cfg(feature = "shangcloud")]
 #[cfg_attr(docsrs, doc(cfg(feature = "shangcloud")))]
