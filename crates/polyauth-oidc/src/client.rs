@@ -2,7 +2,7 @@
 //! authorization request (state, nonce, PKCE, browser binding, PAR) and the callback (error
 //! responses, RFC 9207 `iss`, exactly-once state, code exchange, ID token validation).
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -47,7 +47,8 @@ const RESERVED_PARAMS: [&str; 9] = [
 pub struct OAuthClientConfig {
     /// The client id.
     pub client_id: String,
-    /// How the client authenticates at the token endpoint.
+    /// How the client authenticates at the token endpoint (replaceable later with
+    /// [`OAuthClient::set_client_auth`]).
     pub client_auth: ClientAuth,
     /// The registered redirect URI (overridable per request).
     pub redirect_uri: url::Url,
@@ -180,6 +181,8 @@ pub(crate) struct Inner {
     pub(crate) http: HttpClient,
     pub(crate) server: ServerMetadata,
     pub(crate) config: OAuthClientConfig,
+    /// The client authentication in use (replaceable: secret rotation).
+    pub(crate) client_auth: RwLock<ClientAuth>,
     pub(crate) states: Arc<dyn StateStore>,
     pub(crate) id_tokens: Option<IdTokenValidator>,
     /// Refresh results by SHA-256 of the refresh token: the concurrent-refresh guard.
@@ -251,6 +254,7 @@ impl OAuthClient {
                 provider,
                 http,
                 server,
+                client_auth: RwLock::new(config.client_auth.clone()),
                 config,
                 states,
                 id_tokens,
@@ -267,6 +271,29 @@ impl OAuthClient {
     /// The client's configuration.
     pub fn config(&self) -> &OAuthClientConfig {
         &self.inner.config
+    }
+
+    /// The client authentication in use.
+    pub fn client_auth(&self) -> ClientAuth {
+        self.inner
+            .client_auth
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the client authentication for every later request (a rotated secret or key).
+    pub fn set_client_auth(&self, client_auth: ClientAuth) {
+        *self
+            .inner
+            .client_auth
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = client_auth;
+    }
+
+    /// Where started logins wait for their callback.
+    pub fn state_store(&self) -> &Arc<dyn StateStore> {
+        &self.inner.states
     }
 
     /// Whether logins use PKCE (configured, and the server supports S256).
@@ -335,15 +362,16 @@ impl OAuthClient {
             ..StateRecord::default()
         };
         let redirect_uri = redirect_uri.unwrap_or_else(|| inner.config.redirect_uri.to_string());
+        // The order of the reference SDKs: response_type, client_id, state, redirect_uri, scope.
         let mut params: Vec<(&str, String)> = vec![
             ("response_type", "code".to_owned()),
             ("client_id", inner.config.client_id.clone()),
+            ("state", state.clone()),
             ("redirect_uri", redirect_uri),
         ];
         if !scope.is_empty() {
             params.push(("scope", scope.clone()));
         }
-        params.push(("state", state.clone()));
         if inner.id_tokens.is_some() || scope.split(' ').any(|s| s == "openid") {
             let nonce = random_value(RANDOM_BYTES);
             params.push(("nonce", nonce.clone()));

@@ -33,12 +33,9 @@ impl OAuthClient {
             http::HeaderValue::from_static("application/json"),
         );
         let mut body: Vec<(String, String)> = Vec::new();
-        let request = inner.config.client_auth.apply(
-            &inner.config.client_id,
-            &audience,
-            request,
-            &mut body,
-        )?;
+        let request =
+            self.client_auth()
+                .apply(&inner.config.client_id, &audience, request, &mut body)?;
         for (key, value) in form {
             if key == "client_id" && body.iter().any(|(k, _)| k == "client_id") {
                 continue;

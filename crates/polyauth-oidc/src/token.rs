@@ -73,12 +73,19 @@ pub(crate) fn token_set(
     let expires_in = match map.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => n.as_u64(),
-        // Some servers send it as a string.
-        Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+        // Some servers send it as a string of digits.
+        Some(Value::String(s)) => Some(
+            s.trim()
+                .parse::<u64>()
+                .map_err(|_| bad("the token response's expires_in is not a number"))?,
+        ),
         Some(_) => return Err(bad("the token response's expires_in is not a number")),
     };
     let mut tokens = TokenSet::bearer(AccessToken::new(access));
-    tokens.token_type = token_type;
+    // The type is case-insensitive (RFC 6749 §5.1); `bearer` is spelt as RFC 6750 does.
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        tokens.token_type = token_type;
+    }
     tokens.refresh_token = text("refresh_token")?
         .filter(|s| !s.is_empty())
         .map(RefreshToken::new);

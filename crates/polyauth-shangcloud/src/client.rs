@@ -7,11 +7,10 @@
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-use base64::Engine as _;
 use polyauth_core::http::{HttpClient, Idempotency, sensitive_header};
 use polyauth_core::{AccessToken, ClientSecret, Error, MemoryStateStore, Result, StateStore};
+use polyauth_oidc::OAuthClient;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -52,14 +51,13 @@ struct BasicInfoWire {
 
 pub(crate) struct Inner {
     pub(crate) client_id: String,
-    client_secret: RwLock<ClientSecret>,
     pub(crate) redirect_uri: url::Url,
     scope: RwLock<String>,
     base_url: String,
-    pub(crate) state_ttl: Duration,
-    pub(crate) pkce: bool,
     pub(crate) http: HttpClient,
-    pub(crate) states: Arc<dyn StateStore>,
+    /// The authorization-code flow (polyauth-oidc's engine), which also holds the client
+    /// secret and the state store.
+    pub(crate) oauth: OAuthClient,
     pub(crate) config: ShangCloudConfig,
 }
 
@@ -100,9 +98,9 @@ impl fmt::Debug for ShangCloudClient {
             .field("redirect_uri", &self.inner.redirect_uri.as_str())
             .field("scope", &self.scope())
             .field("base_url", &self.inner.base_url)
-            .field("state_ttl", &self.inner.state_ttl)
-            .field("pkce", &self.inner.pkce)
-            .field("state_store", &self.inner.states)
+            .field("state_ttl", &self.inner.config.state_ttl)
+            .field("pkce", &self.inner.config.pkce)
+            .field("state_store", self.inner.oauth.state_store())
             .finish()
     }
 }
@@ -123,17 +121,15 @@ impl ShangCloudClient {
         config.validate()?;
         let http = HttpClient::new(PROVIDER, config.http.clone())?;
         let base_url = config.base_url.as_str().trim_end_matches('/').to_owned();
+        let oauth = crate::login::oauth_client(&config, &base_url, http.clone(), states)?;
         Ok(ShangCloudClient {
             inner: Arc::new(Inner {
                 client_id: config.client_id.clone(),
-                client_secret: RwLock::new(config.client_secret.clone()),
                 redirect_uri: config.redirect_uri.clone(),
                 scope: RwLock::new(config.scope.clone()),
                 base_url,
-                state_ttl: config.state_ttl,
-                pkce: config.pkce,
                 http,
-                states,
+                oauth,
                 config,
             }),
         })
@@ -161,7 +157,7 @@ impl ShangCloudClient {
 
     /// The state store.
     pub fn state_store(&self) -> &Arc<dyn StateStore> {
-        &self.inner.states
+        self.inner.oauth.state_store()
     }
 
     /// The current space-separated scope.
@@ -196,39 +192,14 @@ impl ShangCloudClient {
 
     /// Replaces the client secret (rotation) for every later token request.
     pub fn set_client_secret(&self, client_secret: ClientSecret) {
-        *self
-            .inner
-            .client_secret
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = client_secret;
+        self.inner
+            .oauth
+            .set_client_auth(crate::login::client_auth(client_secret));
     }
 
     /// Whether [`refresh`](Self::refresh) is enabled ([`ShangCloudConfig::refresh`]).
     pub fn refresh_enabled(&self) -> bool {
         self.inner.config.refresh
-    }
-
-    /// `Basic base64("{client_id}:{client_secret}")` exactly as the reference SDK
-    /// (`shangcloud_sdk` 1.2.0's `Client`) sends it to the token endpoint: id and secret are
-    /// **not** form-urlencoded first (RFC 6749 §2.3.1 asks for that, but the reference server
-    /// compares the raw form). Marked sensitive.
-    pub(crate) fn basic_authorization(&self) -> Result<http::HeaderValue> {
-        let secret = self
-            .inner
-            .client_secret
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let credentials = base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            self.inner.client_id,
-            secret.expose_secret()
-        ));
-        // Base64 output is always a valid header value; the error arm is unreachable.
-        sensitive_header(&format!("Basic {credentials}")).map_err(|_| {
-            Error::config("the client credentials cannot be sent in a header")
-                .with_context(PROVIDER, "client_authentication")
-        })
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

@@ -1,63 +1,29 @@
 //! The OAuth 2.0 authorization-code flow on [`ShangCloudClient`]: authorization URLs with a
 //! one-time `state` (optionally bound to the user agent, optionally with PKCE), the code
-//! exchange, refresh, resuming and loading sessions, and the token endpoint's transport and
-//! answer mapping.
+//! exchange, refresh, resuming and loading sessions. The flow itself is polyauth-oidc's
+//! engine ([`OAuthClient`]), configured with ShangCloud's endpoints and the reference SDK's
+//! raw Basic client authentication ([`BasicEncoding::Raw`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::time::SystemTime;
 
-use base64::Engine as _;
-use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenType};
-use oauth2::{
-    AuthUrl, AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, TokenResponse, TokenUrl,
-};
-use polyauth_core::binding::{binding_digest, check_binding, new_binding};
-use polyauth_core::http::{HttpClient, HttpResponse, Idempotency};
+use polyauth_core::http::HttpClient;
 use polyauth_core::session::SessionPersistence;
 use polyauth_core::{
-    AccessToken, AuthorizationRequest, AuthorizationStart, Error, ErrorKind, RefreshToken, Result,
-    Secret, TokenSet,
+    AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Error, ErrorKind,
+    RefreshToken, Result, Secret, StateStore, TokenSet,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use polyauth_oidc::{
+    BasicEncoding, ClientAuth, Expect, OAuthClient, OAuthClientConfig, ServerMetadata,
+};
 
 use crate::client::{PROVIDER, ShangCloudClient};
+use crate::config::ShangCloudConfig;
 use crate::session::UserSession;
 
 /// Authorization endpoint path.
 pub const AUTHORIZE_PATH: &str = "/oauth/authorize";
 /// Token endpoint path.
 pub const TOKEN_PATH: &str = "/oauth/token";
-
-/// Bytes of CSPRNG output in a `state` (base64url without padding: 43 characters, 256 bits).
-const STATE_BYTES: usize = 32;
-/// Longest `state` accepted from a callback; longer ones are refused unread (bindings are
-/// capped by `polyauth_core::binding::check_binding`).
-const MAX_CALLBACK_VALUE: usize = 512;
-/// The `oauth2` crate only leaves `client_id` out of the form body when it has a client secret,
-/// and then adds its own (form-urlencoded) Basic header. It is given this placeholder, never
-/// the real secret: [`TokenTransport`] replaces the header with the reference SDK's raw form.
-const OAUTH2_PLACEHOLDER_SECRET: &str = "set-by-token-transport";
-
-/// What is stored under a `state` until its callback.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct StateRecord {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pkce_verifier: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    redirect_uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    return_to: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
-    /// SHA-256 of the user-agent binding (hex, `polyauth_core::binding::binding_digest`), for
-    /// logins started with [`ShangCloudClient::authorization_url_bound`] or the provider's
-    /// `start_authorization`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    binding_sha256: Option<String>,
-}
 
 /// A login start bound to the user agent that asked for it (see
 /// [`ShangCloudClient::authorization_url_bound`]): the core [`AuthorizationStart`], whose
@@ -77,55 +43,57 @@ pub struct UnboundAuthorizationStart {
     pub state: String,
 }
 
-/// What a finish expects of the state record.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Expect<'a> {
-    /// An unbound state ([`ShangCloudClient::exchange_code`]).
-    Unbound,
-    /// A bound state and the binding the user agent presented, if any.
-    Bound(Option<&'a Secret>),
+/// The engine for `config`: ShangCloud's authorization and token endpoints, the reference
+/// SDK's raw `Basic base64("{id}:{secret}")` (id and secret **not** form-urlencoded first, as
+/// RFC 6749 §2.3.1 would have it: the reference server compares the raw form), the configured
+/// scope, PKCE and state lifetime.
+pub(crate) fn oauth_client(
+    config: &ShangCloudConfig,
+    base_url: &str,
+    http: HttpClient,
+    states: Arc<dyn StateStore>,
+) -> Result<OAuthClient> {
+    let endpoint = |path: &str| {
+        url::Url::parse(&format!("{base_url}{path}")).map_err(|_| {
+            Error::config("the ShangCloud base URL does not make valid endpoint URLs")
+                .with_context(PROVIDER, "oauth_client")
+        })
+    };
+    let server = ServerMetadata::new(endpoint(AUTHORIZE_PATH)?, endpoint(TOKEN_PATH)?);
+    let auth = client_auth(config.client_secret.clone());
+    let oauth = OAuthClientConfig::new(config.client_id.clone(), auth, config.redirect_uri.clone())
+        .with_scopes(config.scope.split(' ').filter(|s| !s.is_empty()))
+        .with_pkce(config.pkce)
+        .with_state_ttl(config.state_ttl);
+    OAuthClient::new(PROVIDER, http, server, oauth, states, None)
+}
+
+/// The reference SDK's client authentication with `secret`.
+pub(crate) fn client_auth(secret: polyauth_core::ClientSecret) -> ClientAuth {
+    ClientAuth::ClientSecretBasic {
+        secret,
+        encoding: BasicEncoding::Raw,
+    }
 }
 
 impl ShangCloudClient {
-    /// The `oauth2` crate's client for the authorization and token endpoints and
-    /// `redirect_uri`, holding a placeholder secret (see [`OAUTH2_PLACEHOLDER_SECRET`]).
-    fn oauth_client(
-        &self,
-        redirect_uri: &str,
-    ) -> Result<
-        BasicClient<
-            oauth2::EndpointSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointSet,
-        >,
-    > {
-        let bad = |what: &'static str| Error::config(what).with_context(PROVIDER, "oauth_client");
-        Ok(
-            BasicClient::new(oauth2::ClientId::new(self.inner.client_id.clone()))
-                // Keeps client_id out of the form body (the reference sends none); the header
-                // oauth2 makes from it is replaced by TokenTransport.
-                .set_client_secret(oauth2::ClientSecret::new(
-                    OAUTH2_PLACEHOLDER_SECRET.to_owned(),
-                ))
-                .set_auth_uri(
-                    AuthUrl::new(self.url(AUTHORIZE_PATH))
-                        .map_err(|_| bad("the authorization URL is not valid"))?,
-                )
-                .set_token_uri(
-                    TokenUrl::new(self.url(TOKEN_PATH))
-                        .map_err(|_| bad("the token URL is not valid"))?,
-                )
-                .set_redirect_uri(
-                    RedirectUrl::new(redirect_uri.to_owned())
-                        .map_err(|_| bad("the redirect URI is not valid"))?,
-                ),
-        )
+    /// The request with the client's current scope when it names none.
+    fn scoped(&self, mut request: AuthorizationRequest) -> AuthorizationRequest {
+        if request.scopes.is_empty() {
+            request.scopes = self
+                .scope()
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        request
     }
 
-    /// Starts a login with the configured redirect URI and scope: returns the URL to redirect
-    /// the user agent to and the `state` in it (stored for the configured TTL).
+    /// Starts a login with the configured redirect URI and scope: returns
+    /// `{base_url}/oauth/authorize?response_type=code&client_id=..&state=..&redirect_uri=..&scope=..`
+    /// (plus `code_challenge` and `code_challenge_method=S256` with PKCE) and the `state` in
+    /// it (stored for the configured TTL).
     ///
     /// The state is **not** bound to the user agent: the application must do that itself
     /// (RFC 6749 §10.12), or use [`authorization_url_bound`](Self::authorization_url_bound)
@@ -149,7 +117,7 @@ impl ShangCloudClient {
         &self,
         request: AuthorizationRequest,
     ) -> Result<UnboundAuthorizationStart> {
-        let (url, state) = self.start(request, None).await?;
+        let (url, state) = self.inner.oauth.start_unbound(self.scoped(request)).await?;
         Ok(UnboundAuthorizationStart { url, state })
     }
 
@@ -167,60 +135,7 @@ impl ShangCloudClient {
         &self,
         request: AuthorizationRequest,
     ) -> Result<BoundAuthorizationStart> {
-        let binding = new_binding();
-        let (url, state) = self.start(request, Some(&binding)).await?;
-        Ok(AuthorizationStart::new(url, state, binding))
-    }
-
-    async fn start(
-        &self,
-        request: AuthorizationRequest,
-        binding: Option<&Secret>,
-    ) -> Result<(url::Url, String)> {
-        let ctx = |e: Error| e.with_context(PROVIDER, "authorization_url");
-        let redirect_uri = match &request.redirect_uri {
-            Some(r) => url::Url::parse(r)
-                .map_err(|_| ctx(Error::invalid_input("redirect_uri is not a valid URL")))?
-                .to_string(),
-            None => self.inner.redirect_uri.to_string(),
-        };
-        let scope = if request.scopes.is_empty() {
-            self.scope()
-        } else {
-            request.scopes.join(" ")
-        };
-        let state = new_state();
-        let oauth = self.oauth_client(&redirect_uri)?;
-        let mut auth = oauth
-            .authorize_url(|| CsrfToken::new(state.clone()))
-            .add_scopes(
-                scope
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(|s| Scope::new(s.to_owned())),
-            );
-        let mut record = StateRecord {
-            redirect_uri: request.redirect_uri.as_ref().map(|_| redirect_uri.clone()),
-            return_to: request.return_to,
-            scope: Some(scope.clone()),
-            binding_sha256: binding.map(binding_digest),
-            ..StateRecord::default()
-        };
-        if self.inner.pkce {
-            let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-            auth = auth.set_pkce_challenge(challenge);
-            record.pkce_verifier = Some(verifier.secret().clone());
-        }
-        let (url, _) = auth.url();
-        let value = serde_json::to_string(&record).map_err(|e| {
-            ctx(Error::protocol("could not encode the state record").with_source(e))
-        })?;
-        self.inner
-            .states
-            .put(&state, &value, self.inner.state_ttl)
-            .await
-            .map_err(ctx)?;
-        Ok((url, state))
+        self.inner.oauth.start(self.scoped(request)).await
     }
 
     /// Finishes a login: takes `state` from the store (atomically; a missing, expired, foreign
@@ -268,62 +183,17 @@ impl ShangCloudClient {
             .await
     }
 
-    /// Takes the state, checks it against `expect` (before any token request), exchanges the
-    /// code. Shared by the client's methods and the provider's `finish_authorization`.
+    /// Finishes through the engine. Shared by the client's methods and the provider's
+    /// `finish_authorization`.
     pub(crate) async fn finish(
         &self,
         code: &str,
         state: &str,
         expect: Expect<'_>,
     ) -> Result<UserSession> {
-        let ctx = |e: Error| e.with_context(PROVIDER, "exchange_code");
-        let refused = |message: &'static str| ctx(Error::new(ErrorKind::InvalidState, message));
-        let invalid_state =
-            || refused("the OAuth state is missing, expired, foreign or was already used");
-        if state.is_empty() || state.len() > MAX_CALLBACK_VALUE {
-            return Err(invalid_state());
-        }
-        let stored = self
-            .inner
-            .states
-            .take(state)
-            .await
-            .map_err(ctx)?
-            .ok_or_else(invalid_state)?;
-        let record: StateRecord = serde_json::from_str(&stored).map_err(|_| invalid_state())?;
-        match (record.binding_sha256.as_deref(), expect) {
-            (None, Expect::Unbound) => {}
-            (Some(_), Expect::Unbound) => {
-                return Err(refused(
-                    "the OAuth state is bound to a user agent: finish it with exchange_code_bound",
-                ));
-            }
-            (None, Expect::Bound(_)) => {
-                return Err(refused(
-                    "the OAuth state was not started bound to a user agent \
-                     (use authorization_url_bound)",
-                ));
-            }
-            (Some(stored), Expect::Bound(presented)) => {
-                check_binding(Some(stored), presented).map_err(ctx)?;
-            }
-        }
-        if code.is_empty() {
-            return Err(ctx(Error::invalid_input("the callback carries no code")));
-        }
-        let redirect_uri = record
-            .redirect_uri
-            .clone()
-            .unwrap_or_else(|| self.inner.redirect_uri.to_string());
-        let oauth = self.oauth_client(&redirect_uri)?;
-        let mut request = oauth.exchange_code(AuthorizationCode::new(code.to_owned()));
-        if let Some(v) = record.pkce_verifier {
-            request = request.set_pkce_verifier(PkceCodeVerifier::new(v));
-        }
-        let http = self.token_transport("exchange_code")?;
-        let response = request.request_async(&http).await;
-        let tokens = token_set(response, &http.status, record.scope).map_err(ctx)?;
-        Ok(UserSession::new(self.clone(), tokens).with_return_to(record.return_to))
+        let callback = AuthorizationCallback::new(code, state);
+        let authorized = self.inner.oauth.finish(&callback, expect).await?;
+        Ok(UserSession::new(self.clone(), authorized.tokens).with_return_to(authorized.return_to))
     }
 
     fn refresh_unsupported() -> Error {
@@ -352,10 +222,6 @@ impl ShangCloudClient {
                 .with_context(PROVIDER, "refresh")
         })?;
         let mut tokens = self.refresh_token(&rt).await?;
-        if tokens.refresh_token.is_none() {
-            // Servers that do not rotate refresh tokens keep the old one valid.
-            tokens.refresh_token = Some(rt);
-        }
         if tokens.scope.is_none() {
             tokens.scope = session.tokens().scope.clone();
         }
@@ -363,7 +229,9 @@ impl ShangCloudClient {
     }
 
     /// Exchanges a refresh token for new tokens (the standard RFC 6749 §6 grant, not observed
-    /// in the reference SDK; see [`refresh`](Self::refresh)).
+    /// in the reference SDK; see [`refresh`](Self::refresh)). Concurrent refreshes of one
+    /// refresh token make one call (the engine's concurrent-refresh guard); a server that does
+    /// not rotate refresh tokens keeps the old one valid, and it is kept in the result.
     ///
     /// Errors: `Unsupported` when refresh is turned off (no network call); `InvalidToken` for
     /// an unknown, used, expired or revoked refresh token (`invalid_grant`: the user must log
@@ -372,11 +240,7 @@ impl ShangCloudClient {
         if !self.refresh_enabled() {
             return Err(Self::refresh_unsupported());
         }
-        let oauth = self.oauth_client(self.inner.redirect_uri.as_str())?;
-        let rt = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
-        let http = self.token_transport("refresh")?;
-        let response = oauth.exchange_refresh_token(&rt).request_async(&http).await;
-        token_set(response, &http.status, None).map_err(|e| e.with_context(PROVIDER, "refresh"))
+        self.inner.oauth.refresh(refresh_token).await
     }
 
     /// Resumes a session from stored tokens (see [`crate::SessionPersistence`]).
@@ -392,202 +256,5 @@ impl ShangCloudClient {
         id: &str,
     ) -> Result<Option<UserSession>> {
         Ok(persistence.load(id).await?.map(|t| self.resume(t)))
-    }
-
-    /// The `oauth2` crate's HTTP client over the core [`HttpClient`], sending the raw Basic
-    /// client authentication.
-    fn token_transport(&self, operation: &'static str) -> Result<TokenTransport> {
-        Ok(TokenTransport {
-            http: self.inner.http.clone(),
-            operation,
-            authorization: self
-                .basic_authorization()
-                .map_err(|e| e.with_context(PROVIDER, operation))?,
-            status: Arc::new(AtomicU16::new(0)),
-        })
-    }
-}
-
-/// The `oauth2` crate's HTTP client: the core [`HttpClient`] (timeouts, body cap, tracing
-/// without URLs), never retried (a code is single-use), recording the answer's status so that
-/// errors the `oauth2` crate reports without it can still be mapped by status.
-///
-/// It replaces the `Authorization` header `oauth2` made (form-urlencoded id and a placeholder
-/// secret) with the reference SDK's raw `Basic base64("{id}:{secret}")`.
-struct TokenTransport {
-    http: HttpClient,
-    operation: &'static str,
-    authorization: http::HeaderValue,
-    status: Arc<AtomicU16>,
-}
-
-impl<'c> oauth2::AsyncHttpClient<'c> for TokenTransport {
-    type Error = Error;
-    type Future =
-        std::pin::Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>>> + Send + 'c>>;
-
-    fn call(&'c self, mut request: http::Request<Vec<u8>>) -> Self::Future {
-        request
-            .headers_mut()
-            .insert(http::header::AUTHORIZATION, self.authorization.clone());
-        Box::pin(async move {
-            let response = self
-                .http
-                .execute(self.operation, request, Idempotency::NonIdempotent)
-                .await?;
-            self.status
-                .store(response.status().as_u16(), Ordering::Relaxed);
-            Ok(response)
-        })
-    }
-}
-
-/// A fresh `state`: 32 bytes of the thread-local CSPRNG (ChaCha, seeded from the OS), base64url
-/// without padding.
-fn new_state() -> String {
-    new_random_value(STATE_BYTES)
-}
-
-/// `len` bytes of the thread-local CSPRNG, base64url without padding.
-fn new_random_value(len: usize) -> String {
-    let bytes: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Whether `s` is an RFC 7235 `token` (usable as an authorization scheme).
-fn is_http_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-type TokenResponseResult = std::result::Result<
-    oauth2::basic::BasicTokenResponse,
-    RequestTokenError<Error, BasicErrorResponse>,
->;
-
-/// Turns the `oauth2` crate's outcome into a [`TokenSet`] or a typed error.
-fn token_set(
-    response: TokenResponseResult,
-    status: &AtomicU16,
-    requested_scope: Option<String>,
-) -> Result<TokenSet> {
-    let status = status.load(Ordering::Relaxed);
-    let response = response.map_err(|e| token_error(e, status))?;
-    let token_type = match response.token_type() {
-        BasicTokenType::Bearer => "Bearer".to_owned(),
-        BasicTokenType::Mac => "MAC".to_owned(),
-        BasicTokenType::Extension(other) => other.clone(),
-    };
-    if !is_http_token(&token_type) {
-        return Err(Error::protocol(
-            "the token response's token_type is not a valid authorization scheme",
-        )
-        .with_status(status));
-    }
-    let access = response.access_token().secret();
-    if access.is_empty() {
-        return Err(
-            Error::protocol("the token response has an empty access_token").with_status(status),
-        );
-    }
-    let scope = response
-        .scopes()
-        .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
-        .or(requested_scope);
-    let mut tokens = TokenSet::bearer(AccessToken::new(access.clone()));
-    tokens.token_type = token_type;
-    tokens.refresh_token = response
-        .refresh_token()
-        .map(|r| RefreshToken::new(r.secret().clone()));
-    tokens.expires_at = response
-        .expires_in()
-        .and_then(|d| SystemTime::now().checked_add(d));
-    tokens.scope = scope;
-    Ok(tokens)
-}
-
-fn token_error(e: RequestTokenError<Error, BasicErrorResponse>, status: u16) -> Error {
-    match e {
-        RequestTokenError::Request(e) => e,
-        RequestTokenError::ServerResponse(r) => Error::from_oauth_error(
-            r.error().as_ref(),
-            r.error_description()
-                .map(String::as_str)
-                .unwrap_or_default(),
-            status,
-        ),
-        RequestTokenError::Parse(parse, body) => {
-            if status != 200 {
-                return raw_status_error(status, body);
-            }
-            let json = serde_json::from_slice::<Value>(&body).ok();
-            match json {
-                Some(Value::Object(map)) => {
-                    if let Some(code) = map.get("error").and_then(Value::as_str) {
-                        let message = map
-                            .get("error_description")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default();
-                        return Error::from_oauth_error(code, message, status);
-                    }
-                    let missing = ["access_token", "token_type"]
-                        .into_iter()
-                        .find(|k| !map.contains_key(*k));
-                    match missing {
-                        Some(k) => Error::protocol(format!("the token response has no `{k}`")),
-                        None => Error::protocol(format!(
-                            "the token response has a field of the wrong type (at `{}`)",
-                            parse.path()
-                        )),
-                    }
-                    .with_status(status)
-                }
-                Some(_) => {
-                    Error::protocol("the token response is not a JSON object").with_status(status)
-                }
-                None => Error::protocol("the token response is not JSON").with_status(status),
-            }
-        }
-        RequestTokenError::Other(message) => {
-            if status != 200 && status != 0 {
-                raw_status_error(status, Vec::new())
-            } else {
-                Error::protocol(format!("unexpected token response: {message}")).with_status(status)
-            }
-        }
-    }
-}
-
-fn raw_status_error(status: u16, body: Vec<u8>) -> Error {
-    HttpResponse {
-        status,
-        headers: http::HeaderMap::new(),
-        body: body.into(),
-    }
-    .status_error()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn states_are_long_and_url_safe() {
-        let a = new_state();
-        assert_eq!(a.len(), 43);
-        assert!(
-            a.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        );
-        assert_ne!(a, new_state());
-    }
-
-    #[test]
-    fn auth_schemes_are_validated() {
-        assert!(is_http_token("Bearer"));
-        assert!(!is_http_token("Bearer x"));
-        assert!(!is_http_token(""));
-        assert!(!is_http_token("a\r\nX-Evil: 1"));
     }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::client::{PROVIDER, ShangCloudClient, UserBasicInfo};
 use crate::config::ShangCloudConfig;
-use crate::login::Expect;
+use polyauth_oidc::Expect;
 
 /// Longest access token sent to the server; longer ones are rejected locally as invalid.
 pub const MAX_TOKEN_BYTES: usize = 4096;
