@@ -50,8 +50,17 @@ pub struct OAuthClientConfig {
     /// How the client authenticates at the token endpoint (replaceable later with
     /// [`OAuthClient::set_client_auth`]).
     pub client_auth: ClientAuth,
-    /// The registered redirect URI (overridable per request).
-    pub redirect_uri: url::Url,
+    /// The registered redirect URI (overridable per request); without one, every request must
+    /// name its own.
+    pub redirect_uri: Option<url::Url>,
+    /// Headers sent with every back-channel request (token, PAR, introspection, revocation,
+    /// UserInfo): a provider SDK's identification headers, for instance.
+    pub headers: http::HeaderMap,
+    /// The client authentication at the introspection endpoint, when it differs from the
+    /// token endpoint's (RFC 8414 `introspection_endpoint_auth_methods_supported`).
+    pub introspection_auth: Option<ClientAuth>,
+    /// The client authentication at the revocation endpoint, when it differs.
+    pub revocation_auth: Option<ClientAuth>,
     /// The scopes asked for by default (space-joined in requests). With `openid` the flow is
     /// OpenID Connect: a `nonce` is sent and the ID token validated.
     pub scopes: Vec<String>,
@@ -73,16 +82,15 @@ pub struct OAuthClientConfig {
 }
 
 impl OAuthClientConfig {
-    /// A configuration with the defaults above.
-    pub fn new(
-        client_id: impl Into<String>,
-        client_auth: ClientAuth,
-        redirect_uri: url::Url,
-    ) -> Self {
+    /// A configuration with the defaults above and no redirect URI.
+    pub fn new(client_id: impl Into<String>, client_auth: ClientAuth) -> Self {
         OAuthClientConfig {
             client_id: client_id.into(),
             client_auth,
-            redirect_uri,
+            redirect_uri: None,
+            headers: http::HeaderMap::new(),
+            introspection_auth: None,
+            revocation_auth: None,
             scopes: Vec::new(),
             pkce: true,
             par: false,
@@ -91,6 +99,18 @@ impl OAuthClientConfig {
             refresh_reuse: Duration::from_secs(30),
             jwks: JwksOptions::default(),
         }
+    }
+
+    /// Sets the registered redirect URI.
+    pub fn with_redirect_uri(mut self, redirect_uri: url::Url) -> Self {
+        self.redirect_uri = Some(redirect_uri);
+        self
+    }
+
+    /// Sets the headers of every back-channel request.
+    pub fn with_headers(mut self, headers: http::HeaderMap) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// Sets the default scopes.
@@ -120,6 +140,50 @@ impl OAuthClientConfig {
         self.state_ttl = ttl;
         self
     }
+}
+
+/// Where an [`OAuthClient`] gets the keys that verify ID token signatures (through
+/// polyauth-jwt). Each verifier checks the signature, `iss`, `aud` (the client id), `exp` and
+/// `nbf`; the engine then checks `iat`, `azp`, `nonce` and `at_hash` itself.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum IdTokenKeys<'a> {
+    /// A JWKS cache of the engine's own on the server's `jwks_uri`, with its `issuer` and the
+    /// asymmetric algorithms it advertises (RS256 when it says none). Without an issuer or a
+    /// `jwks_uri`, no ID token can be verified.
+    Discovered,
+    /// As `Discovered`, sharing the JWKS cache of a verifier of the same issuer (such as the
+    /// access-token verifier): one fetch budget, one cache.
+    SharedWith(&'a JwtProvider),
+    /// The backend's own verifiers, tried by the token's algorithm (the first that accepts
+    /// it): a provider whose ID tokens are signed with a client secret (HS256), for instance.
+    Custom(Vec<JwtProvider>),
+}
+
+/// The polyauth-jwt configuration of ID tokens from `server`'s JWKS.
+fn discovered_id_token_config(
+    server: &ServerMetadata,
+    issuer: &str,
+    jwks_uri: &url::Url,
+    config: &OAuthClientConfig,
+) -> JwtConfig {
+    let algorithms: Vec<Algorithm> = server
+        .id_token_signing_alg_values_supported
+        .iter()
+        .filter_map(|a| a.parse::<Algorithm>().ok())
+        .filter(|a| !matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+        .collect();
+    JwtConfig::jwks_url(jwks_uri.clone())
+        .with_issuer(issuer.to_owned())
+        .with_audience(config.client_id.clone())
+        .with_leeway_seconds(config.leeway_seconds)
+        .with_algorithms(if algorithms.is_empty() {
+            vec![Algorithm::RS256]
+        } else {
+            algorithms
+        })
+        .with_cache(None)
+        .with_jwks_options(config.jwks)
 }
 
 /// What is kept under a `state` until its callback: the one state record of every login.
@@ -184,17 +248,15 @@ pub(crate) struct Inner {
     /// The client authentication in use (replaceable: secret rotation).
     pub(crate) client_auth: RwLock<ClientAuth>,
     pub(crate) states: Arc<dyn StateStore>,
-    pub(crate) id_tokens: Option<IdTokenValidator>,
+    pub(crate) id_tokens: IdTokenValidator,
     /// Refresh results by SHA-256 of the refresh token: the concurrent-refresh guard.
     pub(crate) refreshes: moka::future::Cache<[u8; 32], TokenSet>,
 }
 
 impl OAuthClient {
     /// A client of `server` for `provider` (the name in errors and logs), keeping its states
-    /// in `states`. When the scopes contain `openid` and the server has an issuer and a
-    /// `jwks_uri`, ID tokens are validated with keys fetched through polyauth-jwt's JWKS
-    /// cache: pass `keys` (a verifier of the same issuer, such as the access-token verifier)
-    /// to share its cache, or `None` for a cache of its own. No network call is made.
+    /// in `states`, validating ID tokens with `keys` (see [`IdTokenKeys`]; an OpenID Connect
+    /// login whose ID token no key can verify fails closed). No network call is made.
     ///
     /// Errors: `ConfigInvalid` for an empty client id, a zero state TTL, or unusable ID token
     /// algorithms.
@@ -204,7 +266,7 @@ impl OAuthClient {
         server: ServerMetadata,
         config: OAuthClientConfig,
         states: Arc<dyn StateStore>,
-        keys: Option<&JwtProvider>,
+        keys: IdTokenKeys<'_>,
     ) -> Result<OAuthClient> {
         let ctx = |e: Error| e.with_context(provider, "oauth_client");
         if config.client_id.trim().is_empty() {
@@ -213,38 +275,25 @@ impl OAuthClient {
         if config.state_ttl.is_zero() {
             return Err(ctx(Error::config("the OAuth state TTL must be positive")));
         }
-        let openid = config.scopes.iter().any(|s| s == "openid");
-        let id_tokens = match (openid, &server.issuer, &server.jwks_uri) {
-            (true, Some(issuer), Some(jwks_uri)) => {
-                let algorithms: Vec<Algorithm> = server
-                    .id_token_signing_alg_values_supported
-                    .iter()
-                    .filter_map(|a| a.parse::<Algorithm>().ok())
-                    .filter(|a| {
-                        !matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
-                    })
-                    .collect();
-                let jwt = JwtConfig::jwks_url(jwks_uri.clone())
-                    .with_issuer(issuer.clone())
-                    .with_audience(config.client_id.clone())
-                    .with_leeway_seconds(config.leeway_seconds)
-                    .with_algorithms(if algorithms.is_empty() {
-                        vec![Algorithm::RS256]
-                    } else {
-                        algorithms
-                    })
-                    .with_cache(None)
-                    .with_jwks_options(config.jwks);
-                let jwt = match keys {
-                    Some(keys) => keys.sharing_keys(jwt),
-                    None => JwtProvider::new(jwt),
+        let verifiers = match keys {
+            IdTokenKeys::Custom(verifiers) => verifiers,
+            IdTokenKeys::Discovered | IdTokenKeys::SharedWith(_) => {
+                match (&server.issuer, &server.jwks_uri) {
+                    (Some(issuer), Some(jwks_uri)) => {
+                        let jwt = discovered_id_token_config(&server, issuer, jwks_uri, &config);
+                        let jwt = match keys {
+                            IdTokenKeys::SharedWith(shared) => shared.sharing_keys(jwt),
+                            _ => JwtProvider::new(jwt),
+                        }
+                        .map_err(ctx)?
+                        .named(provider);
+                        vec![jwt]
+                    }
+                    _ => Vec::new(),
                 }
-                .map_err(ctx)?
-                .named(provider);
-                Some(IdTokenValidator::new(jwt, config.client_id.clone()))
             }
-            _ => None,
         };
+        let id_tokens = IdTokenValidator::new(verifiers, config.client_id.clone());
         let refreshes = moka::future::Cache::builder()
             .max_capacity(10_000)
             .time_to_live(config.refresh_reuse.max(Duration::from_millis(1)))
@@ -361,37 +410,23 @@ impl OAuthClient {
             scope: Some(scope.clone()),
             ..StateRecord::default()
         };
-        let redirect_uri = redirect_uri.unwrap_or_else(|| inner.config.redirect_uri.to_string());
-        // The order of the reference SDKs: response_type, client_id, state, redirect_uri, scope.
-        let mut params: Vec<(&str, String)> = vec![
-            ("response_type", "code".to_owned()),
-            ("client_id", inner.config.client_id.clone()),
-            ("state", state.clone()),
-            ("redirect_uri", redirect_uri),
-        ];
-        if !scope.is_empty() {
-            params.push(("scope", scope.clone()));
-        }
-        if inner.id_tokens.is_some() || scope.split(' ').any(|s| s == "openid") {
+        let redirect_uri = redirect_uri
+            .or_else(|| inner.config.redirect_uri.as_ref().map(url::Url::to_string))
+            .ok_or_else(|| ctx(Error::config("no redirect_uri is configured or requested")))?;
+        let mut params = AuthorizationParams::new(state.clone(), redirect_uri, scope.clone());
+        if scope.split(' ').any(|s| s == "openid") {
             let nonce = random_value(RANDOM_BYTES);
-            params.push(("nonce", nonce.clone()));
+            params.nonce = Some(nonce.clone());
             record.nonce = Some(nonce);
         }
         if self.uses_pkce() {
             let verifier = random_value(RANDOM_BYTES);
-            let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .encode(Sha256::digest(verifier.as_bytes()));
-            params.push(("code_challenge", challenge));
-            params.push(("code_challenge_method", "S256".to_owned()));
+            params.code_challenge = Some(pkce_challenge(&verifier));
             record.pkce_verifier = Some(verifier);
         }
-        if let Some(prompt) = request.prompt {
-            params.push(("prompt", prompt));
-        }
-        if let Some(hint) = request.login_hint {
-            params.push(("login_hint", hint));
-        }
-        let extra: Vec<(String, String)> = request.extra_params;
+        params.prompt = request.prompt;
+        params.login_hint = request.login_hint;
+        params.extra = request.extra_params;
         let value = serde_json::to_string(&record).map_err(|e| {
             ctx(Error::protocol("could not encode the state record").with_source(e))
         })?;
@@ -400,32 +435,36 @@ impl OAuthClient {
             .put(&state, &value, inner.config.state_ttl)
             .await
             .map_err(ctx)?;
-        let mut url = inner.server.authorization_endpoint.clone();
         let push = inner.server.require_pushed_authorization_requests
             || (inner.config.par && inner.server.pushed_authorization_request_endpoint.is_some());
-        if push {
-            match self.push_authorization(&params, &extra).await {
-                Ok(request_uri) => {
-                    url.query_pairs_mut()
-                        .append_pair("client_id", &inner.config.client_id)
-                        .append_pair("request_uri", &request_uri);
-                }
-                Err(e) => {
-                    // Leave nothing behind: the state was never sent anywhere.
-                    let _ = inner.states.take(&state).await;
-                    return Err(ctx(e));
-                }
+        if !push {
+            return Ok((self.authorization_url(&params), state));
+        }
+        match self.push_authorization(&params.pairs()).await {
+            Ok(request_uri) => {
+                let mut url = inner.server.authorization_endpoint.clone();
+                url.query_pairs_mut()
+                    .append_pair("client_id", &inner.config.client_id)
+                    .append_pair("request_uri", &request_uri);
+                Ok((url, state))
             }
-        } else {
-            let mut query = url.query_pairs_mut();
-            for (k, v) in &params {
-                query.append_pair(k, v);
-            }
-            for (k, v) in &extra {
-                query.append_pair(k, v);
+            Err(e) => {
+                // Leave nothing behind: the state was never sent anywhere.
+                let _ = inner.states.take(&state).await;
+                Err(ctx(e))
             }
         }
-        Ok((url, state))
+    }
+
+    /// The authorization endpoint's URL with `params` (no state is stored: for callers that
+    /// keep `state`, `nonce` and the PKCE verifier themselves, as the reference SDKs'
+    /// `build_authorize_url` does; [`start`](Self::start) stores them for you).
+    pub fn authorization_url(&self, params: &AuthorizationParams) -> url::Url {
+        let mut url = self.inner.server.authorization_endpoint.clone();
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.inner.config.client_id)
+            .extend_pairs(params.pairs());
+        url
     }
 
     /// Finishes a login from its callback: takes the state from the store exactly once (a
@@ -505,21 +544,25 @@ impl OAuthClient {
             return Err(ctx(Error::invalid_input("the callback carries no code")));
         }
         let tokens = self
-            .exchange_code(&callback.code, &record)
+            .exchange_code(
+                &callback.code,
+                record.pkce_verifier.as_deref(),
+                record.redirect_uri.as_deref(),
+                record.scope.as_deref(),
+            )
             .await
             .map_err(ctx)?;
-        let id_token_claims = match (&inner.id_tokens, &tokens.id_token) {
-            (Some(validator), Some(id_token)) => Some(
-                validator
-                    .validate(
-                        id_token,
-                        record.nonce.as_deref(),
-                        Some(&tokens.access_token),
-                    )
+        // An OpenID Connect login (a nonce was sent) needs a valid ID token; a plain OAuth
+        // login's ID token, if any, is used only when it can be validated.
+        let id_token_claims = match (&tokens.id_token, &record.nonce) {
+            (Some(id_token), nonce) if nonce.is_some() || inner.id_tokens.has_keys() => Some(
+                inner
+                    .id_tokens
+                    .validate(id_token, nonce.as_deref(), Some(&tokens.access_token))
                     .await
                     .map_err(ctx)?,
             ),
-            (Some(_), None) if record.nonce.is_some() => {
+            (None, Some(_)) => {
                 return Err(ctx(Error::protocol(
                     "the token response of an OpenID Connect login has no id_token",
                 )));
@@ -532,6 +575,92 @@ impl OAuthClient {
             return_to: record.return_to,
         })
     }
+}
+
+/// The parameters of one authorization request besides `client_id` (RFC 6749 §4.1.1, OIDC
+/// Core §3.1.2.1, RFC 7636 §4.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorizationParams {
+    /// `response_type` (default `code`).
+    pub response_type: String,
+    /// `state`.
+    pub state: String,
+    /// `redirect_uri`.
+    pub redirect_uri: String,
+    /// `scope`, space-separated (left out when empty).
+    pub scope: String,
+    /// `nonce` (OpenID Connect).
+    pub nonce: Option<String>,
+    /// The S256 `code_challenge` of a PKCE verifier ([`pkce_challenge`]).
+    pub code_challenge: Option<String>,
+    /// `prompt`.
+    pub prompt: Option<String>,
+    /// `login_hint`.
+    pub login_hint: Option<String>,
+    /// Further parameters, appended as given (`resource`, `response_mode`, …).
+    pub extra: Vec<(String, String)>,
+}
+
+impl AuthorizationParams {
+    /// A `code` request with `state`, `redirect_uri` and `scope`.
+    pub fn new(state: String, redirect_uri: String, scope: String) -> Self {
+        AuthorizationParams {
+            response_type: "code".to_owned(),
+            state,
+            redirect_uri,
+            scope,
+            nonce: None,
+            code_challenge: None,
+            prompt: None,
+            login_hint: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The parameters in the reference SDKs' order (`response_type`, `state`,
+    /// `redirect_uri`, `scope`, then `nonce`, PKCE, `prompt`, `login_hint`, the extra ones).
+    pub(crate) fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs = vec![
+            ("response_type", self.response_type.as_str()),
+            ("state", self.state.as_str()),
+            ("redirect_uri", self.redirect_uri.as_str()),
+        ];
+        if !self.scope.is_empty() {
+            pairs.push(("scope", self.scope.as_str()));
+        }
+        let optional = [
+            ("nonce", &self.nonce),
+            ("code_challenge", &self.code_challenge),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                pairs.push((key, value.as_str()));
+                if key == "code_challenge" {
+                    pairs.push(("code_challenge_method", "S256"));
+                }
+            }
+        }
+        for (key, value) in [("prompt", &self.prompt), ("login_hint", &self.login_hint)] {
+            if let Some(value) = value {
+                pairs.push((key, value.as_str()));
+            }
+        }
+        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs
+    }
+}
+
+/// The S256 PKCE challenge of `verifier`: `base64url(SHA-256(verifier))` without padding
+/// (RFC 7636 §4.2).
+pub fn pkce_challenge(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// A fresh `state`, `nonce` or PKCE verifier: 32 bytes of the thread-local CSPRNG, base64url
+/// without padding (43 characters).
+pub fn random_token() -> String {
+    random_value(RANDOM_BYTES)
 }
 
 /// `len` bytes of the thread-local CSPRNG (ChaCha, seeded from the OS), base64url without

@@ -9,7 +9,8 @@ use polyauth_core::{AccessToken, Error, IdToken, RefreshToken, Result, TokenSet}
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::client::{OAuthClient, StateRecord};
+use crate::client::OAuthClient;
+use crate::client_auth::ClientAuth;
 use crate::token::{json_object, token_set};
 
 impl OAuthClient {
@@ -22,20 +23,35 @@ impl OAuthClient {
         endpoint: &url::Url,
         form: Vec<(&str, String)>,
     ) -> Result<HttpResponse> {
+        self.post_form_as(operation, endpoint, form, &self.client_auth())
+            .await
+    }
+
+    /// As `post_form`, authenticating with `auth`.
+    async fn post_form_as(
+        &self,
+        operation: &'static str,
+        endpoint: &url::Url,
+        form: Vec<(&str, String)>,
+        auth: &ClientAuth,
+    ) -> Result<HttpResponse> {
         let inner = &self.inner;
         let audience = inner
             .server
             .issuer
             .clone()
             .unwrap_or_else(|| inner.server.token_endpoint.to_string());
-        let request = inner.http.reqwest().post(endpoint.clone()).header(
-            http::header::ACCEPT,
-            http::HeaderValue::from_static("application/json"),
-        );
+        let request = inner
+            .http
+            .reqwest()
+            .post(endpoint.clone())
+            .headers(inner.config.headers.clone())
+            .header(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            );
         let mut body: Vec<(String, String)> = Vec::new();
-        let request =
-            self.client_auth()
-                .apply(&inner.config.client_id, &audience, request, &mut body)?;
+        let request = auth.apply(&inner.config.client_id, &audience, request, &mut body)?;
         for (key, value) in form {
             if key == "client_id" && body.iter().any(|(k, _)| k == "client_id") {
                 continue;
@@ -48,25 +64,38 @@ impl OAuthClient {
             .await
     }
 
-    /// The code exchange (RFC 6749 §4.1.3, RFC 7636 §4.5).
-    pub(crate) async fn exchange_code(&self, code: &str, record: &StateRecord) -> Result<TokenSet> {
+    /// Exchanges an authorization code at `POST {token_endpoint}` (RFC 6749 §4.1.3, RFC 7636
+    /// §4.5): `grant_type=authorization_code`, `code`, `redirect_uri` (the given one, else the
+    /// configured one) and the PKCE `code_verifier` when given; the token set's scope falls
+    /// back to `requested_scope`. For callers that keep state, nonce and verifier themselves;
+    /// [`finish`](Self::finish) does it all. The ID token is **not** validated here.
+    ///
+    /// Errors: `ConfigInvalid` without a redirect URI; otherwise as
+    /// [`refresh`](Self::refresh).
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: Option<&str>,
+        redirect_uri: Option<&str>,
+        requested_scope: Option<&str>,
+    ) -> Result<TokenSet> {
         let inner = &self.inner;
-        let redirect_uri = record
-            .redirect_uri
-            .clone()
-            .unwrap_or_else(|| inner.config.redirect_uri.to_string());
+        let redirect_uri = redirect_uri
+            .map(str::to_owned)
+            .or_else(|| inner.config.redirect_uri.as_ref().map(url::Url::to_string))
+            .ok_or_else(|| Error::config("no redirect_uri is configured or given"))?;
         let mut form = vec![
             ("grant_type", "authorization_code".to_owned()),
             ("code", code.to_owned()),
             ("redirect_uri", redirect_uri),
         ];
-        if let Some(verifier) = &record.pkce_verifier {
-            form.push(("code_verifier", verifier.clone()));
+        if let Some(verifier) = code_verifier {
+            form.push(("code_verifier", verifier.to_owned()));
         }
         let response = self
             .post_form("exchange_code", &inner.server.token_endpoint, form)
             .await?;
-        token_set(&response, record.scope.as_deref())
+        token_set(&response, requested_scope)
     }
 
     /// Exchanges a refresh token for new tokens (RFC 6749 §6) at `POST {token_endpoint}`.
@@ -108,8 +137,11 @@ impl OAuthClient {
         if tokens.refresh_token.is_none() {
             tokens.refresh_token = Some(refresh_token.clone());
         }
-        if let (Some(validator), Some(id_token)) = (&inner.id_tokens, &tokens.id_token) {
-            validator
+        if let Some(id_token) = &tokens.id_token
+            && inner.id_tokens.has_keys()
+        {
+            inner
+                .id_tokens
                 .validate(id_token, None, Some(&tokens.access_token))
                 .await
                 .map_err(ctx)?;
@@ -142,11 +174,7 @@ impl OAuthClient {
     }
 
     /// Pushes the authorization parameters (RFC 9126) and returns the `request_uri`.
-    pub(crate) async fn push_authorization(
-        &self,
-        params: &[(&str, String)],
-        extra: &[(String, String)],
-    ) -> Result<String> {
+    pub(crate) async fn push_authorization(&self, params: &[(&str, &str)]) -> Result<String> {
         let inner = &self.inner;
         let endpoint = inner
             .server
@@ -157,10 +185,11 @@ impl OAuthClient {
                     "the server requires pushed authorization requests but has no PAR endpoint",
                 )
             })?;
-        let form = params
-            .iter()
-            .map(|(k, v)| (*k, v.clone()))
-            .chain(extra.iter().map(|(k, v)| (k.as_str(), v.clone())))
+        // client_id in the body whatever the client authentication (RFC 9126 §2.1).
+        let client_id = [("client_id", inner.config.client_id.clone())];
+        let form = client_id
+            .into_iter()
+            .chain(params.iter().map(|(k, v)| (*k, (*v).to_owned())))
             .collect();
         let response = self
             .post_form("pushed_authorization_request", endpoint, form)
@@ -219,8 +248,13 @@ impl OAuthClient {
             .as_ref()
             .ok_or_else(|| Error::unsupported(inner.provider, "introspect"))?;
         let form = vec![("token", token.to_owned())];
+        let auth = inner
+            .config
+            .introspection_auth
+            .clone()
+            .unwrap_or_else(|| self.client_auth());
         let response = self
-            .post_form("introspect", endpoint, form)
+            .post_form_as("introspect", endpoint, form, &auth)
             .await
             .map_err(ctx)?;
         let map = json_object(&response, "introspection response").map_err(ctx)?;
@@ -245,10 +279,15 @@ impl OAuthClient {
             .userinfo_endpoint
             .as_ref()
             .ok_or_else(|| Error::unsupported(inner.provider, "userinfo"))?;
-        let request = inner.http.reqwest().get(endpoint.clone()).header(
-            http::header::AUTHORIZATION,
-            bearer_header(access_token).map_err(ctx)?,
-        );
+        let request = inner
+            .http
+            .reqwest()
+            .get(endpoint.clone())
+            .headers(inner.config.headers.clone())
+            .header(
+                http::header::AUTHORIZATION,
+                bearer_header(access_token).map_err(ctx)?,
+            );
         let response = inner
             .http
             .send("userinfo", request, Idempotency::Idempotent)
@@ -288,7 +327,10 @@ impl OAuthClient {
             if let Some(uri) = post_logout_redirect_uri {
                 query.append_pair("post_logout_redirect_uri", uri);
             }
-            query.append_pair("client_id", &inner.config.client_id);
+            if id_token_hint.is_none() {
+                // The hint names the client; without it the server needs the id.
+                query.append_pair("client_id", &inner.config.client_id);
+            }
             if let Some(state) = state {
                 query.append_pair("state", state);
             }

@@ -12,15 +12,23 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 /// Validates the ID tokens of one client at one issuer.
 #[derive(Debug)]
 pub(crate) struct IdTokenValidator {
-    /// Verifies the signature (JWKS), `iss`, `aud` (the client id), `exp` and `nbf` with the
-    /// leeway.
-    jwt: JwtProvider,
+    /// Verify the signature, `iss`, `aud` (the client id), `exp` and `nbf` with the leeway;
+    /// the one that accepts the token's algorithm is used.
+    verifiers: Vec<JwtProvider>,
     client_id: String,
 }
 
 impl IdTokenValidator {
-    pub(crate) fn new(jwt: JwtProvider, client_id: String) -> Self {
-        IdTokenValidator { jwt, client_id }
+    pub(crate) fn new(verifiers: Vec<JwtProvider>, client_id: String) -> Self {
+        IdTokenValidator {
+            verifiers,
+            client_id,
+        }
+    }
+
+    /// Whether any key can verify ID tokens.
+    pub(crate) fn has_keys(&self) -> bool {
+        !self.verifiers.is_empty()
     }
 
     /// The ID token's claims once it passed every check: signature, issuer, audience
@@ -38,18 +46,25 @@ impl IdTokenValidator {
         access_token: Option<&AccessToken>,
     ) -> Result<Map<String, Value>> {
         let raw = id_token.expose_secret();
-        let verified =
-            self.jwt
-                .verify(&AccessToken::new(raw))
-                .await
-                .map_err(|e| match e.kind() {
-                    polyauth_core::ErrorKind::InvalidToken => {
-                        Error::invalid_token(format!("the ID token is not valid: {}", e.message()))
-                    }
-                    _ => e,
-                })?;
-        let claims = verified.claims;
         let invalid = |message: &'static str| Error::invalid_token(message);
+        let alg = jsonwebtoken::decode_header(raw)
+            .map_err(|_| invalid("the ID token is not a well-formed JWT"))?
+            .alg;
+        let jwt = self
+            .verifiers
+            .iter()
+            .find(|v| v.algorithms().contains(&alg))
+            .ok_or_else(|| invalid("no key is configured for the ID token's algorithm"))?;
+        let verified = jwt
+            .verify(&AccessToken::new(raw))
+            .await
+            .map_err(|e| match e.kind() {
+                polyauth_core::ErrorKind::InvalidToken => {
+                    Error::invalid_token(format!("the ID token is not valid: {}", e.message()))
+                }
+                _ => e,
+            })?;
+        let claims = verified.claims;
         if !matches!(claims.get("iat"), Some(Value::Number(_))) {
             return Err(invalid("the ID token has no iat"));
         }
@@ -72,9 +87,6 @@ impl IdTokenValidator {
         if let (Some(Value::String(at_hash)), Some(access_token)) =
             (claims.get("at_hash"), access_token)
         {
-            let alg = jsonwebtoken::decode_header(raw)
-                .map_err(|_| invalid("the ID token's header is malformed"))?
-                .alg;
             let expected = left_half_hash(alg, access_token.expose_secret())
                 .ok_or_else(|| invalid("the ID token's algorithm has no at_hash rule"))?;
             if !constant_time_eq(at_hash, &expected) {

@@ -12,7 +12,10 @@ mod provider;
 mod token;
 
 pub(crate) use client::random_value;
-pub use client::{Authorized, Expect, MAX_STATE_LEN, OAuthClient, OAuthClientConfig};
+pub use client::{
+    AuthorizationParams, Authorized, Expect, IdTokenKeys, MAX_STATE_LEN, OAuthClient,
+    OAuthClientConfig, pkce_challenge, random_token,
+};
 pub use client_auth::{BasicEncoding, ClientAuth, PrivateKeyJwt};
 pub use config::{OidcConfig, TokenMode};
 pub use metadata::{DISCOVERY_PATH, ServerMetadata};

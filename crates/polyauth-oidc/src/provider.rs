@@ -16,7 +16,7 @@ use polyauth_core::{
 use polyauth_jwt::{JwtConfig, JwtProvider, profile_from_claims};
 use serde_json::{Map, Value};
 
-use crate::client::{Expect, OAuthClient, OAuthClientConfig};
+use crate::client::{Expect, IdTokenKeys, OAuthClient, OAuthClientConfig};
 use crate::config::{OidcConfig, TokenMode};
 use crate::metadata::ServerMetadata;
 
@@ -128,25 +128,18 @@ impl OidcProvider {
                 cache: config.cache().map(VerifyCache::new),
             },
         };
-        let redirect_uri = config.redirect_uri.clone().unwrap_or_else(|| {
-            // Logins need a redirect URI; verification does not. A placeholder that no
-            // server accepts makes a forgotten one fail at the authorization server.
-            metadata.authorization_endpoint.clone()
-        });
-        let mut client_config = OAuthClientConfig::new(
-            config.client_id.clone(),
-            config.client_auth().map_err(ctx)?,
-            redirect_uri,
-        )
-        .with_scopes(config.scopes.clone())
-        .with_pkce(config.pkce)
-        .with_par(config.par)
-        .with_state_ttl(Duration::from_secs(config.state_ttl_seconds));
+        let mut client_config =
+            OAuthClientConfig::new(config.client_id.clone(), config.client_auth().map_err(ctx)?)
+                .with_scopes(config.scopes.clone())
+                .with_pkce(config.pkce)
+                .with_par(config.par)
+                .with_state_ttl(Duration::from_secs(config.state_ttl_seconds));
+        client_config.redirect_uri = config.redirect_uri.clone();
         client_config.leeway_seconds = config.leeway_seconds;
         client_config.jwks = config.jwks_options();
         let keys = match &access {
-            AccessTokens::Jwt(jwt) => Some(&**jwt),
-            AccessTokens::Remote { .. } => None,
+            AccessTokens::Jwt(jwt) => IdTokenKeys::SharedWith(jwt),
+            AccessTokens::Remote { .. } => IdTokenKeys::Discovered,
         };
         let client = OAuthClient::new(PROVIDER, http, metadata, client_config, states, keys)?;
         Ok(OidcProvider {
@@ -316,16 +309,11 @@ impl IdentityProvider for OidcProvider {
     }
 
     /// Starts a login at the issuer's authorization endpoint (see [`OAuthClient::start`]).
-    /// Errors: `ConfigInvalid` without a configured `redirect_uri`; as
-    /// [`OAuthClient::start`].
+    /// Errors: as [`OAuthClient::start`] (`ConfigInvalid` without a redirect URI).
     async fn start_authorization(
         &self,
         request: AuthorizationRequest,
     ) -> Result<AuthorizationStart> {
-        if self.config.redirect_uri.is_none() && request.redirect_uri.is_none() {
-            return Err(Error::config("OIDC `redirect_uri` is not configured")
-                .with_context(PROVIDER, "start_authorization"));
-        }
         self.client.start(request).await
     }
 

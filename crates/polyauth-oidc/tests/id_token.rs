@@ -14,7 +14,9 @@ use polyauth_core::http::{HttpClient, HttpConfig};
 use polyauth_core::{
     AuthorizationCallback, AuthorizationRequest, ClientSecret, ErrorKind, MemoryStateStore,
 };
-use polyauth_oidc::{ClientAuth, Expect, OAuthClient, OAuthClientConfig, ServerMetadata};
+use polyauth_oidc::{
+    ClientAuth, Expect, IdTokenKeys, OAuthClient, OAuthClientConfig, ServerMetadata,
+};
 use polyauth_testkit::jwks::{JwksServer, SigningKey};
 use polyauth_testkit::keys::{EC_PRIVATE_PEM, RSA_PRIVATE_PEM, RSA2_PRIVATE_PEM};
 use polyauth_testkit::server::Emulator;
@@ -80,15 +82,20 @@ async fn every_id_token_check_refuses_its_defect() {
     )
     .with_issuer(ISSUER)
     .with_jwks_uri(jwks.url());
-    let config = OAuthClientConfig::new(
-        CLIENT,
-        ClientAuth::basic(ClientSecret::new("s")),
-        url::Url::parse("https://app.example/cb").unwrap(),
-    )
-    .with_scopes(["openid"]);
+    let config = OAuthClientConfig::new(CLIENT, ClientAuth::basic(ClientSecret::new("s")))
+        .with_redirect_uri(url::Url::parse("https://app.example/cb").unwrap())
+        .with_scopes(["openid"]);
     let states = Arc::new(MemoryStateStore::new(100));
     let http = HttpClient::new("test", HttpConfig::default()).unwrap();
-    let client = OAuthClient::new("test", http, metadata, config, states, None).unwrap();
+    let client = OAuthClient::new(
+        "test",
+        http,
+        metadata,
+        config,
+        states,
+        IdTokenKeys::Discovered,
+    )
+    .unwrap();
 
     let good = |nonce: &str| {
         json!({

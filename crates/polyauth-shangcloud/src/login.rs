@@ -13,7 +13,7 @@ use polyauth_core::{
     RefreshToken, Result, Secret, StateStore, TokenSet,
 };
 use polyauth_oidc::{
-    BasicEncoding, ClientAuth, Expect, OAuthClient, OAuthClientConfig, ServerMetadata,
+    BasicEncoding, ClientAuth, Expect, IdTokenKeys, OAuthClient, OAuthClientConfig, ServerMetadata,
 };
 
 use crate::client::{PROVIDER, ShangCloudClient};
@@ -61,11 +61,19 @@ pub(crate) fn oauth_client(
     };
     let server = ServerMetadata::new(endpoint(AUTHORIZE_PATH)?, endpoint(TOKEN_PATH)?);
     let auth = client_auth(config.client_secret.clone());
-    let oauth = OAuthClientConfig::new(config.client_id.clone(), auth, config.redirect_uri.clone())
+    let oauth = OAuthClientConfig::new(config.client_id.clone(), auth)
+        .with_redirect_uri(config.redirect_uri.clone())
         .with_scopes(config.scope.split(' ').filter(|s| !s.is_empty()))
         .with_pkce(config.pkce)
         .with_state_ttl(config.state_ttl);
-    OAuthClient::new(PROVIDER, http, server, oauth, states, None)
+    OAuthClient::new(
+        PROVIDER,
+        http,
+        server,
+        oauth,
+        states,
+        IdTokenKeys::Custom(Vec::new()),
+    )
 }
 
 /// The reference SDK's client authentication with `secret`.
