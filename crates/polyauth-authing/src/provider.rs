@@ -5,28 +5,27 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use base64::Engine;
-use polyauth_core::binding::{binding_digest, check_binding, new_binding};
 use polyauth_core::model::dedup;
-use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{
     AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup,
     Capabilities, Credentials, DirectoryCapabilities, Error, ErrorKind, IdentityProvider,
-    LoginIdentifier, MemoryStateStore, NewUser, Page, PageRequest, RefreshToken, Result, Secret,
-    Session, StateStore, TokenSet, UserDirectory, UserProfile, UserQuery, UserUpdate,
-    VerifiedToken, VerifyCache,
+    LoginIdentifier, MemoryStateStore, NewUser, Page, PageRequest, RefreshToken, Result, Session,
+    StateStore, TokenSet, UserDirectory, UserProfile, UserQuery, UserUpdate, VerifiedToken,
+    VerifyCache,
 };
 use polyauth_jwt::{JwtConfig, JwtProvider};
-use serde_json::{Map, Value, json};
+use polyauth_oidc::{Expect, IdTokenKeys, OAuthClient};
+use serde_json::{Map, Value};
 
 use crate::auth::{
-    AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, LoginOptions,
+    AuthenticationClient, AuthenticationClientOptions, LoginOptions, consent_prompt_for,
 };
 use crate::config::{AuthingConfig, VerificationMode};
 use crate::error::{error_from_code, is_token_rejection};
 use crate::management::{
     MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, QueryField, SearchOptions,
 };
-use crate::types::{OidcTokens, User, UserSession};
+use crate::types::{User, UserSession};
 
 const NAME: &str = "authing";
 
@@ -62,7 +61,9 @@ pub struct AuthingProvider {
     cache: Option<VerifyCache<Arc<UserProfile>>>,
     /// Online (`checkLoginStatus`) answers by token hash; same settings as `cache`.
     online_cache: Option<VerifyCache<VerifiedToken>>,
-    states: Arc<dyn StateStore>,
+    /// The login flow (polyauth-oidc's engine), or why it cannot be built (no app secret for
+    /// the configured client authentication).
+    oauth: std::result::Result<OAuthClient, Error>,
 }
 
 impl AuthingProvider {
@@ -125,6 +126,13 @@ impl AuthingProvider {
                 "local Authing verification needs app_host (RS256 JWKS) or jwt_secret (HS256)",
             ));
         }
+        let oauth = login_flow(
+            &auth,
+            &config,
+            &rs256,
+            &hs256,
+            Arc::new(MemoryStateStore::default()),
+        );
         Ok(AuthingProvider {
             cache: config.cache.map(VerifyCache::new),
             online_cache: config.cache.map(VerifyCache::new),
@@ -133,13 +141,13 @@ impl AuthingProvider {
             directory,
             rs256,
             hs256,
-            states: Arc::new(MemoryStateStore::default()),
+            oauth,
         })
     }
 
     /// Uses `store` for OAuth `state` values (a shared store for several instances).
     pub fn with_state_store(mut self, store: Arc<dyn StateStore>) -> Self {
-        self.states = store;
+        self.oauth = login_flow(&self.auth, &self.config, &self.rs256, &self.hs256, store);
         self
     }
 
@@ -151,6 +159,13 @@ impl AuthingProvider {
     /// The native management client, when a pool secret is configured.
     pub fn management(&self) -> Option<&ManagementClient> {
         self.directory.as_ref().map(|d| &d.client)
+    }
+
+    /// The login flow. Errors: `ConfigInvalid` (with `op`) when it could not be built.
+    fn login(&self, op: &'static str) -> Result<&OAuthClient> {
+        self.oauth
+            .as_ref()
+            .map_err(|e| e.clone().with_context(NAME, op))
     }
 
     fn check_length(token: &AccessToken) -> Result<()> {
@@ -238,43 +253,6 @@ impl AuthingProvider {
         }
     }
 
-    /// Verifies the id_token of a code exchange and checks its `nonce` against the one sent
-    /// with the authorization request; answers the user it names.
-    ///
-    /// Errors: `InvalidToken` for a bad signature, audience or expiry, a token whose algorithm
-    /// has no configured key, or a missing or different `nonce`; `Protocol` when the
-    /// `openid` scope was requested but no id_token came back.
-    async fn id_token_user(
-        &self,
-        tokens: &OidcTokens,
-        expected_nonce: &str,
-        openid: bool,
-    ) -> Result<Option<UserProfile>> {
-        let Some(id_token) = &tokens.id_token else {
-            if openid {
-                return Err(Error::protocol(
-                    "the token answer has no id_token although the openid scope was requested",
-                ));
-            }
-            return Ok(None);
-        };
-        let jwt = AccessToken::new(id_token.expose_secret().to_owned());
-        Self::check_length(&jwt)?;
-        let verified = self.verify_locally(&jwt).await.ok_or_else(|| {
-            Error::invalid_token(
-                "the id_token cannot be verified: no key for its algorithm \
-                 (RS256 needs app_host, HS256 jwt_secret)",
-            )
-        })??;
-        let nonce = verified.claims.get("nonce").and_then(Value::as_str);
-        if !nonce.is_some_and(|n| constant_time_eq(n, expected_nonce)) {
-            return Err(Error::invalid_token(
-                "the id_token's nonce does not match the authorization request",
-            ));
-        }
-        Ok(Some(profile_from_claims(&verified)))
-    }
-
     async fn profile_uncached(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
         if self.config.verification != VerificationMode::Online {
             // Reject bad tokens locally before spending round trips.
@@ -306,6 +284,23 @@ impl AuthingProvider {
     }
 }
 
+/// The provider's login flow: the authentication client's endpoints and credentials, states in
+/// `states`, ID tokens verified by the local verifiers (sharing their keys).
+fn login_flow(
+    auth: &AuthenticationClient,
+    config: &AuthingConfig,
+    rs256: &Option<JwtProvider>,
+    hs256: &Option<JwtProvider>,
+    states: Arc<dyn StateStore>,
+) -> std::result::Result<OAuthClient, Error> {
+    let keys = [rs256, hs256]
+        .into_iter()
+        .flatten()
+        .map(JwtProvider::uncached_copy)
+        .collect();
+    auth.oauth_client_with(states, IdTokenKeys::Custom(keys), config.state_ttl)
+}
+
 /// Maps an Authing user to the normalized profile (roles and permissions empty).
 pub fn profile_from_user(user: &User) -> UserProfile {
     let mut p = UserProfile::new(NAME, user.id.clone());
@@ -332,20 +327,6 @@ fn profile_from_claims(v: &VerifiedToken) -> UserProfile {
     p.company = claim("company");
     p.raw = Value::Object(v.claims.clone());
     p
-}
-
-fn token_set(t: OidcTokens) -> TokenSet {
-    let mut set = TokenSet::bearer(t.access_token);
-    if let Some(e) = t.expires_in {
-        set = set.with_expires_in(e);
-    }
-    if let Some(tt) = t.token_type {
-        set.token_type = tt;
-    }
-    set.refresh_token = t.refresh_token;
-    set.id_token = t.id_token;
-    set.scope = t.scope;
-    set
 }
 
 fn session_from_user(user: User, op: &'static str) -> Result<Session> {
@@ -441,112 +422,66 @@ impl IdentityProvider for AuthingProvider {
         session_from_user(user, "login")
     }
 
+    /// Starts a login at `{app_host}/{oidc|oauth}/auth` through polyauth-oidc's engine: a
+    /// `state` stored in the state store (see [`with_state_store`](Self::with_state_store))
+    /// with the digest of the user-agent binding, a `nonce` (OpenID Connect scopes), PKCE
+    /// S256, and `prompt=consent` for the `offline_access` scope as the reference SDK sends.
+    ///
+    /// Errors: `Unsupported` without `app_host` and a redirect URI; `ConfigInvalid` when the
+    /// configured client authentication lacks the app secret; errors of the state store.
     async fn start_authorization(
         &self,
-        request: AuthorizationRequest,
+        mut request: AuthorizationRequest,
     ) -> Result<AuthorizationStart> {
         if !self.capabilities().authorization_code {
             return Err(Error::unsupported(NAME, "start_authorization"));
         }
-        let redirect_uri = request
-            .redirect_uri
-            .clone()
-            .or_else(|| self.config.redirect_uri.clone());
-        let scopes = if request.scopes.is_empty() {
-            self.config.scopes.clone()
-        } else {
-            request.scopes.clone()
-        };
-        let mut params = AuthorizeParams::new();
-        params.redirect_uri = redirect_uri.clone();
-        params.scope = Some(scopes.join(" "));
-        let built = self.auth.build_authorize_url(params)?;
-        let binding = new_binding();
-        let stored = json!({
-            "verifier": built.code_verifier.as_ref().map(|v| v.expose_secret().to_owned()),
-            "nonce": built.nonce,
-            "openid": scopes.iter().any(|s| s == "openid"),
-            "redirect_uri": redirect_uri,
-            "return_to": request.return_to,
-            "binding_sha256": binding_digest(&binding),
-        });
-        self.states
-            .put(&built.state, &stored.to_string(), self.config.state_ttl)
-            .await
-            .map_err(|e| e.with_context(NAME, "start_authorization"))?;
-        Ok(AuthorizationStart::new(built.url, built.state, binding))
+        let oauth = self.login("start_authorization")?;
+        if request.scopes.is_empty() {
+            request.scopes = self.config.scopes.clone();
+        }
+        if request.prompt.is_none() {
+            request.prompt = consent_prompt_for(&request.scopes.join(" "));
+        }
+        oauth.start(request).await
     }
 
-    /// Takes the state (atomically, exactly once), checks the callback's user-agent binding
-    /// against the digest stored with it (constant time, before any network call), exchanges
-    /// the code (with the PKCE verifier kept in the state record), verifies the id_token
-    /// locally (RS256 JWKS or HS256, audience = app id), checks its `nonce` against the one
-    /// sent with the authorization request (constant time), and fills `Session::user` from its
-    /// claims.
+    /// Finishes a login through polyauth-oidc's engine: takes the state (atomically, exactly
+    /// once), checks the callback's user-agent binding (constant time, before any network
+    /// call), exchanges the code with the PKCE verifier, validates the id_token (RS256 JWKS of
+    /// `app_host` or HS256 `jwt_secret`, audience = app id, `nonce`, `at_hash`) and fills
+    /// `Session::user` from its claims.
     ///
     /// Errors: `InvalidState` for an unknown, expired or replayed state, and for a callback
     /// whose binding is missing or is not the one issued with the state (login CSRF: the state
-    /// is consumed all the same); `InvalidToken` for a
-    /// bad code, a bad id_token or a `nonce` mismatch; `Protocol` when `openid` was requested
-    /// and no id_token came back; `Unavailable` when Authing is down.
+    /// is consumed all the same); `InvalidToken` for a bad code, a bad id_token or a `nonce`
+    /// mismatch; `Protocol` when `openid` was requested and no id_token came back;
+    /// `Unavailable` when Authing is down.
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
         if !self.capabilities().authorization_code {
             return Err(Error::unsupported(NAME, "finish_authorization"));
         }
-        let stored = self
-            .states
-            .take(&callback.state)
-            .await
-            .map_err(|e| e.with_context(NAME, "finish_authorization"))?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidState,
-                    "the OAuth state is unknown, expired or already used",
-                )
-                .with_context(NAME, "finish_authorization")
-            })?;
-        let stored: Value = serde_json::from_str(&stored).unwrap_or(Value::Null);
-        check_binding(
-            stored.get("binding_sha256").and_then(Value::as_str),
-            callback.binding.as_ref(),
-        )
-        .map_err(|e| e.with_context(NAME, "finish_authorization"))?;
-        let verifier = stored
-            .get("verifier")
-            .and_then(Value::as_str)
-            .map(Secret::new);
-        let Some(nonce) = stored.get("nonce").and_then(Value::as_str) else {
-            return Err(Error::new(
-                ErrorKind::InvalidState,
-                "the OAuth state record has no nonce (started by another version?)",
-            )
-            .with_context(NAME, "finish_authorization"));
-        };
-        let openid = stored
-            .get("openid")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let redirect_uri = stored.get("redirect_uri").and_then(Value::as_str);
-        let tokens = self
-            .auth
-            .get_access_token_by_code(&callback.code, verifier.as_ref(), redirect_uri)
+        let authorized = self
+            .login("finish_authorization")?
+            .finish(&callback, Expect::Bound(callback.binding.as_ref()))
             .await?;
-        let user = self
-            .id_token_user(&tokens, nonce, openid)
-            .await
-            .map_err(|e| e.with_context(NAME, "finish_authorization"))?;
-        Ok(Session::new(token_set(tokens), user))
+        let user = authorized.id_token_claims.and_then(|claims| {
+            let subject = claims.get("sub")?.as_str()?.to_owned();
+            let mut verified = VerifiedToken::new(subject);
+            verified.claims = claims;
+            Some(profile_from_claims(&verified))
+        });
+        Ok(Session::new(authorized.tokens, user))
     }
 
+    /// Refreshes at `{app_host}/{oidc|oauth}/token` through the engine's concurrent-refresh
+    /// guard. Errors: `Unsupported` without the login configuration; `InvalidToken` for a
+    /// dead refresh token; `Unavailable` when Authing is down.
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
         if !self.capabilities().refresh {
             return Err(Error::unsupported(NAME, "refresh"));
         }
-        Ok(token_set(
-            self.auth
-                .get_new_access_token_by_refresh_token(refresh_token)
-                .await?,
-        ))
+        self.login("refresh")?.refresh(refresh_token).await
     }
 
     async fn logout(&self, token: &AccessToken) -> Result<()> {

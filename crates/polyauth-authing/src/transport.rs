@@ -5,9 +5,8 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use polyauth_core::http::{HttpClient, HttpConfig, HttpResponse, Idempotency, bearer_header};
-use polyauth_core::{AccessToken, ClientSecret, Error, ErrorKind, Result};
+use polyauth_core::{AccessToken, Error, ErrorKind, Result};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -26,8 +25,6 @@ pub(crate) enum Auth<'a> {
     None,
     /// `Authorization: Bearer {token}`.
     Bearer(&'a AccessToken),
-    /// `Authorization: Basic base64(client_id:secret)`.
-    Basic(&'a str, &'a ClientSecret),
 }
 
 /// Host, headers and HTTP client of one Authing client.
@@ -100,6 +97,16 @@ impl Transport {
         })
     }
 
+    /// The HTTP client.
+    pub(crate) fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// The `x-authing-*` headers sent with every call.
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
     /// The same client and headers against another base (an `app_host`).
     pub(crate) fn with_base(&self, base: String) -> Transport {
         Transport {
@@ -137,14 +144,6 @@ impl Transport {
             Auth::None => {}
             Auth::Bearer(token) => {
                 builder = builder.header(reqwest::header::AUTHORIZATION, bearer_header(token)?);
-            }
-            Auth::Basic(id, secret) => {
-                let raw = format!("{id}:{}", secret.expose_secret());
-                let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-                let mut v = HeaderValue::from_str(&format!("Basic {encoded}"))
-                    .map_err(|_| Error::config("the client id cannot be sent in a header"))?;
-                v.set_sensitive(true);
-                builder = builder.header(reqwest::header::AUTHORIZATION, v);
             }
         }
         Ok(builder)

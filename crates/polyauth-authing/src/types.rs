@@ -421,6 +421,27 @@ pub struct OidcTokens {
     pub scope: Option<String>,
 }
 
+impl From<polyauth_core::TokenSet> for OidcTokens {
+    /// The engine's token set in the reference SDK's shape; `expires_in` is counted from now
+    /// (whole seconds, rounded up).
+    fn from(t: polyauth_core::TokenSet) -> Self {
+        let expires_in = t.expires_at.map(|at| {
+            let left = at
+                .duration_since(std::time::SystemTime::now())
+                .unwrap_or_default();
+            left.as_millis().div_ceil(1000) as u64
+        });
+        OidcTokens {
+            access_token: t.access_token,
+            id_token: t.id_token,
+            refresh_token: t.refresh_token,
+            expires_in,
+            token_type: Some(t.token_type),
+            scope: t.scope,
+        }
+    }
+}
+
 /// The state of a user's security settings (`GET /api/v2/users/me/security-level`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

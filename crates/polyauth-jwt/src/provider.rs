@@ -160,6 +160,20 @@ impl JwtProvider {
         })
     }
 
+    /// A verifier identical to this one (keys, algorithms, claims checks, name, `typ`
+    /// requirement) **sharing its keys** (one JWKS cache) but without its verified-token
+    /// cache: for a second use of the same verification, such as ID tokens of a login.
+    pub fn uncached_copy(&self) -> JwtProvider {
+        JwtProvider {
+            name: self.name,
+            keys: self.keys.clone(),
+            token_type: self.token_type.clone(),
+            validations: self.validations.clone(),
+            claims: self.claims.clone(),
+            cache: None,
+        }
+    }
+
     /// The same provider reporting `name` in errors and as [`UserProfile::provider`] (a
     /// provider built on this one, such as the OpenID Connect provider, uses its own name).
     pub fn named(mut self, name: &'static str) -> Self {

@@ -5,12 +5,16 @@
 //! authorized resources); `options` holds the settings.
 
 mod login;
+mod oauth;
 mod options;
 mod profile;
 mod rbac;
 mod tokens;
 
-use polyauth_core::{Error, Password, Result};
+use std::sync::Arc;
+
+use polyauth_core::{Error, MemoryStateStore, Password, Result, StateStore};
+use polyauth_oidc::{IdTokenKeys, OAuthClient};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -19,6 +23,7 @@ pub use options::{
     AuthenticationClientOptions, AuthorizeParams, AuthorizeUrl, DEFAULT_HOST, LoginOptions,
     Protocol, RegisterOptions, TokenEndpointAuthMethod,
 };
+pub(crate) use tokens::consent_prompt_for;
 pub use tokens::{code_challenge_s256, generate_code_verifier};
 
 use crate::crypto::PasswordEncryptor;
@@ -40,6 +45,9 @@ pub struct AuthenticationClient {
     /// [`AuthenticationClientOptions::websocket_host`]).
     ws: Option<Transport>,
     encryptor: PasswordEncryptor,
+    /// The OIDC/OAuth helpers' engine (no stored states, no ID token keys: the helpers leave
+    /// both to the caller), or why it cannot be built.
+    oauth: std::result::Result<OAuthClient, Error>,
 }
 
 impl AuthenticationClient {
@@ -71,11 +79,19 @@ impl AuthenticationClient {
             None => default_ws_host(&base),
         };
         let ws = ws_base.map(|b| transport.with_base(b));
+        let oauth = oauth::oauth_client(
+            &options,
+            &transport,
+            Arc::new(MemoryStateStore::new(1)),
+            IdTokenKeys::Custom(Vec::new()),
+            |config| config,
+        );
         Ok(AuthenticationClient {
             options,
             transport,
             ws,
             encryptor,
+            oauth,
         })
     }
 
@@ -140,6 +156,28 @@ impl AuthenticationClient {
             .app_id
             .as_deref()
             .ok_or_else(|| Error::config(format!("{op} needs app_id")).with_context(PROVIDER, op))
+    }
+
+    /// The OIDC/OAuth engine of the helpers. Errors: `ConfigInvalid` (with `op`) when it
+    /// cannot be built (no `app_id`, a method without its secret).
+    fn oauth(&self, op: &'static str) -> Result<&OAuthClient> {
+        self.oauth
+            .as_ref()
+            .map_err(|e| e.clone().with_context(PROVIDER, op))
+    }
+
+    /// An engine of this client's endpoints and credentials that keeps its states in `states`
+    /// for `state_ttl` and validates ID tokens with `keys`: the provider's login flow.
+    ///
+    /// Errors: as the helpers' engine.
+    pub(crate) fn oauth_client_with(
+        &self,
+        states: Arc<dyn StateStore>,
+        keys: IdTokenKeys<'_>,
+        state_ttl: std::time::Duration,
+    ) -> Result<OAuthClient> {
+        let tune = |config: polyauth_oidc::OAuthClientConfig| config.with_state_ttl(state_ttl);
+        oauth::oauth_client(&self.options, &self.transport, states, keys, tune)
     }
 
     fn app_base(&self, op: &'static str) -> Result<&Transport> {

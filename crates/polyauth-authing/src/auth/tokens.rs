@@ -2,13 +2,13 @@
 //! helpers (authorization URL, code, refresh and client-credentials grants, introspection,
 //! revocation, user info, logout URL), CAS ticket validation and the WeChat mobile callback.
 
-use base64::Engine;
 use polyauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Result, Secret};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
-use super::{AuthenticationClient, AuthorizeParams, AuthorizeUrl, TokenEndpointAuthMethod};
+use polyauth_oidc::{AuthorizationParams, pkce_challenge, random_token};
+
+use super::{AuthenticationClient, AuthorizeParams, AuthorizeUrl};
 use crate::documents as doc;
 use crate::transport::{Auth, PROVIDER};
 use crate::types::{LoginStatus, OidcTokens, RefreshedToken, UserSession};
@@ -30,13 +30,16 @@ pub fn generate_code_verifier() -> String {
 /// );
 /// ```
 pub fn code_challenge_s256(verifier: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    pkce_challenge(verifier)
 }
 
-/// 32 CSPRNG bytes, base64url: `state`, `nonce` and PKCE verifiers.
-fn random_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+/// The reference SDK's `prompt=consent` for a scope with `offline_access` (Authing issues a
+/// refresh token only then).
+pub(crate) fn consent_prompt_for(scope: &str) -> Option<String> {
+    scope
+        .split(' ')
+        .any(|s| s == "offline_access")
+        .then(|| "consent".to_owned())
 }
 
 impl AuthenticationClient {
@@ -105,14 +108,16 @@ impl AuthenticationClient {
     }
 
     /// The authorization URL: `{app_host}/{oidc|oauth}/auth?...` with `client_id`,
-    /// `redirect_uri`, `scope`, `response_type`, `state`, `nonce` and, with PKCE, the S256
-    /// `code_challenge`. `state`, `nonce` and the verifier come from a CSPRNG.
+    /// `response_type`, `state`, `redirect_uri`, `scope`, `nonce`, `prompt=consent` for the
+    /// `offline_access` scope, `response_mode` when given and, with PKCE, the S256
+    /// `code_challenge` (built by polyauth-oidc's engine). `state`, `nonce` and the verifier
+    /// come from a CSPRNG unless given; nothing is stored: keep them for the callback.
     ///
     /// Errors: `ConfigInvalid` without `app_host`, `app_id` or a redirect URI.
     pub fn build_authorize_url(&self, params: AuthorizeParams) -> Result<AuthorizeUrl> {
         const OP: &str = "build_authorize_url";
-        let t = self.app_base(OP)?;
-        let app_id = self.require_app_id(OP)?;
+        self.app_base(OP)?;
+        let oauth = self.oauth(OP)?;
         let redirect_uri = params
             .redirect_uri
             .or_else(|| self.options.redirect_uri.clone())
@@ -124,82 +129,23 @@ impl AuthenticationClient {
         let scope = params
             .scope
             .unwrap_or_else(|| "openid profile email phone address".to_owned());
-        let mut url = t.url(&[self.options.protocol.prefix(), "auth"])?;
         let verifier = params.pkce.then(generate_code_verifier);
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("nonce", &nonce)
-                .append_pair("state", &state)
-                .append_pair("scope", &scope)
-                .append_pair("client_id", app_id)
-                .append_pair("redirect_uri", &redirect_uri)
-                .append_pair(
-                    "response_type",
-                    params.response_type.as_deref().unwrap_or("code"),
-                );
-            if let Some(m) = &params.response_mode {
-                q.append_pair("response_mode", m);
-            }
-            if scope.split(' ').any(|s| s == "offline_access") {
-                q.append_pair("prompt", "consent");
-            }
-            if let Some(v) = &verifier {
-                q.append_pair("code_challenge", &code_challenge_s256(v))
-                    .append_pair("code_challenge_method", "S256");
-            }
+        let mut request = AuthorizationParams::new(state.clone(), redirect_uri, scope.clone());
+        if let Some(response_type) = params.response_type {
+            request.response_type = response_type;
+        }
+        request.nonce = Some(nonce.clone());
+        request.code_challenge = verifier.as_deref().map(pkce_challenge);
+        request.prompt = consent_prompt_for(&scope);
+        if let Some(mode) = params.response_mode {
+            request.extra.push(("response_mode".to_owned(), mode));
         }
         Ok(AuthorizeUrl {
-            url,
+            url: oauth.authorization_url(&request),
             state,
             nonce,
             code_verifier: verifier.map(Secret::new),
         })
-    }
-
-    fn client_auth<'a>(
-        &'a self,
-        method: TokenEndpointAuthMethod,
-        form: &mut Vec<(&'static str, String)>,
-        op: &'static str,
-    ) -> Result<Auth<'a>> {
-        let app_id = self.require_app_id(op)?;
-        let secret = || {
-            self.options.secret.as_ref().ok_or_else(|| {
-                Error::config(format!("{op} needs the app secret")).with_context(PROVIDER, op)
-            })
-        };
-        match method {
-            TokenEndpointAuthMethod::ClientSecretPost => {
-                form.push(("client_id", app_id.to_owned()));
-                form.push(("client_secret", secret()?.expose_secret().to_owned()));
-                Ok(Auth::None)
-            }
-            TokenEndpointAuthMethod::ClientSecretBasic => Ok(Auth::Basic(app_id, secret()?)),
-            TokenEndpointAuthMethod::None => {
-                form.push(("client_id", app_id.to_owned()));
-                Ok(Auth::None)
-            }
-        }
-    }
-
-    async fn token_call(
-        &self,
-        op: &'static str,
-        path: &'static str,
-        method: TokenEndpointAuthMethod,
-        mut form: Vec<(&'static str, String)>,
-    ) -> Result<Value> {
-        let auth = self.client_auth(method, &mut form, op)?;
-        let url = match path {
-            "" => self
-                .transport
-                .url(&[self.options.protocol.prefix(), "token"])?,
-            p => self
-                .transport
-                .url(&[self.options.protocol.prefix(), "token", p])?,
-        };
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.transport.form(op, url, &pairs, auth).await
     }
 
     /// Exchanges an authorization code: `POST {host}/{oidc|oauth}/token` with
@@ -215,24 +161,16 @@ impl AuthenticationClient {
         redirect_uri: Option<&str>,
     ) -> Result<OidcTokens> {
         const OP: &str = "get_access_token_by_code";
-        let redirect_uri = redirect_uri
-            .map(str::to_owned)
-            .or_else(|| self.options.redirect_uri.clone())
-            .ok_or_else(|| {
-                Error::config("no redirect_uri configured").with_context(PROVIDER, OP)
-            })?;
-        let mut form = vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.to_owned()),
-            ("redirect_uri", redirect_uri),
-        ];
-        if let Some(v) = code_verifier {
-            form.push(("code_verifier", v.expose_secret().to_owned()));
+        let oauth = self.oauth(OP)?;
+        if redirect_uri.is_none() && self.options.redirect_uri.is_none() {
+            return Err(Error::config("no redirect_uri configured").with_context(PROVIDER, OP));
         }
-        let v = self
-            .token_call(OP, "", self.options.token_endpoint_auth_method, form)
-            .await?;
-        tokens_from(v, OP)
+        let verifier = code_verifier.map(Secret::expose_secret);
+        oauth
+            .exchange_code(code, verifier, redirect_uri, None)
+            .await
+            .map(OidcTokens::from)
+            .map_err(|e| e.with_context(PROVIDER, OP))
     }
 
     /// Refreshes tokens: `POST {host}/{oidc|oauth}/token` with `grant_type=refresh_token`.
@@ -242,14 +180,11 @@ impl AuthenticationClient {
         refresh_token: &RefreshToken,
     ) -> Result<OidcTokens> {
         const OP: &str = "refresh_token_grant";
-        let form = vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh_token.expose_secret().to_owned()),
-        ];
-        let v = self
-            .token_call(OP, "", self.options.token_endpoint_auth_method, form)
-            .await?;
-        tokens_from(v, OP)
+        self.oauth(OP)?
+            .refresh(refresh_token)
+            .await
+            .map(OidcTokens::from)
+            .map_err(|e| e.with_context(PROVIDER, OP))
     }
 
     /// A machine token: `POST {host}/{oidc|oauth}/token` with `grant_type=client_credentials`,
@@ -280,30 +215,26 @@ impl AuthenticationClient {
         tokens_from(v, OP)
     }
 
-    /// RFC 7662 introspection: `POST {host}/{oidc|oauth}/token/introspection` (raw answer;
-    /// `active: false` for a dead token).
+    /// RFC 7662 introspection: `POST {host}/{oidc|oauth}/token/introspection` with the
+    /// configured introspection client authentication (raw answer; `active: false` for a
+    /// dead token).
     pub async fn introspect_token(&self, token: &AccessToken) -> Result<Value> {
-        let form = vec![("token", token.expose_secret().to_owned())];
-        self.token_call(
-            "introspect_token",
-            "introspection",
-            self.options.introspection_endpoint_auth_method,
-            form,
-        )
-        .await
+        const OP: &str = "introspect_token";
+        self.oauth(OP)?
+            .introspect(token.expose_secret())
+            .await
+            .map(Value::Object)
+            .map_err(|e| e.with_context(PROVIDER, OP))
     }
 
-    /// RFC 7009 revocation: `POST {host}/{oidc|oauth}/token/revocation`.
+    /// RFC 7009 revocation: `POST {host}/{oidc|oauth}/token/revocation` with the configured
+    /// revocation client authentication.
     pub async fn revoke_token(&self, token: &str) -> Result<()> {
-        let form = vec![("token", token.to_owned())];
-        self.token_call(
-            "revoke_token",
-            "revocation",
-            self.options.revocation_endpoint_auth_method,
-            form,
-        )
-        .await
-        .map(|_| ())
+        const OP: &str = "revoke_token";
+        self.oauth(OP)?
+            .revoke(token, None)
+            .await
+            .map_err(|e| e.with_context(PROVIDER, OP))
     }
 
     /// OIDC user info: `POST {host}/{oidc|oauth}/me` with `Bearer {access_token}` (the raw
@@ -354,18 +285,13 @@ impl AuthenticationClient {
         redirect_uri: Option<&str>,
         id_token: Option<&polyauth_core::IdToken>,
     ) -> Result<url::Url> {
-        let t = self.app_base("build_logout_url")?;
+        const OP: &str = "build_logout_url";
+        let t = self.app_base(OP)?;
         match id_token {
-            Some(id) => {
-                let mut url = t.url(&["oidc", "session", "end"])?;
-                let mut q = url.query_pairs_mut();
-                q.append_pair("id_token_hint", id.expose_secret());
-                if let Some(r) = redirect_uri {
-                    q.append_pair("post_logout_redirect_uri", r);
-                }
-                drop(q);
-                Ok(url)
-            }
+            Some(id) => self
+                .oauth(OP)?
+                .end_session_url(Some(id), redirect_uri, None)
+                .map_err(|e| e.with_context(PROVIDER, OP)),
             None => {
                 let mut url = t.url(&["login", "profile", "logout"])?;
                 if let Some(r) = redirect_uri {
