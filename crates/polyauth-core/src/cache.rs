@@ -62,6 +62,22 @@ impl Expiring for VerifiedToken {
 
 impl Expiring for UserProfile {}
 
+/// A verified token with the profile mapped from it: what a provider that maps claims to
+/// profiles caches per token (expires with the token).
+#[derive(Debug)]
+pub struct VerifiedUser {
+    /// The verified token.
+    pub token: VerifiedToken,
+    /// Its user's profile.
+    pub profile: std::sync::Arc<UserProfile>,
+}
+
+impl Expiring for VerifiedUser {
+    fn expires_at(&self) -> Option<SystemTime> {
+        self.token.expires_at
+    }
+}
+
 impl<T: Expiring + ?Sized> Expiring for Arc<T> {
     fn expires_at(&self) -> Option<SystemTime> {
         (**self).expires_at()

@@ -1,7 +1,7 @@
 //! [`JwtProvider`]: local verification of JWTs.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use base64::Engine;
@@ -9,8 +9,8 @@ use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, Validation};
 use polyauth_core::model::dedup;
 use polyauth_core::{
-    AccessToken, Capabilities, Error, Expiring, IdentityProvider, Result, UserProfile,
-    VerifiedToken, VerifyCache,
+    AccessToken, Capabilities, Error, IdentityProvider, Result, UserProfile, VerifiedToken,
+    VerifiedUser, VerifyCache,
 };
 use serde_json::{Map, Value};
 
@@ -21,19 +21,6 @@ pub(crate) const NAME: &str = "jwt";
 
 /// Tokens longer than this are rejected before any parsing (bytes).
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
-
-/// A verified token together with the profile mapped from its claims, as cached.
-#[derive(Debug)]
-struct Verified {
-    token: VerifiedToken,
-    profile: Arc<UserProfile>,
-}
-
-impl Expiring for Verified {
-    fn expires_at(&self) -> Option<SystemTime> {
-        self.token.expires_at
-    }
-}
 
 /// Verifies JWTs locally: HS256/384/512, RS256/384/512, PS256/384/512, ES256/384 and EdDSA,
 /// with keys from a shared secret, a PEM, a JWK (Set) or a JWKS URL.
@@ -59,7 +46,7 @@ pub struct JwtProvider {
     /// One prepared `Validation` per accepted algorithm (cloning one per call would allocate).
     validations: Vec<(Algorithm, Validation)>,
     claims: ClaimNames,
-    cache: Option<VerifyCache<Arc<Verified>>>,
+    cache: Option<VerifyCache<Arc<VerifiedUser>>>,
 }
 
 impl JwtProvider {
@@ -266,11 +253,11 @@ impl JwtProvider {
         self.verified_token(claims)
     }
 
-    async fn verified(&self, token: &AccessToken) -> Result<Arc<Verified>> {
+    async fn verified(&self, token: &AccessToken) -> Result<Arc<VerifiedUser>> {
         let build = async {
             let token = self.verify_uncached(token).await?;
             let profile = Arc::new(profile_from_claims(self.name, &token, &self.claims));
-            Ok(Arc::new(Verified { token, profile }))
+            Ok(Arc::new(VerifiedUser { token, profile }))
         };
         match &self.cache {
             Some(cache) => cache.get_or_verify(token, build).await,

@@ -2,7 +2,7 @@
 //! [`IdentityProvider`]; and [`OidcFactory`], its registry entry (`provider = "oidc"`).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use jsonwebtoken::Algorithm;
 use polyauth_core::env::Env;
@@ -10,8 +10,8 @@ use polyauth_core::factory::{BuildContext, ProviderFactory};
 use polyauth_core::http::{HttpClient, HttpConfig, RetryPolicy};
 use polyauth_core::{
     AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Capabilities,
-    Error, Expiring, IdentityProvider, RefreshToken, Result, Session, StateStore, TokenSet,
-    UserProfile, VerifiedToken, VerifyCache, async_trait,
+    Error, IdentityProvider, RefreshToken, Result, Session, StateStore, TokenSet, UserProfile,
+    VerifiedToken, VerifiedUser, VerifyCache, async_trait,
 };
 use polyauth_jwt::{JwtConfig, JwtProvider, profile_from_claims};
 use serde_json::{Map, Value};
@@ -36,19 +36,6 @@ const ACCESS_TOKEN_ALGORITHMS: [Algorithm; 9] = [
     Algorithm::EdDSA,
 ];
 
-/// A verified token and its profile, as cached in `introspection` and `userinfo` modes.
-#[derive(Debug)]
-struct Verified {
-    token: VerifiedToken,
-    profile: Arc<UserProfile>,
-}
-
-impl Expiring for Verified {
-    fn expires_at(&self) -> Option<SystemTime> {
-        self.token.expires_at
-    }
-}
-
 #[derive(Debug)]
 enum AccessTokens {
     /// RFC 9068 JWTs, verified locally (the JWT provider keeps its own cache).
@@ -56,7 +43,7 @@ enum AccessTokens {
     /// RFC 7662 introspection or UserInfo calls, cached here.
     Remote {
         mode: TokenMode,
-        cache: Option<VerifyCache<Arc<Verified>>>,
+        cache: Option<VerifyCache<Arc<VerifiedUser>>>,
     },
 }
 
@@ -169,7 +156,7 @@ impl OidcProvider {
     }
 
     /// Verifies a token at the server (introspection or UserInfo) and maps its claims.
-    async fn verify_remote(&self, mode: TokenMode, token: &AccessToken) -> Result<Verified> {
+    async fn verify_remote(&self, mode: TokenMode, token: &AccessToken) -> Result<VerifiedUser> {
         let claims = match mode {
             TokenMode::Introspection => {
                 let answer = self.client.introspect(token.expose_secret()).await?;
@@ -204,15 +191,15 @@ impl OidcProvider {
         token.issued_at = time("iat");
         token.claims = claims;
         let profile = Arc::new(profile_from_claims(PROVIDER, &token, &self.config.claims));
-        Ok(Verified { token, profile })
+        Ok(VerifiedUser { token, profile })
     }
 
     async fn verified(
         &self,
         mode: TokenMode,
-        cache: &Option<VerifyCache<Arc<Verified>>>,
+        cache: &Option<VerifyCache<Arc<VerifiedUser>>>,
         token: &AccessToken,
-    ) -> Result<Arc<Verified>> {
+    ) -> Result<Arc<VerifiedUser>> {
         let verify = async { self.verify_remote(mode, token).await.map(Arc::new) };
         match cache {
             Some(cache) => cache.get_or_verify(token, verify).await,
