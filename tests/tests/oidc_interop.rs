@@ -461,3 +461,77 @@ mod emulator_only {
         assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e}");
     }
 }
+
+/// The README's promise for any issuer: the quickstart, configured only by
+/// `POLYAUTH_PROVIDER=oidc`, `POLYAUTH_OIDC_ISSUER` and `POLYAUTH_OIDC_AUDIENCE`, accepts the
+/// issuer's JWT access tokens on `/me` and rejects others.
+mod quickstart_on_oidc {
+    use std::net::SocketAddr;
+
+    use polyauth::env::Env;
+    use polyauth_examples::quickstart;
+
+    use super::*;
+
+    async fn case(issuer: &str) {
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "oidc"),
+            ("POLYAUTH_OIDC_ISSUER", issuer),
+            ("POLYAUTH_OIDC_AUDIENCE", API),
+        ]);
+        let configured = quickstart::configured_provider_from(&env)
+            .await
+            .unwrap()
+            .expect("configured");
+        assert_eq!(configured.name(), "oidc");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let app = quickstart::router(configured);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+
+        // A token of the issuer, for the API, from a client of its own.
+        let client = web_client(issuer, "client_secret_basic").await;
+        let (p, _) = provider(config(issuer, &client, TokenMode::Jwt)).await;
+        let token = api_token(&p).await;
+        let get = |token: String| {
+            let url = format!("{base}/me");
+            async move {
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let ok = get(token.expose_secret().to_owned()).await;
+        assert_eq!(ok.status(), 200);
+        let me: serde_json::Value = ok.json().await.unwrap();
+        assert_eq!(me["id"], json!(client.id), "{me}");
+        // Another issuer's token, a tampered one, an opaque one: 401.
+        let mut tampered = token.expose_secret().to_owned();
+        tampered.replace_range(tampered.len() - 4.., "AAAA");
+        let opaque = p.client().client_credentials(&["api:read"], &[]).await.unwrap();
+        for bad in [tampered, opaque.access_token.expose_secret().to_owned(), "x.y.z".into()] {
+            assert_eq!(get(bad).await.status(), 401);
+        }
+    }
+
+    #[tokio::test]
+    async fn node() {
+        case(&node_issuer()).await;
+    }
+
+    #[tokio::test]
+    async fn emulator() {
+        let op = polyauth_testkit::oidc::OidcEmulator::start().await;
+        case(&op.issuer()).await;
+    }
+}

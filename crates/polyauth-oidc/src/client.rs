@@ -258,8 +258,11 @@ impl OAuthClient {
     /// in `states`, validating ID tokens with `keys` (see [`IdTokenKeys`]; an OpenID Connect
     /// login whose ID token no key can verify fails closed). No network call is made.
     ///
-    /// Errors: `ConfigInvalid` for an empty client id, a zero state TTL, or unusable ID token
-    /// algorithms.
+    /// An empty client id is allowed for a client that only reads metadata and calls
+    /// UserInfo (a resource server); logins and token requests then fail with
+    /// `ConfigInvalid`.
+    ///
+    /// Errors: `ConfigInvalid` for a zero state TTL or unusable ID token algorithms.
     pub fn new(
         provider: &'static str,
         http: HttpClient,
@@ -269,9 +272,6 @@ impl OAuthClient {
         keys: IdTokenKeys<'_>,
     ) -> Result<OAuthClient> {
         let ctx = |e: Error| e.with_context(provider, "oauth_client");
-        if config.client_id.trim().is_empty() {
-            return Err(ctx(Error::config("the OAuth client id is empty")));
-        }
         if config.state_ttl.is_zero() {
             return Err(ctx(Error::config("the OAuth state TTL must be positive")));
         }
@@ -315,6 +315,16 @@ impl OAuthClient {
     /// The server's metadata.
     pub fn metadata(&self) -> &ServerMetadata {
         &self.inner.server
+    }
+
+    /// `ConfigInvalid` when no client id is configured.
+    pub(crate) fn require_client_id(&self) -> Result<()> {
+        if self.inner.config.client_id.trim().is_empty() {
+            return Err(Error::config(
+                "no OAuth client id is configured (needed for logins and token requests)",
+            ));
+        }
+        Ok(())
     }
 
     /// The client's configuration.
@@ -380,6 +390,7 @@ impl OAuthClient {
     ) -> Result<(url::Url, String)> {
         let inner = &self.inner;
         let ctx = |e: Error| e.with_context(inner.provider, "start_authorization");
+        self.require_client_id().map_err(ctx)?;
         let redirect_uri = match &request.redirect_uri {
             Some(r) => Some(
                 url::Url::parse(r)

@@ -64,7 +64,9 @@ pub struct OidcConfig {
     /// The issuer identifier; discovery reads `{issuer}/.well-known/openid-configuration`,
     /// whose `issuer` must be identical.
     pub issuer: String,
-    /// The client id.
+    /// The client id: needed for logins and introspection; a resource server that only
+    /// verifies JWT access tokens (or calls UserInfo) may leave it out.
+    #[serde(default)]
     pub client_id: String,
     /// The client secret (`client_secret_basic` / `client_secret_post`).
     #[serde(default)]
@@ -252,7 +254,7 @@ impl OidcConfig {
     /// | variable | meaning |
     /// |---|---|
     /// | `POLYAUTH_OIDC_ISSUER` | issuer identifier (required) |
-    /// | `POLYAUTH_OIDC_CLIENT_ID` | client id (required) |
+    /// | `POLYAUTH_OIDC_CLIENT_ID` | client id (for logins and introspection) |
     /// | `POLYAUTH_OIDC_CLIENT_SECRET` | client secret |
     /// | `POLYAUTH_OIDC_PRIVATE_KEY_FILE`, `_PRIVATE_KEY_ALGORITHM`, `_PRIVATE_KEY_ID` | `private_key_jwt` key |
     /// | `POLYAUTH_OIDC_TOKEN_ENDPOINT_AUTH_METHOD` | client authentication method |
@@ -272,7 +274,7 @@ impl OidcConfig {
         let key = |k: &str| format!("{P}{k}");
         let mut c = OidcConfig::new(
             env.required(&key("ISSUER"))?,
-            env.required(&key("CLIENT_ID"))?,
+            env.get(&key("CLIENT_ID")).unwrap_or_default(),
         );
         c.client_secret = env.get(&key("CLIENT_SECRET")).map(ClientSecret::new);
         c.private_key_file = env.get(&key("PRIVATE_KEY_FILE")).map(PathBuf::from);
@@ -352,8 +354,12 @@ impl OidcConfig {
                 "OIDC `issuer` must be an absolute http(s) URL",
             ));
         }
-        if self.client_id.trim().is_empty() {
-            return Err(Error::config("OIDC `client_id` is empty"));
+        let needs_client =
+            self.token_mode == TokenMode::Introspection || self.redirect_uri.is_some();
+        if needs_client && self.client_id.trim().is_empty() {
+            return Err(Error::config(
+                "OIDC `client_id` is required for logins (redirect_uri) and introspection",
+            ));
         }
         if self.token_mode == TokenMode::Jwt && self.audience.is_empty() {
             return Err(Error::config(

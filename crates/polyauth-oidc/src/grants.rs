@@ -35,6 +35,7 @@ impl OAuthClient {
         form: Vec<(&str, String)>,
         auth: &ClientAuth,
     ) -> Result<HttpResponse> {
+        self.require_client_id()?;
         let inner = &self.inner;
         let audience = inner
             .server

@@ -251,6 +251,7 @@ impl IdentityProvider for OidcProvider {
     fn capabilities(&self) -> Capabilities {
         let server = self.client.metadata();
         let grants = &server.grant_types_supported;
+        let client = !self.config.client_id.trim().is_empty();
         Capabilities {
             verify: true,
             user_info: true,
@@ -258,8 +259,8 @@ impl IdentityProvider for OidcProvider {
             permissions: true,
             authorization_code: self.config.redirect_uri.is_some(),
             pkce: self.client.uses_pkce(),
-            refresh: grants.is_empty() || grants.iter().any(|g| g == "refresh_token"),
-            logout: server.revocation_endpoint.is_some(),
+            refresh: client && (grants.is_empty() || grants.iter().any(|g| g == "refresh_token")),
+            logout: client && server.revocation_endpoint.is_some(),
             ..Capabilities::default()
         }
     }
