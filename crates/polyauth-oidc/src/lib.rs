@@ -20,3 +20,10 @@ pub use client_auth::{BasicEncoding, ClientAuth, PrivateKeyJwt};
 pub use config::{OidcConfig, TokenMode};
 pub use metadata::{DISCOVERY_PATH, ServerMetadata};
 pub use provider::{OidcFactory, OidcProvider, PROVIDER};
+
+/// The crate's reference (its `docs.md`): configuration keys and variables, Keycloak, Auth0 and
+/// Azure AD settings, opaque tokens, the behaviour worth knowing, testing. Documentation only:
+/// this module has no items.
+pub mod _docs {
+    #![doc = include_str!("../docs.md")]
+}
