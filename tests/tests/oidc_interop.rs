@@ -275,6 +275,48 @@ async fn pushed_authorization_requests_and_private_key_jwt(issuer: &str) {
         .await
         .unwrap();
     assert_eq!(session.user.unwrap().id, "carol");
+
+    // An ES256 key works the same way.
+    let ec = polyauth_testkit::jwks::SigningKey::new(
+        "client-key-ec",
+        polyauth::jwt::Algorithm::ES256,
+        polyauth_testkit::keys::EC_PRIVATE_PEM,
+    );
+    let ec_client = register(
+        issuer,
+        json!({
+            "redirect_uris": [REDIRECT_URI],
+            "grant_types": ["client_credentials"],
+            "response_types": [],
+            "token_endpoint_auth_method": "private_key_jwt",
+            "token_endpoint_auth_signing_alg": "ES256",
+            "jwks": {"keys": [ec.public_jwk()]},
+            "scope": "api:read",
+        }),
+    )
+    .await;
+    let mut c = config(issuer, &ec_client, TokenMode::Jwt);
+    c.private_key_pem = Some(polyauth::Secret::new(
+        polyauth_testkit::keys::EC_PRIVATE_PEM,
+    ));
+    c.private_key_algorithm = Some("ES256".into());
+    c.private_key_id = Some("client-key-ec".into());
+    let (p, _) = provider(c).await;
+    assert_eq!(
+        p.verify(&api_token(&p).await).await.unwrap().subject,
+        ec_client.id
+    );
+    // A key the server does not know for the client: invalid_client → ConfigInvalid.
+    let mut wrong = config(issuer, &ec_client, TokenMode::Jwt);
+    wrong.private_key_pem = Some(polyauth::Secret::new(RSA2_PRIVATE_PEM));
+    wrong.private_key_id = Some("client-key-ec".into());
+    let (p, _) = provider(wrong).await;
+    let e = p
+        .client()
+        .client_credentials(&["api:read"], &[("resource", API)])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{e}");
 }
 
 async fn a_rotated_signing_key_is_picked_up_without_restart(issuer: &str) {
@@ -518,8 +560,16 @@ mod quickstart_on_oidc {
         // Another issuer's token, a tampered one, an opaque one: 401.
         let mut tampered = token.expose_secret().to_owned();
         tampered.replace_range(tampered.len() - 4.., "AAAA");
-        let opaque = p.client().client_credentials(&["api:read"], &[]).await.unwrap();
-        for bad in [tampered, opaque.access_token.expose_secret().to_owned(), "x.y.z".into()] {
+        let opaque = p
+            .client()
+            .client_credentials(&["api:read"], &[])
+            .await
+            .unwrap();
+        for bad in [
+            tampered,
+            opaque.access_token.expose_secret().to_owned(),
+            "x.y.z".into(),
+        ] {
             assert_eq!(get(bad).await.status(), 401);
         }
     }
