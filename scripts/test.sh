@@ -6,9 +6,10 @@
 #
 # The tests start their own loopback HTTP servers (provider emulators, JWKS endpoints, the
 # quickstart app) on ports chosen by the OS; nothing outside this machine is contacted. A
-# throwaway redis-server is started for the state-store tests, and panva's oidc-provider (Node.js)
-# for the OpenID Connect tests (redis-server, node and npm are installed with apt-get when missing
-# and possible; oidc-provider with `npm ci` from the npm registry, once).
+# throwaway redis-server is started for the state-store tests, panva's oidc-provider (Node.js)
+# for the OpenID Connect tests, and chromedriver with headless Chromium for the browser test
+# (redis-server, node, npm, chromium and chromedriver are installed with apt-get when missing and
+# possible; oidc-provider with `npm ci` from the npm registry, once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +60,10 @@ REDIS_PID=""
 REDIS_DIR="$(mktemp -d)"
 OIDC_PID=""
 OIDC_LOG="$REDIS_DIR/oidc-provider.log"
+CHROMEDRIVER_PID=""
+CHROMEDRIVER_LOG="$REDIS_DIR/chromedriver.log"
 cleanup() {
+    if [ -n "$CHROMEDRIVER_PID" ]; then kill "$CHROMEDRIVER_PID" 2>/dev/null || true; wait "$CHROMEDRIVER_PID" 2>/dev/null || true; fi
     if [ -n "$OIDC_PID" ]; then kill "$OIDC_PID" 2>/dev/null || true; wait "$OIDC_PID" 2>/dev/null || true; fi
     if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
     rm -rf "$REDIS_DIR"
@@ -137,6 +141,47 @@ if [ -z "$OIDC_PID" ]; then
 fi
 export POLYAUTH_TEST_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT"
 echo "oidc-provider at $POLYAUTH_TEST_OIDC_ISSUER (pid $OIDC_PID, log $OIDC_LOG)" >&2
+
+# Headless Chromium driven through chromedriver (W3C WebDriver) for the browser end-to-end test
+# (tests/tests/oidc_browser.rs): Debian's chromium and chromium-driver, installed with apt-get when
+# missing (about 20 s, 130 packages, on Debian 12), chromedriver started on a free loopback port,
+# stopped on exit (the test starts and quits its own browser, with a fresh profile). The test
+# fails (never skips) when POLYAUTH_TEST_WEBDRIVER_URL or POLYAUTH_TEST_CHROMIUM is missing.
+CHROMIUM=/usr/bin/chromium
+if [ ! -x "$CHROMIUM" ] || ! command -v chromedriver >/dev/null 2>&1; then
+    apt_install "chromium or chromedriver" "install Chromium and chromedriver (Debian packages chromium, chromium-driver)" chromium chromium-driver
+fi
+CHROMEDRIVER="$(command -v chromedriver)"
+# chromedriver's GET /status answers {"value":{"ready":true,...}} once it takes sessions (asked
+# with node, which the OpenID Connect tests need anyway).
+webdriver_ready() {
+    node -e 'fetch(`http://127.0.0.1:${process.argv[1]}/status`).then((r) => r.json())
+             .then((s) => process.exit(s.value.ready === true ? 0 : 1), () => process.exit(1))' \
+        "$1" 2>/dev/null
+}
+for _attempt in $(seq 1 20); do
+    CHROMEDRIVER_PORT=$(( 20000 + RANDOM % 40000 ))
+    port_in_use "$CHROMEDRIVER_PORT" && continue
+    "$CHROMEDRIVER" --port="$CHROMEDRIVER_PORT" >"$CHROMEDRIVER_LOG" 2>&1 &
+    CHROMEDRIVER_PID=$!
+    for _ in $(seq 1 100); do
+        webdriver_ready "$CHROMEDRIVER_PORT" && break
+        kill -0 "$CHROMEDRIVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    if webdriver_ready "$CHROMEDRIVER_PORT"; then break; fi
+    kill "$CHROMEDRIVER_PID" 2>/dev/null || true
+    wait "$CHROMEDRIVER_PID" 2>/dev/null || true
+    CHROMEDRIVER_PID=""
+done
+if [ -z "$CHROMEDRIVER_PID" ]; then
+    echo "error: could not start chromedriver ($CHROMEDRIVER) on a loopback port:" >&2
+    cat "$CHROMEDRIVER_LOG" >&2 || true
+    exit 1
+fi
+export POLYAUTH_TEST_WEBDRIVER_URL="http://127.0.0.1:$CHROMEDRIVER_PORT"
+export POLYAUTH_TEST_CHROMIUM="$CHROMIUM"
+echo "chromedriver at $POLYAUTH_TEST_WEBDRIVER_URL (pid $CHROMEDRIVER_PID, log $CHROMEDRIVER_LOG)" >&2
 
 # `-p`/`--package` arguments narrow the run to those crates; otherwise every crate is tested.
 scope=(--workspace)

@@ -5,5 +5,6 @@
 #![deny(missing_docs)]
 
 pub mod legacy_sync;
+pub mod oidc_login;
 pub mod quickstart;
 pub mod shangcloud_login;
