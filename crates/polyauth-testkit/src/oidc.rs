@@ -9,7 +9,7 @@
 //! | route | what it does |
 //! |---|---|
 //! | `GET /.well-known/openid-configuration` | discovery document |
-//! | `GET /jwks` | the public RS256 signing key (`kid`); [`OidcEmulator::rotate_keys`] swaps it |
+//! | `GET /jwks` | the public RS256 signing key (`kid`); [`OidcEmulator::rotate_keys`](crate::oidc::OidcEmulator::rotate_keys) swaps it |
 //! | `POST /reg` | open dynamic client registration (RFC 7591), `201` with `client_id` (and `client_secret` unless `none` / `private_key_jwt`) |
 //! | `GET /auth` | authorization request (`response_type=code`, PKCE `S256` mandatory for public clients, `state`, `nonce`, `prompt`, `login_hint`, `resource`, `request_uri` from PAR); answers `303` to the interaction, or straight to `redirect_uri?code=..&state=..&iss=..` in auto-consent mode or when the browser's session already consented |
 //! | `POST /request` | pushed authorization request (RFC 9126): `201 {"request_uri", "expires_in": 60}` |
@@ -22,7 +22,7 @@
 //! | `POST /token/introspection` | RFC 7662 |
 //! | `POST /token/revocation` | RFC 7009 |
 //! | `GET` or `POST /session/end` | RP-initiated logout: checks `id_token_hint` and `post_logout_redirect_uri`, then `303` to it with `state` (`oidc-provider` first shows a confirmation page; the emulator does not) |
-//! | `POST /__test/rotate-keys` | emulator-only: [`OidcEmulator::rotate_keys`] over HTTP, answers `{"kid"}` |
+//! | `POST /__test/rotate-keys` | emulator-only: [`OidcEmulator::rotate_keys`](crate::oidc::OidcEmulator::rotate_keys) over HTTP, answers `{"kid"}` |
 //!
 //! Client authentication at `/token`, `/request`, `/token/introspection` and
 //! `/token/revocation`: `client_secret_basic` (the RFC 6749 §2.3.1 form-urlencoded id and
@@ -42,10 +42,10 @@
 //! off).
 //!
 //! Tokens: ID tokens are RS256 with `kid`, `iss`, `sub`, `aud` = `azp` = the client id,
-//! `exp` ([`ID_TOKEN_TTL`]), `iat`, `auth_time`, `nonce` (when the authorization request had
-//! one) and `at_hash`. Access tokens live [`ACCESS_TOKEN_TTL`]; they are opaque, except that a
-//! request for the resource [`RESOURCE`] (at `/auth` or `/token`) gets an RFC 9068 JWT
-//! (`typ: at+jwt`, `aud` = [`RESOURCE`], `client_id`, `jti`, `scope`, and `roles` / `groups`
+//! `exp` ([`ID_TOKEN_TTL`](crate::oidc::ID_TOKEN_TTL)), `iat`, `auth_time`, `nonce` (when the authorization request had
+//! one) and `at_hash`. Access tokens live [`ACCESS_TOKEN_TTL`](crate::oidc::ACCESS_TOKEN_TTL); they are opaque, except that a
+//! request for the resource [`RESOURCE`](crate::oidc::RESOURCE) (at `/auth` or `/token`) gets an RFC 9068 JWT
+//! (`typ: at+jwt`, `aud` = [`RESOURCE`](crate::oidc::RESOURCE), `client_id`, `jti`, `scope`, and `roles` / `groups`
 //! for user tokens). A refresh token is issued whenever the client's `grant_types` include
 //! `refresh_token`; each use returns a new one and the old one is dead (using it again
 //! answers `invalid_grant` and revokes the whole grant, as does replaying an authorization
@@ -57,7 +57,7 @@
 //! `_session` skips the login, and skips the consent too when the client already got the
 //! requested scopes (unless `prompt=login` / `prompt=consent`).
 //!
-//! The handle counts calls per path and injects faults through [`OidcEmulator::server`].
+//! The handle counts calls per path and injects faults through [`OidcEmulator::server`](crate::oidc::OidcEmulator::server).
 //!
 //! ```
 //! use polyauth_testkit::oidc::OidcEmulator;
