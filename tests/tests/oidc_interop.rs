@@ -56,7 +56,8 @@ against_both!(
 async fn discovery_checks_the_issuer(issuer: &str) {
     let client = web_client(issuer, "client_secret_basic").await;
     let (p, _) = provider(config(issuer, &client, TokenMode::Jwt)).await;
-    let server = p.client().metadata();
+    let client_engine = p.client();
+    let server = client_engine.metadata();
     assert_eq!(server.issuer.as_deref(), Some(issuer));
     assert!(server.authorization_response_iss_parameter_supported);
     let caps = p.capabilities();

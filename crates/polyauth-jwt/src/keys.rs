@@ -150,6 +150,14 @@ pub(crate) enum KeyStore {
 }
 
 impl KeyStore {
+    /// Whether a key named `kid` is held now (the JWKS as last fetched; no fetch).
+    pub(crate) fn knows_kid(&self, kid: &str) -> bool {
+        match self {
+            KeyStore::Static(entries) => entries.iter().any(|e| e.kid.as_deref() == Some(kid)),
+            KeyStore::Jwks(cache) => cache.snapshot.load().keys.contains_key(kid),
+        }
+    }
+
     /// The key for a token with header `kid` and `alg`.
     ///
     /// Errors: `InvalidToken` for an unknown `kid` or an ambiguous `kid`-less token;

@@ -181,6 +181,11 @@ impl JwtProvider {
         self.validations.iter().map(|(a, _)| *a).collect()
     }
 
+    /// Whether a key named `kid` is held now (for a JWKS: as last fetched; no network call).
+    pub fn knows_kid(&self, kid: &str) -> bool {
+        self.keys.knows_kid(kid)
+    }
+
     /// How many JWKS fetches were made so far (0 for static keys).
     pub fn jwks_fetch_count(&self) -> u64 {
         match &self.keys {

@@ -2,9 +2,11 @@
 //! [`IdentityProvider`]; and [`OidcFactory`], its registry entry (`provider = "oidc"`).
 
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
+use arc_swap::ArcSwap;
 use jsonwebtoken::Algorithm;
+use polyauth_core::ErrorKind;
 use polyauth_core::env::Env;
 use polyauth_core::factory::{BuildContext, ProviderFactory};
 use polyauth_core::http::{HttpClient, HttpConfig, RetryPolicy};
@@ -52,10 +54,25 @@ enum AccessTokens {
 /// [`TokenMode`], user profiles from claims mapped through
 /// [`ClaimNames`](polyauth_jwt::ClaimNames), and the authorization-code login, refresh and
 /// logout of the [`OAuthClient`] engine. Capabilities follow the discovered metadata.
+///
+/// The discovery document is read at start-up. When a JWT access token names a key the JWKS
+/// does not hold even after its refetch, the document is read again (at most once per JWKS
+/// cooldown); if it names another `jwks_uri`, the provider switches to it and retries.
 #[derive(Debug)]
 pub struct OidcProvider {
-    client: OAuthClient,
     config: OidcConfig,
+    http: HttpClient,
+    states: Arc<dyn StateStore>,
+    /// The engine and the access-token check of the current discovery document.
+    current: ArcSwap<Discovered>,
+    /// When the discovery document was last re-read on an unknown key.
+    rediscovered: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// What one discovery document makes: the engine and the access-token check.
+#[derive(Debug)]
+struct Discovered {
+    client: OAuthClient,
     access: AccessTokens,
 }
 
@@ -85,61 +102,82 @@ impl OidcProvider {
         http: HttpClient,
         states: Arc<dyn StateStore>,
     ) -> Result<OidcProvider> {
-        let ctx = |e: Error| e.with_context(PROVIDER, "build");
-        config.validate().map_err(ctx)?;
-        let access = match config.token_mode {
-            TokenMode::Jwt => {
-                let jwks_uri = metadata.jwks_uri.clone().ok_or_else(|| {
-                    ctx(Error::config(
-                        "the issuer publishes no jwks_uri, which token_mode = \"jwt\" needs",
-                    ))
-                })?;
-                let mut jwt = JwtConfig::jwks_url(jwks_uri)
-                    .with_issuer(config.issuer.clone())
-                    .with_algorithms(ACCESS_TOKEN_ALGORITHMS)
-                    .with_leeway_seconds(config.leeway_seconds)
-                    .with_claims(config.claims.clone())
-                    .with_cache(config.cache())
-                    .with_jwks_options(config.jwks_options());
-                for audience in &config.audience {
-                    jwt = jwt.with_audience(audience.clone());
-                }
-                let mut provider = JwtProvider::new(jwt).map_err(ctx)?.named(PROVIDER);
-                if let Some(typ) = config.required_access_token_type() {
-                    provider = provider.with_token_type(typ);
-                }
-                AccessTokens::Jwt(Box::new(provider))
-            }
-            mode => AccessTokens::Remote {
-                mode,
-                cache: config.cache().map(VerifyCache::new),
-            },
-        };
-        let mut client_config =
-            OAuthClientConfig::new(config.client_id.clone(), config.client_auth().map_err(ctx)?)
-                .with_scopes(config.scopes.clone())
-                .with_pkce(config.pkce)
-                .with_par(config.par)
-                .with_state_ttl(Duration::from_secs(config.state_ttl_seconds));
-        client_config.redirect_uri = config.redirect_uri.clone();
-        client_config.leeway_seconds = config.leeway_seconds;
-        client_config.jwks = config.jwks_options();
-        let keys = match &access {
-            AccessTokens::Jwt(jwt) => IdTokenKeys::SharedWith(jwt),
-            AccessTokens::Remote { .. } => IdTokenKeys::Discovered,
-        };
-        let client = OAuthClient::new(PROVIDER, http, metadata, client_config, states, keys)?;
+        config
+            .validate()
+            .map_err(|e| e.with_context(PROVIDER, "build"))?;
+        let current = Discovered::build(&config, metadata, &http, &states)?;
         Ok(OidcProvider {
-            client,
             config,
-            access,
+            http,
+            states,
+            current: ArcSwap::from_pointee(current),
+            rediscovered: tokio::sync::Mutex::new(None),
         })
     }
 
     /// The OAuth 2.0 / OpenID Connect engine behind the provider (client credentials,
     /// introspection, revocation, the end-session URL, …).
-    pub fn client(&self) -> &OAuthClient {
-        &self.client
+    /// (The engine of the current discovery document; cheap to clone.)
+    pub fn client(&self) -> OAuthClient {
+        self.current.load().client.clone()
+    }
+
+    /// A JWT access-token check (`jwt` mode) that, when the token names a key neither the
+    /// JWKS nor its refetch has, reads the discovery document again and retries once if it
+    /// names another `jwks_uri` (see [`OidcProvider`]).
+    async fn jwt_check<T, F, Fut>(&self, token: &AccessToken, check: F) -> Option<Result<T>>
+    where
+        F: Fn(Arc<Discovered>) -> Fut,
+        Fut: std::future::Future<Output = Option<Result<T>>>,
+    {
+        let current = self.current.load_full();
+        let result = check(current.clone()).await?;
+        let unknown_key = match (&result, &current.access) {
+            (Err(e), AccessTokens::Jwt(jwt)) if e.kind() == ErrorKind::InvalidToken => {
+                jsonwebtoken::decode_header(token.expose_secret())
+                    .ok()
+                    .and_then(|h| h.kid)
+                    .is_some_and(|kid| !jwt.knows_kid(&kid))
+            }
+            _ => false,
+        };
+        if unknown_key && self.rediscover().await {
+            return check(self.current.load_full()).await;
+        }
+        Some(result)
+    }
+
+    /// Reads the discovery document again, at most once per JWKS cooldown; switches to it when
+    /// it names another `jwks_uri`. Answers whether it switched. A failure keeps the current
+    /// document (and is logged).
+    async fn rediscover(&self) -> bool {
+        let mut last = self.rediscovered.lock().await;
+        let cooldown = self.config.jwks_options().cooldown;
+        if last.is_some_and(|t| t.elapsed() < cooldown) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        let metadata = match ServerMetadata::discover(&self.http, &self.config.issuer).await {
+            Ok(metadata) => metadata,
+            Err(e) => {
+                tracing::warn!(error = %e, "polyauth oidc: re-reading the discovery document failed");
+                return false;
+            }
+        };
+        if metadata.jwks_uri == self.current.load().client.metadata().jwks_uri {
+            return false;
+        }
+        match Discovered::build(&self.config, metadata, &self.http, &self.states) {
+            Ok(next) => {
+                tracing::info!("polyauth oidc: the issuer's jwks_uri changed; switched to it");
+                self.current.store(Arc::new(next));
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "polyauth oidc: the new discovery document is unusable");
+                false
+            }
+        }
     }
 
     /// The RP-initiated logout URL for a session's ID token (see
@@ -151,7 +189,7 @@ impl OidcProvider {
         post_logout_redirect_uri: Option<&str>,
         state: Option<&str>,
     ) -> Result<url::Url> {
-        self.client
+        self.client()
             .end_session_url(id_token_hint, post_logout_redirect_uri, state)
     }
 
@@ -159,7 +197,7 @@ impl OidcProvider {
     async fn verify_remote(&self, mode: TokenMode, token: &AccessToken) -> Result<VerifiedUser> {
         let claims = match mode {
             TokenMode::Introspection => {
-                let answer = self.client.introspect(token.expose_secret()).await?;
+                let answer = self.client().introspect(token.expose_secret()).await?;
                 if answer.get("active") != Some(&Value::Bool(true)) {
                     return Err(Error::invalid_token(
                         "the token is not active (introspection)",
@@ -172,7 +210,7 @@ impl OidcProvider {
                 }
                 answer
             }
-            _ => self.client.userinfo(token).await?,
+            _ => self.client().userinfo(token).await?,
         };
         let subject = claims
             .get(&self.config.claims.subject)
@@ -218,6 +256,68 @@ impl OidcProvider {
     }
 }
 
+impl Discovered {
+    /// The engine and the access-token check for `metadata`.
+    fn build(
+        config: &OidcConfig,
+        metadata: ServerMetadata,
+        http: &HttpClient,
+        states: &Arc<dyn StateStore>,
+    ) -> Result<Discovered> {
+        let ctx = |e: Error| e.with_context(PROVIDER, "build");
+        let access = match config.token_mode {
+            TokenMode::Jwt => {
+                let jwks_uri = metadata.jwks_uri.clone().ok_or_else(|| {
+                    ctx(Error::config(
+                        "the issuer publishes no jwks_uri, which token_mode = \"jwt\" needs",
+                    ))
+                })?;
+                let mut jwt = JwtConfig::jwks_url(jwks_uri)
+                    .with_issuer(config.issuer.clone())
+                    .with_algorithms(ACCESS_TOKEN_ALGORITHMS)
+                    .with_leeway_seconds(config.leeway_seconds)
+                    .with_claims(config.claims.clone())
+                    .with_cache(config.cache())
+                    .with_jwks_options(config.jwks_options());
+                for audience in &config.audience {
+                    jwt = jwt.with_audience(audience.clone());
+                }
+                let mut provider = JwtProvider::new(jwt).map_err(ctx)?.named(PROVIDER);
+                if let Some(typ) = config.required_access_token_type() {
+                    provider = provider.with_token_type(typ);
+                }
+                AccessTokens::Jwt(Box::new(provider))
+            }
+            mode => AccessTokens::Remote {
+                mode,
+                cache: config.cache().map(VerifyCache::new),
+            },
+        };
+        let mut client_config =
+            OAuthClientConfig::new(config.client_id.clone(), config.client_auth().map_err(ctx)?)
+                .with_scopes(config.scopes.clone())
+                .with_pkce(config.pkce)
+                .with_par(config.par)
+                .with_state_ttl(Duration::from_secs(config.state_ttl_seconds));
+        client_config.redirect_uri = config.redirect_uri.clone();
+        client_config.leeway_seconds = config.leeway_seconds;
+        client_config.jwks = config.jwks_options();
+        let keys = match &access {
+            AccessTokens::Jwt(jwt) => IdTokenKeys::SharedWith(jwt),
+            AccessTokens::Remote { .. } => IdTokenKeys::Discovered,
+        };
+        let client = OAuthClient::new(
+            PROVIDER,
+            http.clone(),
+            metadata,
+            client_config,
+            states.clone(),
+            keys,
+        )?;
+        Ok(Discovered { client, access })
+    }
+}
+
 fn audience_matches(claims: &Map<String, Value>, accepted: &[String]) -> bool {
     match claims.get("aud") {
         Some(Value::String(aud)) => accepted.iter().any(|a| a == aud),
@@ -249,7 +349,8 @@ impl IdentityProvider for OidcProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let server = self.client.metadata();
+        let current = self.current.load();
+        let server = current.client.metadata();
         let grants = &server.grant_types_supported;
         let client = !self.config.client_id.trim().is_empty();
         Capabilities {
@@ -258,7 +359,7 @@ impl IdentityProvider for OidcProvider {
             roles: true,
             permissions: true,
             authorization_code: self.config.redirect_uri.is_some(),
-            pkce: self.client.uses_pkce(),
+            pkce: current.client.uses_pkce(),
             refresh: client && (grants.is_empty() || grants.iter().any(|g| g == "refresh_token")),
             logout: client && server.revocation_endpoint.is_some(),
             ..Capabilities::default()
@@ -273,7 +374,19 @@ impl IdentityProvider for OidcProvider {
     /// Errors: `InvalidToken` for a token the issuer does not vouch for; `Unavailable` when
     /// the issuer cannot be reached; `Protocol` for malformed answers.
     async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
-        match &self.access {
+        let checked = self
+            .jwt_check(token, |current| async move {
+                match &current.access {
+                    AccessTokens::Jwt(jwt) => Some(jwt.verify(token).await),
+                    AccessTokens::Remote { .. } => None,
+                }
+            })
+            .await;
+        if let Some(result) = checked {
+            return result;
+        }
+        let current = self.current.load_full();
+        match &current.access {
             AccessTokens::Jwt(jwt) => jwt.verify(token).await,
             AccessTokens::Remote { mode, cache } => self
                 .verified(*mode, cache, token)
@@ -286,7 +399,19 @@ impl IdentityProvider for OidcProvider {
     /// The profile of the token's user, from its claims (JWT, introspection or UserInfo
     /// answer) through the configured claim names. Errors: as [`verify`](Self::verify).
     async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
-        match &self.access {
+        let checked = self
+            .jwt_check(token, |current| async move {
+                match &current.access {
+                    AccessTokens::Jwt(jwt) => Some(jwt.user_info(token).await),
+                    AccessTokens::Remote { .. } => None,
+                }
+            })
+            .await;
+        if let Some(result) = checked {
+            return result;
+        }
+        let current = self.current.load_full();
+        match &current.access {
             AccessTokens::Jwt(jwt) => jwt.user_info(token).await,
             AccessTokens::Remote { mode, cache } => self
                 .verified(*mode, cache, token)
@@ -302,14 +427,14 @@ impl IdentityProvider for OidcProvider {
         &self,
         request: AuthorizationRequest,
     ) -> Result<AuthorizationStart> {
-        self.client.start(request).await
+        self.client().start(request).await
     }
 
     /// Finishes a login (see [`OAuthClient::finish`]); the session's user comes from the
     /// validated ID token's claims. Errors: as [`OAuthClient::finish`].
     async fn finish_authorization(&self, callback: AuthorizationCallback) -> Result<Session> {
         let authorized = self
-            .client
+            .client()
             .finish(&callback, Expect::Bound(callback.binding.as_ref()))
             .await?;
         Ok(self.session_from(authorized.tokens, authorized.id_token_claims))
@@ -318,17 +443,19 @@ impl IdentityProvider for OidcProvider {
     /// Refreshes at the token endpoint with the concurrent-refresh guard (see
     /// [`OAuthClient::refresh`]).
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
-        self.client.refresh(refresh_token).await
+        self.client().refresh(refresh_token).await
     }
 
     /// Revokes the access token at the revocation endpoint (RFC 7009) and forgets it in the
     /// cache. Errors: `Unsupported` without a revocation endpoint; as
     /// [`OAuthClient::revoke`].
     async fn logout(&self, token: &AccessToken) -> Result<()> {
-        self.client
+        let current = self.current.load_full();
+        current
+            .client
             .revoke(token.expose_secret(), Some("access_token"))
             .await?;
-        match &self.access {
+        match &current.access {
             AccessTokens::Jwt(jwt) => jwt.forget(token).await,
             AccessTokens::Remote {
                 cache: Some(cache), ..
