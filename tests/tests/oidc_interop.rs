@@ -363,6 +363,22 @@ async fn error_responses_are_typed_and_leave_no_state_behind(issuer: &str) {
     let e = p.finish_authorization(replay).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState, "{e}");
 
+    // A code used once, presented again at the token endpoint: invalid_grant.
+    let start = p
+        .start_authorization(AuthorizationRequest::default())
+        .await
+        .unwrap();
+    let stop = user_agent(&start.url, REDIRECT_URI, UserAction::LogIn("dave")).await;
+    let cb = callback(&stop).with_binding(start.binding.expose_secret());
+    p.finish_authorization(cb.clone()).await.unwrap();
+    let e = p
+        .client()
+        .exchange_code(&cb.code, None, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e}");
+    assert_eq!(e.provider_code(), Some("invalid_grant"));
+
     // A response claiming another issuer (mix-up), and one without the advertised iss.
     for iss in [Some("https://evil.example"), None] {
         let start = p
