@@ -56,42 +56,54 @@ redis_answers() {
     fi
 }
 
-REDIS_PID=""
-REDIS_DIR="$(mktemp -d)"
-OIDC_PID=""
-OIDC_LOG="$REDIS_DIR/oidc-provider.log"
-CHROMEDRIVER_PID=""
-CHROMEDRIVER_LOG="$REDIS_DIR/chromedriver.log"
+# Every server this script starts, stopped (by PID, last started first) on exit.
+WORK_DIR="$(mktemp -d)"
+STARTED_PIDS=()
 cleanup() {
-    if [ -n "$CHROMEDRIVER_PID" ]; then kill "$CHROMEDRIVER_PID" 2>/dev/null || true; wait "$CHROMEDRIVER_PID" 2>/dev/null || true; fi
-    if [ -n "$OIDC_PID" ]; then kill "$OIDC_PID" 2>/dev/null || true; wait "$OIDC_PID" 2>/dev/null || true; fi
-    if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi
-    rm -rf "$REDIS_DIR"
+    local i
+    for ((i = ${#STARTED_PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${STARTED_PIDS[i]}" 2>/dev/null || true
+        wait "${STARTED_PIDS[i]}" 2>/dev/null || true
+    done
+    rm -rf "$WORK_DIR"
 }
 trap cleanup EXIT INT TERM
 
-for _attempt in $(seq 1 20); do
-    REDIS_PORT=$(( 20000 + RANDOM % 40000 ))
-    port_in_use "$REDIS_PORT" && continue
-    (cd "$REDIS_DIR" && exec "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no) >"$REDIS_DIR/redis.log" 2>&1 &
-    REDIS_PID=$!
-    for _ in $(seq 1 100); do
-        redis_answers "$REDIS_PORT" && break
-        kill -0 "$REDIS_PID" 2>/dev/null || break
-        sleep 0.05
+# start_on_free_port NAME LOG LAUNCH READY: runs `LAUNCH <port>` in the background on a free
+# loopback port (LAUNCH `exec`s the server, so its PID is the server's) with its output in LOG,
+# until `READY <port>` succeeds (up to 10 s a try, 20 ports); sets SERVER_PORT and SERVER_PID.
+# Prints LOG and exits when no port works.
+start_on_free_port() {
+    local name=$1 log=$2 launch=$3 ready=$4
+    for _attempt in $(seq 1 20); do
+        SERVER_PORT=$(( 20000 + RANDOM % 40000 ))
+        port_in_use "$SERVER_PORT" && continue
+        "$launch" "$SERVER_PORT" >"$log" 2>&1 &
+        SERVER_PID=$!
+        for _ in $(seq 1 200); do
+            "$ready" "$SERVER_PORT" && break
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.05
+        done
+        if "$ready" "$SERVER_PORT"; then
+            STARTED_PIDS+=("$SERVER_PID")
+            return 0
+        fi
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
     done
-    if redis_answers "$REDIS_PORT"; then break; fi
-    kill "$REDIS_PID" 2>/dev/null || true
-    REDIS_PID=""
-done
-if [ -z "$REDIS_PID" ]; then
-    echo "error: could not start a throwaway redis-server on a loopback port:" >&2
-    cat "$REDIS_DIR/redis.log" >&2 || true
+    echo "error: could not start $name on a loopback port:" >&2
+    cat "$log" >&2 || true
     exit 1
-fi
-export POLYAUTH_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
+}
+
+launch_redis() {
+    cd "$WORK_DIR" && exec "$REDIS_SERVER" --port "$1" --bind 127.0.0.1 --save '' --appendonly no
+}
+start_on_free_port "a throwaway redis-server" "$WORK_DIR/redis.log" launch_redis redis_answers
+export POLYAUTH_TEST_REDIS_URL="redis://127.0.0.1:$SERVER_PORT/"
 export POLYAUTH_TEST_REDIS_SERVER="$REDIS_SERVER"
-echo "throwaway Redis at $POLYAUTH_TEST_REDIS_URL (pid $REDIS_PID)" >&2
+echo "throwaway Redis at $POLYAUTH_TEST_REDIS_URL (pid $SERVER_PID)" >&2
 
 # panva's certified OpenID Provider (npm `oidc-provider`, pinned with its dependencies in
 # tests/fixtures/oidc-provider/package-lock.json; configured by provider.mjs there) for the
@@ -119,28 +131,12 @@ if [ ! -d "$OIDC_DIR/node_modules/oidc-provider" ] \
 fi
 
 # provider.mjs prints `ready <issuer>` once it listens; it exits at once when its port is taken.
-for _attempt in $(seq 1 20); do
-    OIDC_PORT=$(( 20000 + RANDOM % 40000 ))
-    port_in_use "$OIDC_PORT" && continue
-    (cd "$OIDC_DIR" && PORT="$OIDC_PORT" exec node provider.mjs) >"$OIDC_LOG" 2>&1 &
-    OIDC_PID=$!
-    for _ in $(seq 1 200); do
-        grep -qxF "ready http://127.0.0.1:$OIDC_PORT" "$OIDC_LOG" && break
-        kill -0 "$OIDC_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    if grep -qxF "ready http://127.0.0.1:$OIDC_PORT" "$OIDC_LOG"; then break; fi
-    kill "$OIDC_PID" 2>/dev/null || true
-    wait "$OIDC_PID" 2>/dev/null || true
-    OIDC_PID=""
-done
-if [ -z "$OIDC_PID" ]; then
-    echo "error: could not start oidc-provider ($OIDC_DIR/provider.mjs) on a loopback port:" >&2
-    cat "$OIDC_LOG" >&2 || true
-    exit 1
-fi
-export POLYAUTH_TEST_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT"
-echo "oidc-provider at $POLYAUTH_TEST_OIDC_ISSUER (pid $OIDC_PID, log $OIDC_LOG)" >&2
+OIDC_LOG="$WORK_DIR/oidc-provider.log"
+launch_oidc_provider() { cd "$OIDC_DIR" && PORT="$1" exec node provider.mjs; }
+oidc_provider_ready() { grep -qxF "ready http://127.0.0.1:$1" "$OIDC_LOG"; }
+start_on_free_port "oidc-provider ($OIDC_DIR/provider.mjs)" "$OIDC_LOG" launch_oidc_provider oidc_provider_ready
+export POLYAUTH_TEST_OIDC_ISSUER="http://127.0.0.1:$SERVER_PORT"
+echo "oidc-provider at $POLYAUTH_TEST_OIDC_ISSUER (pid $SERVER_PID, log $OIDC_LOG)" >&2
 
 # Headless Chromium driven through chromedriver (W3C WebDriver) for the browser end-to-end test
 # (tests/tests/oidc_browser.rs): Debian's chromium and chromium-driver, installed with apt-get when
@@ -159,29 +155,12 @@ webdriver_ready() {
              .then((s) => process.exit(s.value.ready === true ? 0 : 1), () => process.exit(1))' \
         "$1" 2>/dev/null
 }
-for _attempt in $(seq 1 20); do
-    CHROMEDRIVER_PORT=$(( 20000 + RANDOM % 40000 ))
-    port_in_use "$CHROMEDRIVER_PORT" && continue
-    "$CHROMEDRIVER" --port="$CHROMEDRIVER_PORT" >"$CHROMEDRIVER_LOG" 2>&1 &
-    CHROMEDRIVER_PID=$!
-    for _ in $(seq 1 100); do
-        webdriver_ready "$CHROMEDRIVER_PORT" && break
-        kill -0 "$CHROMEDRIVER_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    if webdriver_ready "$CHROMEDRIVER_PORT"; then break; fi
-    kill "$CHROMEDRIVER_PID" 2>/dev/null || true
-    wait "$CHROMEDRIVER_PID" 2>/dev/null || true
-    CHROMEDRIVER_PID=""
-done
-if [ -z "$CHROMEDRIVER_PID" ]; then
-    echo "error: could not start chromedriver ($CHROMEDRIVER) on a loopback port:" >&2
-    cat "$CHROMEDRIVER_LOG" >&2 || true
-    exit 1
-fi
-export POLYAUTH_TEST_WEBDRIVER_URL="http://127.0.0.1:$CHROMEDRIVER_PORT"
+launch_chromedriver() { exec "$CHROMEDRIVER" --port="$1"; }
+CHROMEDRIVER_LOG="$WORK_DIR/chromedriver.log"
+start_on_free_port "chromedriver ($CHROMEDRIVER)" "$CHROMEDRIVER_LOG" launch_chromedriver webdriver_ready
+export POLYAUTH_TEST_WEBDRIVER_URL="http://127.0.0.1:$SERVER_PORT"
 export POLYAUTH_TEST_CHROMIUM="$CHROMIUM"
-echo "chromedriver at $POLYAUTH_TEST_WEBDRIVER_URL (pid $CHROMEDRIVER_PID, log $CHROMEDRIVER_LOG)" >&2
+echo "chromedriver at $POLYAUTH_TEST_WEBDRIVER_URL (pid $SERVER_PID, log $CHROMEDRIVER_LOG)" >&2
 
 # `-p`/`--package` arguments narrow the run to those crates; otherwise every crate is tested.
 scope=(--workspace)

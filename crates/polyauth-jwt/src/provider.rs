@@ -258,6 +258,17 @@ impl JwtProvider {
         self.verified_token(claims)
     }
 
+    /// The verified token and its user's profile (claims mapped through the configured
+    /// [`ClaimNames`]), from the cache when it holds them: what `verify` and `user_info` are
+    /// made of, in one call.
+    ///
+    /// Errors: as [`IdentityProvider::verify`].
+    pub async fn verified_user(&self, token: &AccessToken) -> Result<Arc<VerifiedUser>> {
+        self.verified(token)
+            .await
+            .map_err(|e| e.with_context(self.name, "verify"))
+    }
+
     async fn verified(&self, token: &AccessToken) -> Result<Arc<VerifiedUser>> {
         let build = async {
             let token = self.verify_uncached(token).await?;

@@ -122,16 +122,13 @@ impl OidcProvider {
         self.current.load().client.clone()
     }
 
-    /// A JWT access-token check (`jwt` mode) that, when the token names a key neither the
-    /// JWKS nor its refetch has, reads the discovery document again and retries once if it
-    /// names another `jwks_uri` (see [`OidcProvider`]).
-    async fn jwt_check<T, F, Fut>(&self, token: &AccessToken, check: F) -> Option<Result<T>>
-    where
-        F: Fn(Arc<Discovered>) -> Fut,
-        Fut: std::future::Future<Output = Option<Result<T>>>,
-    {
+    /// The verified token and its user's profile by the configured [`TokenMode`]. In `jwt`
+    /// mode, a token naming a key neither the JWKS nor its refetch has makes the discovery
+    /// document be read again, and the check is retried once if it names another `jwks_uri`
+    /// (see [`OidcProvider`]).
+    async fn checked(&self, token: &AccessToken) -> Result<Arc<VerifiedUser>> {
         let current = self.current.load_full();
-        let result = check(current.clone()).await?;
+        let result = self.check_with(&current, token).await;
         let unknown_key = match (&result, &current.access) {
             (Err(e), AccessTokens::Jwt(jwt)) if e.kind() == ErrorKind::InvalidToken => {
                 jsonwebtoken::decode_header(token.expose_secret())
@@ -142,9 +139,20 @@ impl OidcProvider {
             _ => false,
         };
         if unknown_key && self.rediscover().await {
-            return check(self.current.load_full()).await;
+            return self.check_with(&self.current.load_full(), token).await;
         }
-        Some(result)
+        result
+    }
+
+    async fn check_with(
+        &self,
+        current: &Discovered,
+        token: &AccessToken,
+    ) -> Result<Arc<VerifiedUser>> {
+        match &current.access {
+            AccessTokens::Jwt(jwt) => jwt.verified_user(token).await,
+            AccessTokens::Remote { mode, cache } => self.verified(*mode, cache, token).await,
+        }
     }
 
     /// Reads the discovery document again, at most once per JWKS cooldown; switches to it when
@@ -374,51 +382,19 @@ impl IdentityProvider for OidcProvider {
     /// Errors: `InvalidToken` for a token the issuer does not vouch for; `Unavailable` when
     /// the issuer cannot be reached; `Protocol` for malformed answers.
     async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
-        let checked = self
-            .jwt_check(token, |current| async move {
-                match &current.access {
-                    AccessTokens::Jwt(jwt) => Some(jwt.verify(token).await),
-                    AccessTokens::Remote { .. } => None,
-                }
-            })
-            .await;
-        if let Some(result) = checked {
-            return result;
-        }
-        let current = self.current.load_full();
-        match &current.access {
-            AccessTokens::Jwt(jwt) => jwt.verify(token).await,
-            AccessTokens::Remote { mode, cache } => self
-                .verified(*mode, cache, token)
-                .await
-                .map(|v| v.token.clone())
-                .map_err(|e| e.with_context(PROVIDER, "verify")),
-        }
+        self.checked(token)
+            .await
+            .map(|v| v.token.clone())
+            .map_err(|e| e.with_context(PROVIDER, "verify"))
     }
 
     /// The profile of the token's user, from its claims (JWT, introspection or UserInfo
     /// answer) through the configured claim names. Errors: as [`verify`](Self::verify).
     async fn user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
-        let checked = self
-            .jwt_check(token, |current| async move {
-                match &current.access {
-                    AccessTokens::Jwt(jwt) => Some(jwt.user_info(token).await),
-                    AccessTokens::Remote { .. } => None,
-                }
-            })
-            .await;
-        if let Some(result) = checked {
-            return result;
-        }
-        let current = self.current.load_full();
-        match &current.access {
-            AccessTokens::Jwt(jwt) => jwt.user_info(token).await,
-            AccessTokens::Remote { mode, cache } => self
-                .verified(*mode, cache, token)
-                .await
-                .map(|v| v.profile.clone())
-                .map_err(|e| e.with_context(PROVIDER, "user_info")),
-        }
+        self.checked(token)
+            .await
+            .map(|v| v.profile.clone())
+            .map_err(|e| e.with_context(PROVIDER, "user_info"))
     }
 
     /// Starts a login at the issuer's authorization endpoint (see [`OAuthClient::start`]).
