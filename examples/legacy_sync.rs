@@ -41,12 +41,7 @@ struct Demo {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,polyauth=debug".into()),
-        )
-        .init();
+    polyauth_examples::init_tracing();
 
     let env = Env::dotenv()?;
     let port: u16 = env.parse("PORT")?.unwrap_or(3001);

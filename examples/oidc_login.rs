@@ -51,12 +51,7 @@ use polyauth_examples::oidc_login::LoginApp;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,polyauth=debug".into()),
-        )
-        .init();
+    polyauth_examples::init_tracing();
     let env = Env::dotenv()?;
     // Discovers the issuer: a wrong issuer or client configuration fails here, at start-up.
     let app = LoginApp::from_env(&env).await?;

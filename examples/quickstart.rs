@@ -17,12 +17,7 @@ use polyauth_examples::quickstart::{self, DevSetup};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,polyauth=debug".into()),
-        )
-        .init();
+    polyauth_examples::init_tracing();
 
     let port: u16 = match std::env::var("PORT") {
         Ok(p) => p

@@ -13,7 +13,7 @@ use polyauth_examples::shangcloud_login::{client_from_env, router};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
+    polyauth_examples::init_tracing();
     let env = Env::dotenv()?;
     let client = client_from_env(&env).await?;
     let port: u16 = env.parse("PORT")?.unwrap_or(3000);

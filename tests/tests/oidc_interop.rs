@@ -525,8 +525,6 @@ mod emulator_only {
 /// `POLYAUTH_PROVIDER=oidc`, `POLYAUTH_OIDC_ISSUER` and `POLYAUTH_OIDC_AUDIENCE`, accepts the
 /// issuer's JWT access tokens on `/me` and rejects others.
 mod quickstart_on_oidc {
-    use std::net::SocketAddr;
-
     use polyauth::env::Env;
     use polyauth_examples::quickstart;
 
@@ -543,17 +541,8 @@ mod quickstart_on_oidc {
             .unwrap()
             .expect("configured");
         assert_eq!(configured.name(), "oidc");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = quickstart::router(configured);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let app = polyauth_testkit::server::Emulator::serve(quickstart::router(configured)).await;
+        let base = app.base_url();
 
         // A token of the issuer, for the API, from a client of its own.
         let client = web_client(issuer, "client_secret_basic").await;

@@ -160,7 +160,8 @@ impl Drop for Emulator {
 }
 
 impl Emulator {
-    /// Serves `router` on `127.0.0.1:0` with call counting and fault injection.
+    /// Serves `router` on `127.0.0.1:0` with call counting and fault injection (and the peer's
+    /// `ConnectInfo<SocketAddr>`, so an application's own router can be served too).
     ///
     /// Panics if no loopback port can be bound (a test environment failure).
     pub async fn serve(router: Router) -> Emulator {
@@ -177,7 +178,9 @@ impl Emulator {
             let stop = async move {
                 let _ = closing.wait_for(|closing| *closing).await;
             };
-            let _ = axum::serve(listener, app)
+            // With the peer address, for routers that read `ConnectInfo` (an app under test).
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            let _ = axum::serve(listener, service)
                 .with_graceful_shutdown(stop)
                 .await;
         });
