@@ -317,6 +317,25 @@ fn json_response(body: Body) -> Response {
         .into_response()
 }
 
+/// The `(id, secret)` of an `Authorization: Basic` header as sent: base64 of `id:secret`, split
+/// at the first `:`, nothing url-decoded (an emulator that accepts RFC 6749's form-encoded
+/// credentials decodes them itself). `None` when the header is absent or not Basic.
+#[cfg(any(feature = "authing", feature = "shangcloud", feature = "oidc"))]
+pub fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -386,16 +386,9 @@ async fn authorize(State(s): State<Arc<Shared>>, Query(q): Query<AuthorizeQuery>
 /// compared exactly as sent, `base64("{client_id}:{client_secret}")` without url-decoding, as
 /// the reference server does (the id ends at the first `:`; the secret may contain `:`).
 fn basic_client(data: &Data, headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, b64) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (id, secret) = text.split_once(':')?;
+    let (id, secret) = crate::server::basic_credentials(headers)?;
+    let id = id.as_str();
+    let secret = secret.as_str();
     let expected = data.clients.get(id)?;
     polyauth_core::secret::constant_time_eq(expected, secret).then(|| id.to_owned())
 }

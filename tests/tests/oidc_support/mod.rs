@@ -232,12 +232,7 @@ fn first_form(page: &str) -> Option<Form> {
 }
 
 fn html_unescape(s: &str) -> String {
-    s.replace("&amp;", "&")
-        .replace("&quot;", "\"")
-        .replace("&#x2F;", "/")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    html_escape::decode_html_entities(s).into_owned()
 }
 
 /// A JWT access token for the API by the client-credentials grant (RFC 8707 `resource`).

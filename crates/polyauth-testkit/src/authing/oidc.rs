@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -70,17 +70,8 @@ fn client_ok(
     headers: &HeaderMap,
     form: &HashMap<String, String>,
 ) -> Result<bool, Response> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let (id, secret) = match basic {
-        Some(pair) => {
-            let (i, s) = pair.split_once(':').unwrap_or((pair.as_str(), ""));
-            (Some(i.to_owned()), Some(s.to_owned()))
-        }
+    let (id, secret) = match crate::server::basic_credentials(headers) {
+        Some((id, secret)) => (Some(id), Some(secret)),
         None => (
             form.get("client_id").cloned(),
             form.get("client_secret").cloned(),

@@ -273,26 +273,16 @@ fn invalid_request(description: &str) -> Response {
 
 /// The `id:secret` of an `Authorization: Basic` header, each both as sent and
 /// form-urldecoded: `[(raw_id, raw_secret), (decoded_id, decoded_secret)]`.
-fn basic_credentials(value: &str) -> Option<[(String, String); 2]> {
-    let (scheme, b64) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (id, secret) = text.split_once(':')?;
+fn basic_credentials(headers: &HeaderMap) -> Option<[(String, String); 2]> {
+    let (id, secret) = crate::server::basic_credentials(headers)?;
     let decode = |s: &str| -> String {
         url::form_urlencoded::parse(format!("x={s}").as_bytes())
             .next()
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default()
     };
-    Some([
-        (id.to_owned(), secret.to_owned()),
-        (decode(id), decode(secret)),
-    ])
+    let decoded = (decode(&id), decode(&secret));
+    Some([(id, secret), decoded])
 }
 
 /// Authenticates the client of a request to `endpoint` (its path, e.g. `/token`) and returns
@@ -336,8 +326,8 @@ pub(super) fn authenticate_client(
             return Err(fail("invalid secret provided"));
         }
         client
-    } else if let Some(value) = authorization {
-        let pairs = basic_credentials(value)
+    } else if authorization.is_some() {
+        let pairs = basic_credentials(headers)
             .ok_or_else(|| invalid_request("invalid authorization header value format"))?;
         // The RFC 6749 §2.3.1 encoding first, then the raw `id:secret` many clients send.
         let client = pairs

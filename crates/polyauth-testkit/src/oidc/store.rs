@@ -402,20 +402,9 @@ pub(super) fn json_no_store(status: StatusCode, body: Value) -> Response {
     no_store((status, axum::Json(body)).into_response())
 }
 
-/// Escapes text for HTML.
+/// Escapes text for HTML element content and quoted attribute values.
 pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 /// An HTML page (`body` is already HTML), uncacheable.
