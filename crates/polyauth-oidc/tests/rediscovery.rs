@@ -77,7 +77,11 @@ async fn a_moved_jwks_is_found_by_reading_the_discovery_document_again() {
     assert_eq!(p.verify(&after).await.unwrap().subject, "u1");
     assert_eq!(server.calls("/.well-known/openid-configuration"), 2);
     assert_eq!(
-        p.client().metadata().jwks_uri.as_ref().map(url::Url::as_str),
+        p.client()
+            .metadata()
+            .jwks_uri
+            .as_ref()
+            .map(url::Url::as_str),
         Some(new_jwks.url().as_str())
     );
     assert_eq!(p.user_info(&after).await.unwrap().id, "u1");
