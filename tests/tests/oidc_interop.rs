@@ -373,7 +373,7 @@ async fn error_responses_are_typed_and_leave_no_state_behind(issuer: &str) {
     p.finish_authorization(cb.clone()).await.unwrap();
     let e = p
         .client()
-        .exchange_code(&cb.code, None, None, None)
+        .exchange_code(cb.code.expose_secret(), None, None, None)
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e}");

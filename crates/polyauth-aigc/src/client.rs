@@ -86,9 +86,10 @@ pub(crate) fn credential_headers(
 }
 
 impl AigcClient {
-    /// A client for `config`. Errors: `ConfigInvalid` when the app id or secret cannot be sent
-    /// as a header, or the HTTP client cannot be built.
+    /// A client for `config`. Errors: `ConfigInvalid` as [`AigcConfig::validate`], when the
+    /// app id or secret cannot be sent as a header, or the HTTP client cannot be built.
     pub fn new(config: AigcConfig) -> Result<Self> {
+        config.validate()?;
         let http = HttpClient::new(
             PROVIDER,
             HttpConfig {
@@ -207,7 +208,18 @@ impl AigcClient {
                     .with_context(PROVIDER, operation),
             );
         };
-        let code = envelope.get("code").cloned().unwrap_or(Value::from(-1));
+        // A 200 without a usable `code` is not the auth center's envelope: a Protocol error
+        // (502 through the middleware), never a provider business error (500).
+        let code = match envelope.get("code") {
+            Some(code @ (Value::Number(_) | Value::String(_))) => code.clone(),
+            _ => {
+                return Err(Error::protocol(
+                    "the answer has no numeric or text `code`: not a {code, message, data} envelope",
+                )
+                .with_status(response.status)
+                .with_context(PROVIDER, operation));
+            }
+        };
         if code.as_i64() == Some(0) {
             return Ok(envelope.remove("data").unwrap_or_else(|| json!({})));
         }

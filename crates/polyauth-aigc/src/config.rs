@@ -152,6 +152,29 @@ impl AigcConfig {
     }
 }
 
+impl AigcConfig {
+    /// Checks the numbers against their documented ranges: `timeout_seconds` 1–300, the cache
+    /// (`cache_ttl_seconds`, `negative_cache_ttl_seconds` at most 86,400, `cache_capacity`;
+    /// see [`CacheConfig::validate`]), `max_retries` 0–10, `max_response_bytes` 1 KiB–64 MiB.
+    ///
+    /// Errors: `ConfigInvalid` naming the key and its range.
+    pub fn validate(&self) -> Result<()> {
+        use polyauth_core::env::{check_duration, check_range};
+        check_duration("timeout_seconds", self.timeout, Duration::from_secs(300))?;
+        if let Some(cache) = &self.cache {
+            cache.validate("cache")?;
+        }
+        check_range("max_retries", self.max_retries.into(), 0..=10, "retries")?;
+        let bytes = u64::try_from(self.max_response_bytes).unwrap_or(u64::MAX);
+        check_range(
+            "max_response_bytes",
+            bytes,
+            1_024..=64 * 1_024 * 1_024,
+            "bytes",
+        )
+    }
+}
+
 fn parse_base_url(text: &str) -> Result<url::Url> {
     let trimmed = text.trim().trim_end_matches('/');
     let url = url::Url::parse(trimmed).map_err(|_| {
@@ -221,14 +244,11 @@ impl TryFrom<AigcConfigFile> for AigcConfig {
 }
 
 impl AigcConfigFile {
-    /// The configuration this file describes. Errors: `ConfigInvalid` as [`AigcConfig::new`],
-    /// and for a zero timeout.
+    /// The configuration this file describes. Errors: `ConfigInvalid` as [`AigcConfig::new`]
+    /// and [`AigcConfig::validate`].
     pub fn into_config(self) -> Result<AigcConfig> {
         let mut config = AigcConfig::new(self.app_id, self.app_secret, &self.base_url)?;
         if let Some(seconds) = self.timeout_seconds {
-            if seconds == 0 {
-                return Err(Error::config("the AIGC timeout_seconds must be at least 1"));
-            }
             config.timeout = Duration::from_secs(seconds);
         }
         let mut cache = config.cache.unwrap_or_default();
@@ -248,6 +268,7 @@ impl AigcConfigFile {
         if let Some(n) = self.max_response_bytes {
             config.max_response_bytes = n;
         }
+        config.validate()?;
         Ok(config)
     }
 }
@@ -256,6 +277,45 @@ impl AigcConfigFile {
 mod tests {
     use super::*;
     use polyauth_core::ErrorKind;
+
+    #[test]
+    fn numbers_outside_their_ranges_are_config_errors_naming_the_key() {
+        for (key, value, named) in [
+            (
+                "AIGC_AUTH_TIMEOUT_SECONDS",
+                u64::MAX.to_string(),
+                "timeout_seconds",
+            ),
+            (
+                "AIGC_AUTH_TIMEOUT_SECONDS",
+                "0".to_owned(),
+                "timeout_seconds",
+            ),
+            (
+                "AIGC_AUTH_CACHE_TTL_SECONDS",
+                i64::MAX.to_string(),
+                "cache_ttl_seconds",
+            ),
+            ("AIGC_AUTH_MAX_RETRIES", "1000".to_owned(), "max_retries"),
+        ] {
+            let env = Env::from_pairs([
+                ("AIGC_AUTH_APP_ID", "1"),
+                ("AIGC_AUTH_APP_SECRET", "s"),
+                ("AIGC_AUTH_BASE_URL", "http://127.0.0.1:9/api"),
+                (key, value.as_str()),
+            ]);
+            let e = AigcConfig::from_env(&env).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{key}: {e}");
+            assert!(e.message().contains(named), "{key}: {e}");
+        }
+        let mut config =
+            AigcConfig::new("1", ClientSecret::new("s"), "http://127.0.0.1:9/api").unwrap();
+        config.timeout = Duration::MAX;
+        assert!(
+            crate::AigcClient::new(config).is_err(),
+            "code-built configs are checked too"
+        );
+    }
 
     #[test]
     fn env_reads_reference_names_and_validates() {

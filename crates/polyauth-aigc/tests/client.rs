@@ -195,6 +195,37 @@ async fn data_null_is_a_protocol_error() {
 }
 
 #[tokio::test]
+async fn a_200_without_a_code_is_a_protocol_error_not_a_provider_one() {
+    use axum::routing::post;
+    for body in [
+        serde_json::json!({"message": "ok", "data": {}}),
+        serde_json::json!({"code": null, "data": {}}),
+        serde_json::json!({"code": {"x": 1}}),
+    ] {
+        let answer = body.clone();
+        let server = polyauth_testkit::server::Emulator::serve(axum::Router::new().route(
+            "/sdk/user/info",
+            post(move || {
+                let answer = answer.clone();
+                async move { axum::Json(answer) }
+            }),
+        ))
+        .await;
+        let c = AigcClient::new(
+            AigcConfig::new("1", ClientSecret::new("s"), &server.base_url()).unwrap(),
+        )
+        .unwrap();
+        let e = c.get_user_info(&AccessToken::new("t")).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{body}: {e:?}");
+        assert_eq!(
+            e.kind().server_status(),
+            503,
+            "through the middleware: 503, not 500"
+        );
+    }
+}
+
+#[tokio::test]
 async fn other_codes_are_provider_errors_with_code_and_message() {
     use axum::routing::post;
     let server = polyauth_testkit::server::Emulator::serve(
@@ -223,8 +254,12 @@ async fn other_codes_are_provider_errors_with_code_and_message() {
     assert_eq!(e.provider_message(), Some("飞书用户不存在"));
     assert_eq!(e.kind().server_status(), 500);
     let e = c.list_groups().await.unwrap_err();
-    assert_eq!(e.provider_code(), Some("-1"), "missing code is -1");
-    assert_eq!(e.provider_message(), Some("no code"));
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Protocol,
+        "a 200 without `code` is not an envelope"
+    );
+    assert_eq!(e.provider_code(), None);
 }
 
 #[tokio::test]

@@ -220,6 +220,43 @@ async fn stricter_mode_refuses_stale_and_replayed_deliveries() {
     assert_eq!(recorder.events().len(), 1, "accepted exactly once");
 }
 
+#[tokio::test]
+async fn an_absurd_replay_window_is_a_config_error_and_never_a_handler_panic() {
+    let env = polyauth_core::env::Env::from_pairs([
+        ("AIGC_AUTH_WEBHOOK_SECRET", SECRET.to_owned()),
+        (
+            "AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS",
+            u64::MAX.to_string(),
+        ),
+    ]);
+    let e = WebhookReceiverConfig::from_env(&env).unwrap_err();
+    assert_eq!(e.kind(), polyauth_core::ErrorKind::ConfigInvalid);
+    assert!(
+        e.message()
+            .contains("AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS"),
+        "{e}"
+    );
+    // Built in code, the same window: a correctly signed delivery is answered (refused, as
+    // it cannot be remembered for that long), the handler task does not panic.
+    let cfg = WebhookReceiverConfig::new(Secret::new(SECRET)).strict(Duration::MAX);
+    let (url, recorder) = recording_receiver(cfg).await;
+    let body = r#"{"event": "user.login", "data": {"username": "zoe"}}"#;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let headers = vec![
+        (
+            "X-Webhook-Signature",
+            sign_webhook_timestamped(&Secret::new(SECRET), now, body.as_bytes()),
+        ),
+        ("X-Webhook-Timestamp", now.to_string()),
+    ];
+    let (status, _) = post_raw(&url, body, &headers).await;
+    assert_eq!(status, 401);
+    assert!(recorder.events().is_empty());
+}
+
 /// Two instances behind a load balancer, each with its own receiver and one Redis for the
 /// replay guard: a delivery accepted by the first is refused by the second.
 #[tokio::test]

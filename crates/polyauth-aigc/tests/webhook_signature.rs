@@ -67,6 +67,53 @@ fn tampered_body_bad_signature_and_missing_secret_fail() {
     assert_eq!(sign_webhook(&Secret::new(""), BODY.as_bytes()), "");
 }
 
+/// The reference compares `hmac.new(secret, body, sha256).hexdigest()` with the header value
+/// as text (`hmac.compare_digest`): only the exact lower-case hex verifies, nothing trimmed.
+#[test]
+fn only_the_exact_lower_case_hex_verifies() {
+    let secret = Secret::new("whsec_test");
+    let body = BODY.as_bytes();
+    assert!(VECTOR.bytes().any(|b| b.is_ascii_alphabetic()));
+    assert!(verify_webhook_signature(&secret, body, VECTOR));
+    let upper = VECTOR.to_ascii_uppercase();
+    let mixed: String = VECTOR
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 0 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect();
+    for sig in [
+        upper,
+        mixed,
+        format!(" {VECTOR}"),
+        format!("{VECTOR} "),
+        format!(" {VECTOR} "),
+        format!("\t{VECTOR}\n"),
+        format!("sha256={VECTOR}"),
+        format!("{VECTOR}00"),
+    ] {
+        assert!(!verify_webhook_signature(&secret, body, &sig), "{sig:?}");
+    }
+    // The stricter mode compares the same way.
+    let now = SystemTime::now();
+    let ts = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let sig = sign_webhook_timestamped(&secret, ts, body);
+    let window = Duration::from_secs(300);
+    let t = ts.to_string();
+    for bad in [sig.to_ascii_uppercase(), format!("{sig} ")] {
+        assert_eq!(
+            verify_webhook_timestamped(&secret, body, &bad, Some(&t), now, window),
+            Err(Rejection::BadSignature),
+            "{bad:?}"
+        );
+    }
+}
+
 #[test]
 fn stricter_mode_checks_the_timestamp_window() {
     let secret = Secret::new("whsec_test");

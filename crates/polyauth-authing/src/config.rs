@@ -81,6 +81,23 @@ pub struct AuthingConfig {
 }
 
 impl AuthingConfig {
+    /// Checks the numbers against their documented ranges: `timeout_seconds` 1–300, the cache
+    /// (see [`CacheConfig::validate`]) and `state_ttl_seconds` 1–86,400.
+    ///
+    /// Errors: `ConfigInvalid` naming the key and its range.
+    pub fn validate(&self) -> Result<()> {
+        use polyauth_core::env::check_duration;
+        check_duration("timeout_seconds", self.timeout, Duration::from_secs(300))?;
+        if let Some(cache) = &self.cache {
+            cache.validate("cache")?;
+        }
+        check_duration(
+            "state_ttl_seconds",
+            self.state_ttl,
+            Duration::from_secs(86_400),
+        )
+    }
+
     /// A configuration for an application with defaults for everything else.
     pub fn new(app_id: impl Into<String>) -> Self {
         AuthingConfig {
@@ -263,9 +280,6 @@ impl AuthingConfigFile {
             c.token_endpoint_auth_method = TokenEndpointAuthMethod::parse(&m)?;
         }
         if let Some(t) = self.timeout_seconds {
-            if t == 0 {
-                return Err(Error::config("timeout_seconds must be positive"));
-            }
             c.timeout = Duration::from_secs(t);
         }
         match self.cache_ttl_seconds {
@@ -282,11 +296,35 @@ impl AuthingConfigFile {
             cache.capacity = cap;
         }
         if let Some(s) = self.state_ttl_seconds {
-            c.state_ttl = Duration::from_secs(s.max(1));
+            c.state_ttl = Duration::from_secs(s);
         }
         if let Some(ns) = self.permission_namespace {
             c.permission_namespace = ns;
         }
+        c.validate()?;
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polyauth_core::ErrorKind;
+
+    #[test]
+    fn numbers_outside_their_ranges_are_config_errors_naming_the_key() {
+        for key in ["state_ttl_seconds", "timeout_seconds", "cache_ttl_seconds"] {
+            let file: AuthingConfigFile =
+                serde_json::from_value(serde_json::json!({"app_id": "a", key: i64::MAX})).unwrap();
+            let e = file.into_config().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{key}: {e}");
+            assert!(e.message().contains(key), "{e}");
+        }
+        let mut config = AuthingConfig::new("a");
+        config.state_ttl = Duration::MAX;
+        assert!(
+            crate::AuthingProvider::new(config).is_err(),
+            "code-built configs too"
+        );
     }
 }

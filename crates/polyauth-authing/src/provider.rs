@@ -13,7 +13,7 @@ use polyauth_core::{
     StateStore, TokenSet, UserDirectory, UserProfile, UserQuery, UserUpdate, VerifiedToken,
     VerifyCache,
 };
-use polyauth_jwt::{JwtConfig, JwtProvider};
+use polyauth_jwt::{JwksOptions, JwtConfig, JwtProvider};
 use polyauth_oidc::{Expect, IdTokenKeys, OAuthClient};
 use serde_json::{Map, Value};
 
@@ -72,6 +72,7 @@ impl AuthingProvider {
     /// Errors: `ConfigInvalid` for bad hosts or keys, `Local` verification with neither
     /// `app_host` nor `jwt_secret`.
     pub fn new(config: AuthingConfig) -> Result<Self> {
+        config.validate()?;
         let mut o = AuthenticationClientOptions::new(config.app_id.clone());
         o.user_pool_id = config.user_pool_id.clone();
         o.host = config.host.clone();
@@ -105,10 +106,16 @@ impl AuthingProvider {
                 let url = format!("{}/oidc/.well-known/jwks.json", host.trim_end_matches('/'));
                 let url = url::Url::parse(&url)
                     .map_err(|_| Error::config("app_host is not a valid URL"))?;
+                // The JWKS fetch honours the provider's timeout like every other call.
+                let jwks = JwksOptions {
+                    timeout: config.timeout,
+                    ..JwksOptions::default()
+                };
                 Some(JwtProvider::new(
                     JwtConfig::jwks_url(url)
                         .with_audience(config.app_id.clone())
-                        .with_cache(None),
+                        .with_cache(None)
+                        .with_jwks_options(jwks),
                 )?)
             }
             None => None,
@@ -246,9 +253,11 @@ impl AuthingProvider {
             (_, _, Some(code)) if is_token_rejection(code) => Err(Error::invalid_token(format!(
                 "Authing says the token is not a live login ({code}: {message})"
             ))),
-            (_, _, Some(code)) if code != 200 => Err(error_from_code(code, &message)),
+            // Authing's error codes are HTTP-like (4xx, 5xx) or its own (1000 and up); a 200
+            // answer with any other code (`{"code": 0, "data": {}}`) is not a login status.
+            (_, _, Some(code)) if code >= 400 => Err(error_from_code(code, &message)),
             _ => Err(Error::protocol(
-                "Authing's login status is neither live nor a token rejection",
+                "Authing's login status is neither live nor a token rejection nor an error",
             )),
         }
     }

@@ -567,3 +567,84 @@ async fn online_verification_is_cached_single_flight_and_forgotten_on_logout() {
     uncached.verify(&fresh).await.unwrap();
     assert_eq!(h.emu.op_calls("checkLoginStatus"), 4);
 }
+
+#[tokio::test]
+async fn an_online_check_answering_code_0_is_a_protocol_error_not_a_provider_one() {
+    // A gateway or a changed API answering 200 with a login status of the wrong shape.
+    let server = polyauth_testkit::server::Emulator::serve(axum::Router::new().route(
+        "/graphql/v2",
+        axum::routing::post(|| async {
+            axum::Json(json!({"data": {"checkLoginStatus": {"code": 0, "data": {}}}}))
+        }),
+    ))
+    .await;
+    let mut config = polyauth_authing::AuthingConfig::new("app1");
+    config.host = server.base_url();
+    config.verification = VerificationMode::Online;
+    let p = AuthingProvider::new(config).unwrap();
+    let e = p
+        .verify(&polyauth_core::AccessToken::new("t"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), polyauth_core::ErrorKind::Protocol, "{e:?}");
+    assert_ne!(e.kind().server_status(), 500);
+}
+
+#[tokio::test]
+async fn the_jwks_fetch_honours_the_configured_timeout() {
+    // An app host whose JWKS hangs: the local RS256 check waits the provider's own timeout
+    // (1 s here), not the JWKS default (5 s).
+    let server = polyauth_testkit::server::Emulator::serve(axum::Router::new().route(
+        "/oidc/.well-known/jwks.json",
+        axum::routing::get(|| async { axum::Json(json!({"keys": []})) }),
+    ))
+    .await;
+    server.inject(
+        polyauth_testkit::server::Fault::new(polyauth_testkit::server::FaultKind::Delay(
+            std::time::Duration::from_secs(3),
+        ))
+        .on_path("/oidc/.well-known/jwks.json"),
+    );
+    let mut config = polyauth_authing::AuthingConfig::new("app1");
+    config.app_host = Some(server.base_url());
+    config.verification = VerificationMode::Local;
+    config.timeout = std::time::Duration::from_secs(1);
+    let p = AuthingProvider::new(config).unwrap();
+    let token = polyauth_jwt::TokenIssuer::from_pem(
+        polyauth_jwt::Algorithm::RS256,
+        polyauth_testkit::keys::RSA_PRIVATE_PEM.as_bytes(),
+    )
+    .unwrap()
+    .with_kid("k1")
+    .with_audience("app1")
+    .issue(&polyauth_jwt::TokenClaims::new("u1"))
+    .unwrap();
+    let e = p.verify(&token).await.unwrap_err();
+    assert_eq!(e.kind(), polyauth_core::ErrorKind::Unavailable, "{e:?}");
+    assert!(e.message().contains("timeout 1000 ms"), "{e}");
+}
+
+#[tokio::test]
+async fn a_throttled_authing_is_rate_limited() {
+    let server = polyauth_testkit::server::Emulator::serve(axum::Router::new().route(
+        "/graphql/v2",
+        axum::routing::post(|| async {
+            (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [("retry-after", "7")],
+                "slow down",
+            )
+        }),
+    ))
+    .await;
+    let mut config = polyauth_authing::AuthingConfig::new("app1");
+    config.host = server.base_url();
+    config.verification = VerificationMode::Online;
+    let p = AuthingProvider::new(config).unwrap();
+    let e = p
+        .verify(&polyauth_core::AccessToken::new("t"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), polyauth_core::ErrorKind::RateLimited, "{e:?}");
+    assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+}

@@ -37,7 +37,9 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// tolerated, an empty token counts as missing), then from the sources added with
 /// [`token_from_cookie`](AuthLayer::token_from_cookie) and
 /// [`token_from_header`](AuthLayer::token_from_header), in the order added. Never from the
-/// query string: URLs end up in logs.
+/// query string: URLs end up in logs. A request carries at most one token header of each
+/// kind: two `Authorization` headers (or two of a configured token header) are refused with
+/// 401 `malformed_authorization` rather than one of them being picked.
 ///
 /// Rejections ([`AuthRejection`], JSON `{"code", "error", "message"}` unless an
 /// [`error_responder`](AuthLayer::error_responder) is set):
@@ -46,6 +48,7 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// |---|---|---|
 /// | no token (and not [`allow_anonymous`](AuthLayer::allow_anonymous)) | 401 | `missing_token` |
 /// | `Authorization` not valid text, not `Bearer`, or a token with spaces inside | 401 | `malformed_authorization` |
+/// | more than one `Authorization` header (or configured token header) | 401 | `malformed_authorization` |
 /// | provider says `InvalidToken` / `Unauthenticated` | 401 | `invalid_token` |
 /// | provider says `PermissionDenied` | 403 | `forbidden` |
 /// | provider `Unavailable` / `RateLimited` / `Protocol` | 503 | `provider_unavailable` |

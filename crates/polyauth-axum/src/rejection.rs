@@ -28,7 +28,7 @@ pub enum RejectionReason {
     /// No token was presented: 401, `missing_token`.
     MissingToken,
     /// An `Authorization` header (or a configured token header) that is not valid text or not
-    /// a `Bearer` credential: 401, `malformed_authorization`.
+    /// a `Bearer` credential, or that appears more than once: 401, `malformed_authorization`.
     MalformedAuthorization,
     /// The provider rejected the token (`InvalidToken` or `Unauthenticated`): 401,
     /// `invalid_token`.

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use http::header::{AUTHORIZATION, COOKIE};
-use http::{Extensions, HeaderMap};
+use http::{Extensions, HeaderMap, HeaderValue};
 use polyauth_core::AccessToken;
 
 use crate::observe::REDACTED;
@@ -27,12 +27,21 @@ pub(crate) enum Credential {
 const MALFORMED_AUTHORIZATION: &str =
     "the Authorization header is malformed: expected `Bearer <token>`";
 const MALFORMED_HEADER: &str = "the token header is malformed: expected a token";
+const REPEATED_AUTHORIZATION: &str =
+    "the request carries more than one Authorization header: expected exactly one";
+const REPEATED_HEADER: &str =
+    "the request carries the token header more than once: expected exactly one";
 
-/// The first credential found: `Authorization: Bearer` first, then `sources` in order. An
-/// unusable `Authorization` (or token header) value is malformed; an empty token counts as
-/// missing and the next source is tried.
+/// The one credential of the request: `Authorization: Bearer` first, then `sources` in
+/// order. An unusable `Authorization` (or token header) value is malformed, and so is a
+/// repeated one (two `Authorization` headers, two of a configured token header): which of
+/// them counts would be a guess, so none does. An empty token counts as missing and the next
+/// source is tried.
 pub(crate) fn credential(headers: &HeaderMap, sources: &[TokenSource]) -> Credential {
-    if let Some(value) = headers.get(AUTHORIZATION) {
+    let Ok(authorization) = single(headers, AUTHORIZATION.as_str()) else {
+        return Credential::Malformed(REPEATED_AUTHORIZATION);
+    };
+    if let Some(value) = authorization {
         let Ok(text) = value.to_str() else {
             return Credential::Malformed(MALFORMED_AUTHORIZATION);
         };
@@ -48,10 +57,13 @@ pub(crate) fn credential(headers: &HeaderMap, sources: &[TokenSource]) -> Creden
     for source in sources {
         let found = match source {
             TokenSource::Cookie(name) => cookie(headers, name),
-            TokenSource::Header(name) => match headers.get(name.as_str()).map(|v| v.to_str()) {
-                None => None,
-                Some(Ok(text)) => Some(text.trim()),
-                Some(Err(_)) => return Credential::Malformed(MALFORMED_HEADER),
+            TokenSource::Header(name) => match single(headers, name) {
+                Err(Repeated) => return Credential::Malformed(REPEATED_HEADER),
+                Ok(None) => None,
+                Ok(Some(value)) => match value.to_str() {
+                    Ok(text) => Some(text.trim()),
+                    Err(_) => return Credential::Malformed(MALFORMED_HEADER),
+                },
             },
         };
         if let Some(token) = found.filter(|t| !t.is_empty()) {
@@ -59,6 +71,18 @@ pub(crate) fn credential(headers: &HeaderMap, sources: &[TokenSource]) -> Creden
         }
     }
     Credential::Missing
+}
+
+/// A header that must not appear more than once appeared more than once.
+struct Repeated;
+
+/// The value of header `name` when it appears at most once.
+fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h HeaderValue>, Repeated> {
+    let mut values = headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (first, None) => Ok(first),
+        (_, Some(_)) => Err(Repeated),
+    }
 }
 
 /// The token of a `Bearer` credential (scheme case-insensitive, spaces tolerated), possibly
@@ -323,6 +347,28 @@ mod tests {
             credential(&headers(&[("authorization", "Bearer ")]), &[]),
             Credential::Missing
         ));
+    }
+
+    #[test]
+    fn a_repeated_credential_header_is_malformed() {
+        let two = |name: &'static str, first: &str, second: &str| {
+            headers(&[(name, first), (name, second)])
+        };
+        let sources = [TokenSource::Header("x-access-token".into())];
+        for map in [
+            two("authorization", "Bearer good", "garbage"),
+            two("authorization", "Bearer good", "Bearer good"),
+            two("authorization", "Bearer ", "Bearer good"),
+            two("x-access-token", "good", "garbage"),
+        ] {
+            assert!(
+                matches!(credential(&map, &sources), Credential::Malformed(_)),
+                "{map:?}"
+            );
+        }
+        // One of each is fine: `Authorization` wins.
+        let map = headers(&[("authorization", "Bearer a"), ("x-access-token", "b")]);
+        assert_eq!(token(&map, &sources).as_deref(), Some("a"));
     }
 
     #[test]

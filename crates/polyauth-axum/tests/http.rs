@@ -89,6 +89,21 @@ async fn rejections_and_success_over_http() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_authorization_headers_on_the_wire_are_401() {
+    let base = start().await;
+    let response = reqwest::Client::new()
+        .get(format!("{base}/me"))
+        .header("authorization", "Bearer t-alice")
+        .header("authorization", "garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "malformed_authorization");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_each_see_their_own_user() {
     let base = start().await;
     let client = reqwest::Client::new();

@@ -157,6 +157,33 @@ async fn other_schemes_are_malformed() {
 }
 
 #[tokio::test]
+async fn two_authorization_headers_are_rejected_never_the_first_used() {
+    let (app, provider) = setup(|l| l.allow_anonymous().token_from_header("x-access-token"));
+    for headers in [
+        [ALICE, ("authorization", "garbage")],
+        [ALICE, ("authorization", "Bearer t-bob")],
+        [ALICE, ALICE],
+        [("authorization", "Bearer "), ALICE],
+        [("x-access-token", "t-alice"), ("x-access-token", "garbage")],
+    ] {
+        let response = send(&app, req("/me", &headers)).await;
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        let body = json(response).await;
+        assert_eq!(body["code"], 401, "{headers:?}");
+        assert_eq!(body["error"], "malformed_authorization", "{headers:?}");
+        assert!(
+            body["message"].as_str().unwrap().contains("more than"),
+            "{body}"
+        );
+        assert!(!body.to_string().contains("t-alice"));
+    }
+    assert_eq!(provider.calls(), 0, "no token was checked");
+    // One of them alone passes.
+    let response = send(&app, req("/me", &[ALICE])).await;
+    assert_eq!(text(response).await, "alice:alice");
+}
+
+#[tokio::test]
 async fn lowercase_scheme_and_extra_spaces_are_accepted() {
     let response = send(
         &app(),

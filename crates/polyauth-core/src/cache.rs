@@ -35,6 +35,29 @@ pub struct CacheConfig {
     pub capacity: u64,
 }
 
+impl CacheConfig {
+    /// Checks the documented ranges: `ttl` and `negative_ttl` at most one day (86,400
+    /// seconds), `capacity` at most 100 million entries. `prefix` names the keys in the error
+    /// (`cache_ttl_seconds`, …), as the backend's configuration spells them.
+    ///
+    /// Errors: `ConfigInvalid` naming the key and its range.
+    pub fn validate(&self, prefix: &str) -> Result<()> {
+        use crate::env::{check_range, check_seconds};
+        check_seconds(&format!("{prefix}_ttl_seconds"), self.ttl, 0..=86_400)?;
+        check_seconds(
+            &format!("negative_{prefix}_ttl_seconds"),
+            self.negative_ttl,
+            0..=86_400,
+        )?;
+        check_range(
+            &format!("{prefix}_capacity"),
+            self.capacity,
+            0..=100_000_000,
+            "entries",
+        )
+    }
+}
+
 impl Default for CacheConfig {
     /// 60 s TTL, 5 s negative TTL, 10,000 tokens.
     fn default() -> Self {

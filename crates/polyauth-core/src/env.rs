@@ -16,8 +16,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -146,6 +148,55 @@ impl Env {
             })
             .unwrap_or_default()
     }
+}
+
+/// Checks a number from configuration against its documented range: configuration key `key`
+/// (named as in TOML) has `value` in `range`, counted in `unit` (`"seconds"`, `"bytes"`, … ;
+/// named in the error).
+///
+/// Every duration, size and count a backend reads is checked this way when its configuration
+/// is built, so an absurd value (`i64::MAX` seconds) is a clear error at start-up, not an
+/// overflow panic when the duration first meets an instant.
+///
+/// Errors: `ConfigInvalid` naming the key, the range and the unit (never a secret).
+///
+/// ```
+/// use polyauth_core::env::check_range;
+/// assert!(check_range("state_ttl_seconds", 600, 1..=86_400, "seconds").is_ok());
+/// let e = check_range("state_ttl_seconds", u64::MAX, 1..=86_400, "seconds").unwrap_err();
+/// assert!(e.message().contains("state_ttl_seconds") && e.message().contains("86400"));
+/// ```
+pub fn check_range(key: &str, value: u64, range: RangeInclusive<u64>, unit: &str) -> Result<()> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::config(format!(
+            "`{key}` must be between {} and {} {unit}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+/// [`check_range`] for a duration, in whole seconds.
+///
+/// Errors: as [`check_range`].
+pub fn check_seconds(key: &str, value: Duration, range: RangeInclusive<u64>) -> Result<()> {
+    check_range(key, value.as_secs(), range, "seconds")
+}
+
+/// A duration from configuration that must be positive (a timeout, a state lifetime): more
+/// than zero and at most `max` (sub-second values are fine).
+///
+/// Errors: `ConfigInvalid` naming the key and the range.
+pub fn check_duration(key: &str, value: Duration, max: Duration) -> Result<()> {
+    if value.is_zero() || value > max {
+        return Err(Error::config(format!(
+            "`{key}` must be more than 0 and at most {} seconds",
+            max.as_secs()
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ pub use model::{
 };
 pub use provider::{Capabilities, DirectoryCapabilities, IdentityProvider, UserDirectory};
 pub use secret::{
-    AccessToken, ClientSecret, IdToken, Password, RefreshToken, Secret, VerificationCode,
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, Password, RefreshToken, Secret,
+    VerificationCode,
 };
 pub use session::{MemorySessionStore, SessionPersistence};
 pub use state::{MemoryStateStore, StateStore};

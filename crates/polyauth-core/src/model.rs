@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::secret::{AccessToken, IdToken, Password, RefreshToken, Secret, VerificationCode};
+use crate::secret::{
+    AccessToken, AuthorizationCode, IdToken, Password, RefreshToken, Secret, VerificationCode,
+};
 
 /// The normalized user, whatever provider it came from.
 ///
@@ -247,7 +249,8 @@ impl TokenSet {
     /// Unknown expiry counts as not expired.
     pub fn is_expired(&self, skew: Duration) -> bool {
         match self.expires_at {
-            Some(at) => SystemTime::now() + skew >= at,
+            // A skew too large to add to the clock reaches past any expiry.
+            Some(at) => SystemTime::now().checked_add(skew).is_none_or(|t| t >= at),
             None => false,
         }
     }
@@ -406,13 +409,13 @@ impl AuthorizationStart {
 ///
 /// Deserializing reads the query only; `binding` never comes from it (a query is chosen by
 /// whoever made the link) and is set with [`with_binding`](Self::with_binding). `Debug`
-/// redacts the binding.
+/// redacts the code and the binding.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct AuthorizationCallback {
-    /// The authorization code (empty in an error response).
-    #[serde(default)]
-    pub code: String,
+    /// The authorization code (empty in an error response); a secret, redacted by `Debug`.
+    #[serde(default = "no_code")]
+    pub code: AuthorizationCode,
     /// The state that was sent with the authorization request.
     #[serde(default)]
     pub state: String,
@@ -433,11 +436,16 @@ pub struct AuthorizationCallback {
     pub binding: Option<Secret>,
 }
 
+/// The code of a callback whose query has none (an error response).
+fn no_code() -> AuthorizationCode {
+    AuthorizationCode::new("")
+}
+
 impl AuthorizationCallback {
     /// A callback from its code and state, without a binding.
     pub fn new(code: impl Into<String>, state: impl Into<String>) -> Self {
         AuthorizationCallback {
-            code: code.into(),
+            code: AuthorizationCode::new(code),
             state: state.into(),
             iss: None,
             error: None,
@@ -459,7 +467,7 @@ impl AuthorizationCallback {
         for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let value = value.into_owned();
             match key.as_ref() {
-                "code" => callback.code = value,
+                "code" => callback.code = AuthorizationCode::new(value),
                 "state" => callback.state = value,
                 "iss" => callback.iss = Some(value),
                 "error" => callback.error = Some(value),

@@ -96,6 +96,11 @@ secret_type!(
     VerificationCode
 );
 secret_type!(
+    /// An OAuth 2.0 authorization code, as returned on the redirect URI: a short-lived
+    /// credential that buys tokens, so it is redacted like one.
+    AuthorizationCode
+);
+secret_type!(
     /// Any other secret: an HMAC key, a webhook secret, a JWT signing secret.
     Secret
 );
@@ -145,6 +150,7 @@ mod tests {
     redaction_test!(client_secret_is_redacted, ClientSecret);
     redaction_test!(password_is_redacted, Password);
     redaction_test!(verification_code_is_redacted, VerificationCode);
+    redaction_test!(authorization_code_is_redacted, AuthorizationCode);
     redaction_test!(secret_is_redacted, Secret);
 
     #[test]

@@ -21,7 +21,8 @@ use crate::error::{Error, ErrorKind, Result};
 /// `take`s of one key, exactly one gets the value.
 #[async_trait]
 pub trait StateStore: Send + Sync + Debug + 'static {
-    /// Stores `value` under `key` for `ttl` (a zero TTL is `InvalidInput`).
+    /// Stores `value` under `key` for `ttl` (a zero TTL, or one too large to add to the
+    /// clock, is `InvalidInput`).
     ///
     /// Errors: `InvalidState` when the key is already present (states are never overwritten),
     /// `Unavailable` when the store cannot be reached, `RateLimited` when a bounded store is
@@ -138,9 +139,12 @@ impl StateStore for MemoryStateStore {
         if ttl.is_zero() {
             return Err(Error::invalid_input("state TTL must be positive"));
         }
+        let expires_at = Instant::now()
+            .checked_add(ttl)
+            .ok_or_else(|| Error::invalid_input("state TTL is too large to be a point in time"))?;
         let entry = Arc::new(StateEntry {
             value: value.to_owned(),
-            expires_at: Instant::now() + ttl,
+            expires_at,
             ttl,
         });
         let stored = self
@@ -165,5 +169,23 @@ impl StateStore for MemoryStateStore {
             .await
             .filter(|e| e.expires_at > Instant::now())
             .map(|e| e.value.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_ttl_too_large_for_the_clock_is_refused_not_a_panic() {
+        let store = MemoryStateStore::new(10);
+        let e = store.put("s", "v", Duration::MAX).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        let e = store
+            .put("s", "v", Duration::from_secs(i64::MAX as u64))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        store.put("s", "v", Duration::from_secs(60)).await.unwrap();
     }
 }

@@ -190,6 +190,22 @@ impl JwtConfig {
         self
     }
 
+    /// Checks the numbers against their documented ranges: `leeway_seconds` 0–3,600, the
+    /// cache (see [`CacheConfig::validate`]), `jwks_max_age_seconds` 1–604,800 (a week),
+    /// `jwks_cooldown_seconds` 0–3,600 and the JWKS timeout 1–300 seconds.
+    ///
+    /// Errors: `ConfigInvalid` naming the key and its range.
+    pub fn validate(&self) -> Result<()> {
+        use polyauth_core::env::{check_duration, check_range, check_seconds};
+        check_range("leeway_seconds", self.leeway_seconds, 0..=3_600, "seconds")?;
+        if let Some(cache) = &self.cache {
+            cache.validate("cache")?;
+        }
+        check_seconds("jwks_max_age_seconds", self.jwks.max_age, 1..=604_800)?;
+        check_seconds("jwks_cooldown_seconds", self.jwks.cooldown, 0..=3_600)?;
+        check_duration("jwks timeout", self.jwks.timeout, Duration::from_secs(300))
+    }
+
     /// Sets the leeway in seconds.
     pub fn with_leeway_seconds(mut self, seconds: u64) -> Self {
         self.leeway_seconds = seconds;
@@ -431,6 +447,7 @@ impl JwtConfigFile {
         if let Some(s) = self.jwks_cooldown_seconds {
             config.jwks.cooldown = Duration::from_secs(s);
         }
+        config.validate()?;
         Ok(config)
     }
 }
@@ -439,6 +456,30 @@ impl JwtConfigFile {
 mod tests {
     use super::*;
     use polyauth_core::ErrorKind;
+
+    #[test]
+    fn numbers_outside_their_ranges_are_config_errors_naming_the_key() {
+        for (key, value) in [
+            ("POLYAUTH_JWT_LEEWAY_SECONDS", i64::MAX.to_string()),
+            ("POLYAUTH_JWT_CACHE_TTL_SECONDS", u64::MAX.to_string()),
+        ] {
+            let env = Env::from_pairs([
+                ("POLYAUTH_JWT_SECRET", "s3cret-s3cret-s3cret-s3cret-s3cret"),
+                (key, value.as_str()),
+            ]);
+            let e = JwtConfig::from_env(&env).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{key}: {e}");
+            assert!(e.message().contains("between"), "{key}: {e}");
+        }
+        let e = JwtConfigFile {
+            secret: Some(Secret::new("s")),
+            jwks_cooldown_seconds: Some(u64::MAX),
+            ..JwtConfigFile::default()
+        }
+        .into_config()
+        .unwrap_err();
+        assert!(e.message().contains("jwks_cooldown_seconds"), "{e}");
+    }
 
     #[test]
     fn env_needs_exactly_one_key_source() {

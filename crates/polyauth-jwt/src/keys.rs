@@ -346,7 +346,11 @@ impl JwksCache {
             .await?;
         if !response.is_success() {
             let e = response.status_error();
-            // Whatever the JWKS host says, it is an outage for us, not a bad token.
+            if response.status == 429 {
+                // Throttled: RateLimited, with the host's Retry-After when it sends one.
+                return Err(e.with_context("jwt", "fetch_jwks"));
+            }
+            // Whatever else the JWKS host says, it is an outage for us, not a bad token.
             return Err(
                 Error::unavailable(format!("JWKS endpoint answered: {}", e.message()))
                     .with_status(response.status)

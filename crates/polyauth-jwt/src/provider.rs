@@ -27,6 +27,9 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 ///
 /// - Only the configured algorithms are accepted, and a key only verifies algorithms of its own
 ///   family (no algorithm confusion; `none` is never accepted).
+/// - A header naming critical extensions (`crit`, RFC 7515 §4.1.11) is rejected: polyauth
+///   understands none, so such a token is `InvalidToken` whatever its signature (so is
+///   `b64: false`, RFC 7797).
 /// - `exp` (required by default) and `nbf` are checked with a leeway; `iss` and `aud` when
 ///   configured.
 /// - Claims map to a [`UserProfile`] through [`ClaimNames`]; permissions fall back to the
@@ -54,8 +57,9 @@ impl JwtProvider {
     ///
     /// Errors: `ConfigInvalid` for unparsable key material, an algorithm that does not fit the
     /// key (for example `HS256` with an RSA key), or an empty algorithm list that cannot be
-    /// derived.
+    /// derived, and for numbers outside their ranges (see [`JwtConfig::validate`]).
     pub fn new(config: JwtConfig) -> Result<Self> {
+        config.validate()?;
         let (keys, families) = match &config.keys {
             KeySource::Secret(secret) => {
                 if secret.is_empty() {
@@ -282,16 +286,19 @@ impl JwtProvider {
     }
 }
 
-/// The two header fields needed to choose a key.
+/// The header fields needed to choose a key and check the token's type.
 struct HeaderPeek {
     alg: Algorithm,
     kid: Option<String>,
     typ: Option<String>,
 }
 
-/// Reads `alg` and `kid` from the token's header to choose the key, without the full
+/// Reads `alg`, `kid` and `typ` from the token's header to choose the key, without the full
 /// `jsonwebtoken::Header` parse (`decode` parses and checks the whole header again, so
-/// nothing is skipped). An `alg` of `none` or any unknown name is `InvalidToken`.
+/// nothing is skipped). `InvalidToken` for an `alg` of `none` or any unknown name, and for a
+/// header that uses an extension (RFC 7515 §4.1.11): polyauth understands no extension, so
+/// any `crit` (which must be a non-empty array of names) is refused, naming its entries, and
+/// so is `b64: false` (RFC 7797 unencoded payload), with or without `crit`.
 fn peek_header(token: &str) -> Result<HeaderPeek> {
     #[derive(serde::Deserialize)]
     struct Peek<'a> {
@@ -301,6 +308,18 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
         kid: Option<std::borrow::Cow<'a, str>>,
         #[serde(borrow, default)]
         typ: Option<std::borrow::Cow<'a, str>>,
+        /// Any JSON, so a `crit` of the wrong shape is reported as such; `Some(Null)` for
+        /// `"crit": null`.
+        #[serde(default, deserialize_with = "present")]
+        crit: Option<Value>,
+        #[serde(default)]
+        b64: Option<Value>,
+    }
+    /// Keeps an explicit `null` apart from an absent field.
+    fn present<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Option<Value>, D::Error> {
+        serde::Deserialize::deserialize(d).map(Some)
     }
     let malformed = || Error::invalid_token("the token is not a well-formed JWT");
     let encoded = token.split('.').next().ok_or_else(malformed)?;
@@ -308,6 +327,14 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
         .decode(encoded)
         .map_err(|_| malformed())?;
     let peek: Peek<'_> = serde_json::from_slice(&json).map_err(|_| malformed())?;
+    if let Some(crit) = &peek.crit {
+        return Err(critical_extensions(crit));
+    }
+    if peek.b64.is_some_and(|b| b != Value::Bool(true)) {
+        return Err(Error::invalid_token(
+            "the token uses the unencoded payload extension (b64), which is not supported",
+        ));
+    }
     let alg = peek.alg.parse::<Algorithm>().map_err(|_| {
         Error::invalid_token("the token's algorithm is not a supported signature algorithm")
     })?;
@@ -316,6 +343,35 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
         kid: peek.kid.map(|k| k.into_owned()),
         typ: peek.typ.map(|t| t.into_owned()),
     })
+}
+
+/// The error for a header carrying `crit`: polyauth understands no JWS extension, so every
+/// listed one is unknown (named, at most 5, each cut to 64 characters); a `crit` that is not
+/// a non-empty array of strings is malformed (RFC 7515 §4.1.11).
+fn critical_extensions(crit: &Value) -> Error {
+    let names: Option<Vec<&str>> = match crit {
+        Value::Array(items) if !items.is_empty() => items.iter().map(Value::as_str).collect(),
+        _ => None,
+    };
+    let Some(names) = names else {
+        return Error::invalid_token(
+            "the token's crit header is malformed: it must be a non-empty array of names",
+        );
+    };
+    let listed: Vec<String> = names
+        .iter()
+        .take(5)
+        .map(|n| format!("{:?}", n.chars().take(64).collect::<String>()))
+        .collect();
+    let more = if names.len() > listed.len() {
+        ", …"
+    } else {
+        ""
+    };
+    Error::invalid_token(format!(
+        "the token requires JWS extensions polyauth does not understand (crit: {}{more})",
+        listed.join(", ")
+    ))
 }
 
 fn validation_for(alg: Algorithm, config: &JwtConfig) -> Validation {
@@ -439,7 +495,7 @@ impl IdentityProvider for JwtProvider {
     /// Verifies signature, algorithm, `exp`/`nbf` (with leeway), `iss` and `aud`.
     ///
     /// Errors: `InvalidToken` (malformed, wrong signature or algorithm, expired, wrong
-    /// issuer/audience, unknown `kid`, no `sub`); `Unavailable` when the JWKS cannot be fetched
+    /// issuer/audience, unknown `kid`, no `sub`, a `crit` header); `Unavailable` when the JWKS cannot be fetched
     /// and no cached key fits.
     async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
         let result = match &self.cache {

@@ -539,3 +539,71 @@ async fn jwt_provider_conforms() {
     provider_conformance(&harness).await;
     assert_eq!(server.fetches(), 1);
 }
+
+/// A JWS built by hand (so the header can carry anything) and signed RS256 with the test key.
+fn rs256_with_header(header: &serde_json::Value) -> AccessToken {
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(RSA_PRIVATE_PEM.as_bytes()).unwrap();
+    let claims = json!({"sub": "u1", "exp": now() + 600});
+    let message = format!("{}.{}", b64(header), b64(&claims));
+    let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::RS256).unwrap();
+    AccessToken::new(format!("{message}.{signature}"))
+}
+
+#[tokio::test]
+async fn critical_header_extensions_are_rejected() {
+    let p = JwtProvider::new(JwtConfig::public_key_pem(RSA_PUBLIC_PEM).with_cache(None)).unwrap();
+    // The same signing path without `crit` verifies: the rejections below are about `crit`.
+    let plain = rs256_with_header(&json!({"alg": "RS256", "typ": "JWT"}));
+    assert_eq!(p.verify(&plain).await.unwrap().subject, "u1");
+
+    // RFC 7515 §4.1.11: an extension the recipient does not understand must be refused.
+    let cases = [
+        (
+            json!({"alg": "RS256", "crit": ["urn:x:must-understand"], "urn:x:must-understand": 1}),
+            "urn:x:must-understand",
+        ),
+        // RFC 7797 unencoded payload: an extension too.
+        (
+            json!({"alg": "RS256", "crit": ["b64"], "b64": false}),
+            "b64",
+        ),
+        (json!({"alg": "RS256", "crit": ["b64"], "b64": true}), "b64"),
+        (json!({"alg": "RS256", "b64": false}), "b64"),
+        // A `crit` that is not a non-empty array of names is malformed.
+        (json!({"alg": "RS256", "crit": []}), "crit"),
+        (json!({"alg": "RS256", "crit": "b64", "b64": false}), "crit"),
+        (json!({"alg": "RS256", "crit": [1]}), "crit"),
+        (json!({"alg": "RS256", "crit": null}), "crit"),
+        (json!({"alg": "RS256", "crit": {"b64": true}}), "crit"),
+    ];
+    for (header, named) in cases {
+        let e = p.verify(&rs256_with_header(&header)).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidToken, "{header}");
+        assert!(e.to_string().contains(named), "{header}: {e}");
+    }
+    // Also when the extension is set through jsonwebtoken's own header type.
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.crit = Some(vec!["exp".into()]);
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(RSA_PRIVATE_PEM.as_bytes()).unwrap();
+    let token =
+        jsonwebtoken::encode(&header, &json!({"sub": "u1", "exp": now() + 600}), &key).unwrap();
+    assert_eq!(
+        kind_of(&p, &AccessToken::new(token)).await,
+        ErrorKind::InvalidToken
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_jwks_host_is_rate_limited_with_its_retry_after() {
+    let server = JwksServer::start(&[rsa_key("k1")]).await;
+    server
+        .emulator()
+        .inject(Fault::new(FaultKind::Status(429)).on_path("/.well-known/jwks.json"));
+    let p = jwks_provider(&server, Duration::from_secs(30));
+    let t = issuer_for(&rsa_key("k1"))
+        .issue(&TokenClaims::new("u"))
+        .unwrap();
+    let e = p.verify(&t).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "{e:?}");
+    assert_eq!(e.status(), Some(429));
+}

@@ -556,7 +556,7 @@ impl OAuthClient {
         }
         let tokens = self
             .exchange_code(
-                &callback.code,
+                callback.code.expose_secret(),
                 record.pkce_verifier.as_deref(),
                 record.redirect_uri.as_deref(),
                 record.scope.as_deref(),

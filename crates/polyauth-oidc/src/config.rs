@@ -328,24 +328,26 @@ impl OidcConfig {
     ///
     /// Errors: `ConfigInvalid` naming the key (and the range for numbers).
     pub fn validate(&self) -> Result<()> {
-        let range = |key: &str, value: u64, min: u64, max: u64| {
-            if value < min || value > max {
-                Err(Error::config(format!(
-                    "OIDC `{key}` must be between {min} and {max}"
-                )))
-            } else {
-                Ok(())
-            }
-        };
-        range("state_ttl_seconds", self.state_ttl_seconds, 1, 86_400)?;
-        range("timeout_seconds", self.timeout_seconds, 1, 300)?;
-        range("leeway_seconds", self.leeway_seconds, 0, 600)?;
-        range("cache_ttl_seconds", self.cache_ttl_seconds, 0, 86_400)?;
-        range(
+        use polyauth_core::env::check_range;
+        check_range(
+            "state_ttl_seconds",
+            self.state_ttl_seconds,
+            1..=86_400,
+            "seconds",
+        )?;
+        check_range("timeout_seconds", self.timeout_seconds, 1..=300, "seconds")?;
+        check_range("leeway_seconds", self.leeway_seconds, 0..=600, "seconds")?;
+        check_range(
+            "cache_ttl_seconds",
+            self.cache_ttl_seconds,
+            0..=86_400,
+            "seconds",
+        )?;
+        check_range(
             "jwks_cooldown_seconds",
             self.jwks_cooldown_seconds,
-            0,
-            3_600,
+            0..=3_600,
+            "seconds",
         )?;
         let issuer_ok = url::Url::parse(&self.issuer)
             .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());

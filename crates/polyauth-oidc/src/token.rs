@@ -138,6 +138,7 @@ mod tests {
         assert_eq!(kind(200, r#"{"error":"invalid_grant"}"#), InvalidToken);
         assert_eq!(kind(401, r#"{"error":"invalid_client"}"#), ConfigInvalid);
         assert_eq!(kind(500, "<html>oops</html>"), Unavailable);
+        assert_eq!(kind(429, "slow down"), RateLimited);
         assert_eq!(kind(200, "<html>login</html>"), Protocol);
         assert_eq!(kind(200, r#"{"token_type":"Bearer"}"#), Protocol);
         assert_eq!(

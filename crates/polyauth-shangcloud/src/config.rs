@@ -126,8 +126,10 @@ impl ShangCloudConfig {
     }
 
     /// Checks the settings. Errors: `ConfigInvalid` for an empty client id or secret, a client
-    /// id containing `:` (HTTP Basic authentication cannot carry it unencoded), a zero state
-    /// TTL, or a base URL that is not http(s).
+    /// id containing `:` (HTTP Basic authentication cannot carry it unencoded), a base URL that
+    /// is not http(s), and numbers outside their documented ranges (`state_ttl_seconds`
+    /// 1–86,400, `timeout_seconds` 1–300, the cache as [`CacheConfig::validate`]), naming the
+    /// key and the range.
     pub fn validate(&self) -> Result<()> {
         if self.client_id.trim().is_empty() {
             return Err(Error::config("ShangCloud needs a client_id"));
@@ -140,10 +142,21 @@ impl ShangCloudConfig {
         if self.client_secret.is_empty() {
             return Err(Error::config("ShangCloud needs a client_secret"));
         }
-        if self.state_ttl.is_zero() {
-            return Err(Error::config(
-                "ShangCloud state_ttl_seconds must be positive",
-            ));
+        {
+            use polyauth_core::env::check_duration;
+            check_duration(
+                "state_ttl_seconds",
+                self.state_ttl,
+                Duration::from_secs(86_400),
+            )?;
+            check_duration(
+                "timeout_seconds",
+                self.http.timeout,
+                Duration::from_secs(300),
+            )?;
+            if let Some(cache) = &self.cache {
+                cache.validate("cache")?;
+            }
         }
         if !matches!(self.base_url.scheme(), "http" | "https") {
             return Err(Error::config("ShangCloud base_url must be an http(s) URL"));
@@ -304,6 +317,20 @@ impl ShangCloudConfigFile {
 mod tests {
     use super::*;
     use polyauth_core::ErrorKind;
+
+    #[test]
+    fn numbers_outside_their_ranges_are_config_errors_naming_the_key() {
+        for key in ["state_ttl_seconds", "timeout_seconds", "cache_ttl_seconds"] {
+            let file: ShangCloudConfigFile = serde_json::from_value(serde_json::json!({
+                "client_id": "c", "client_secret": "s",
+                "redirect_uri": "https://app.example/cb", key: i64::MAX,
+            }))
+            .unwrap();
+            let e = file.into_config().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{key}: {e}");
+            assert!(e.message().contains(key), "{e}");
+        }
+    }
 
     #[test]
     fn default_base_url_parses() {

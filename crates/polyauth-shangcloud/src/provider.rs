@@ -146,7 +146,7 @@ impl IdentityProvider for ShangCloudProvider {
         let session = self
             .client
             .finish(
-                &callback.code,
+                callback.code.expose_secret(),
                 &callback.state,
                 Expect::Bound(callback.binding.as_ref()),
             )

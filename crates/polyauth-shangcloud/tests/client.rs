@@ -27,7 +27,9 @@ async fn setup() -> (ShangCloudEmulator, ShangCloudClient) {
 async fn login(c: &ShangCloudClient, nickname: &str) -> UserSession {
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, nickname).await;
-    c.exchange_code(&cb.code, &cb.state).await.unwrap()
+    c.exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -70,7 +72,10 @@ async fn full_flow_then_user_info() {
         .unwrap();
     let cb = consent(&start, "alice").await;
     assert_eq!(cb.state, start.state);
-    let session = c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    let session = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap();
     assert_eq!(session.return_to(), Some("/dashboard"));
     assert_eq!(session.tokens().token_type, "Bearer");
     assert!(session.tokens().refresh_token.is_some());
@@ -105,7 +110,10 @@ async fn replayed_foreign_tampered_and_expired_states_are_invalid_before_any_cal
     tampered[0] = if tampered[0] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
     for state in [tampered.as_str(), "never-issued", ""] {
-        let e = c.exchange_code(&cb.code, state).await.unwrap_err();
+        let e = c
+            .exchange_code(cb.code.expose_secret(), state)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidState, "{state}: {e:?}");
     }
     assert_eq!(
@@ -114,8 +122,13 @@ async fn replayed_foreign_tampered_and_expired_states_are_invalid_before_any_cal
         "no network call for a bad state"
     );
 
-    c.exchange_code(&cb.code, &cb.state).await.unwrap();
-    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    c.exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap();
+    let e = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState, "replay");
     assert_eq!(e.provider(), Some("shangcloud"));
     assert_eq!(emu.calls("/oauth/token"), 1);
@@ -126,7 +139,10 @@ async fn replayed_foreign_tampered_and_expired_states_are_invalid_before_any_cal
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
     tokio::time::sleep(ttl + Duration::from_millis(50)).await;
-    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState, "expired");
     assert_eq!(emu.calls("/oauth/token"), 1);
 }
@@ -140,7 +156,7 @@ async fn concurrent_callbacks_with_one_state_make_one_exchange() {
     for _ in 0..200 {
         let (c, cb) = (c.clone(), cb.clone());
         tasks.push(tokio::spawn(async move {
-            c.exchange_code(&cb.code, &cb.state).await
+            c.exchange_code(cb.code.expose_secret(), &cb.state).await
         }));
     }
     let (mut ok, mut invalid) = (0, 0);
@@ -160,11 +176,16 @@ async fn a_replayed_code_is_invalid_grant() {
     let (_emu, c) = setup().await;
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
-    c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    c.exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap();
     // The same code with a fresh, valid state: `invalid_grant`, i.e. the user must log in
     // again (InvalidToken, not a 500-ish Provider error), with the OAuth code in the message.
     let fresh = c.authorization_url().await.unwrap();
-    let e = c.exchange_code(&cb.code, &fresh.state).await.unwrap_err();
+    let e = c
+        .exchange_code(cb.code.expose_secret(), &fresh.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e:?}");
     assert!(e.to_string().contains("invalid_grant"), "{e}");
     assert_eq!(e.kind().server_status(), 401);
@@ -188,7 +209,10 @@ async fn pkce_is_sent_and_checked_when_enabled() {
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["code_challenge"].len(), 43);
     let cb = consent(&start, "alice").await;
-    let session = c.exchange_code(&cb.code, &cb.state).await.unwrap();
+    let session = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap();
     assert_eq!(session.basic_info().await.unwrap().nickname, "alice");
 
     // A code obtained with PKCE cannot be redeemed by a client that lacks the verifier.
@@ -196,7 +220,10 @@ async fn pkce_is_sent_and_checked_when_enabled() {
     let cb = consent(&start, "alice").await;
     let plain = client(&emu);
     let own = plain.authorization_url().await.unwrap();
-    let e = plain.exchange_code(&cb.code, &own.state).await.unwrap_err();
+    let e = plain
+        .exchange_code(cb.code.expose_secret(), &own.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidToken, "{e:?}");
     assert!(e.message().contains("invalid_grant"), "{e}");
 }
@@ -215,7 +242,10 @@ async fn token_endpoint_statuses_map_to_kinds() {
         let cb = consent(&start, "alice").await;
         emu.server()
             .inject(Fault::status(status).on_path("/oauth/token").times(1));
-        let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+        let e = c
+            .exchange_code(cb.code.expose_secret(), &cb.state)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), kind, "{status}: {e:?}");
         assert_eq!(e.status(), Some(status));
         assert_eq!(e.operation(), Some("finish_authorization"));
@@ -225,7 +255,10 @@ async fn token_endpoint_statuses_map_to_kinds() {
         let cb = consent(&start, "alice").await;
         emu.server()
             .inject(Fault::new(fault.clone()).on_path("/oauth/token").times(1));
-        let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+        let e = c
+            .exchange_code(cb.code.expose_secret(), &cb.state)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol, "{fault:?}: {e:?}");
     }
     let start = c.authorization_url().await.unwrap();
@@ -235,7 +268,10 @@ async fn token_endpoint_statuses_map_to_kinds() {
             .on_path("/oauth/token")
             .times(1),
     );
-    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable, "timeout: {e:?}");
 }
 
@@ -245,7 +281,10 @@ async fn wrong_client_secret_is_invalid_client_and_rotation_works() {
     c.set_client_secret(ClientSecret::new("wrong-secret"));
     let start = c.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
-    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "our credentials: {e:?}");
     assert!(e.message().contains("invalid_client"), "{e}");
     assert_eq!(e.status(), Some(401));
@@ -581,9 +620,15 @@ async fn two_instances_share_states_through_redis() {
     let b = client_with_store(&emu, connect().await);
     let start = a.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
-    let session = b.exchange_code(&cb.code, &cb.state).await.unwrap();
+    let session = b
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap();
     assert_eq!(session.basic_info().await.unwrap().nickname, "alice");
-    let e = a.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = a
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(
         e.kind(),
         ErrorKind::InvalidState,
@@ -594,7 +639,10 @@ async fn two_instances_share_states_through_redis() {
     let b = client(&emu);
     let start = a.authorization_url().await.unwrap();
     let cb = consent(&start, "alice").await;
-    let e = b.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = b
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState);
 }
 
@@ -707,7 +755,11 @@ async fn bound_logins_finish_only_with_their_binding() {
     assert!(!format!("{start:?}").contains(start.binding.expose_secret()));
     let cb = consent(&start, "alice").await;
     let session = c
-        .exchange_code_bound(&cb.code, &cb.state, start.binding.expose_secret())
+        .exchange_code_bound(
+            cb.code.expose_secret(),
+            &cb.state,
+            start.binding.expose_secret(),
+        )
         .await
         .unwrap();
     assert_eq!(session.return_to(), Some("/after"));
@@ -733,7 +785,7 @@ async fn bound_logins_finish_only_with_their_binding() {
         };
         let cb = consent(&attacker, "bob").await;
         let e = c
-            .exchange_code_bound(&cb.code, &cb.state, &victims_cookie)
+            .exchange_code_bound(cb.code.expose_secret(), &cb.state, &victims_cookie)
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidState, "{victim_binding}: {e:?}");
@@ -741,7 +793,11 @@ async fn bound_logins_finish_only_with_their_binding() {
         assert!(!e.to_string().contains(attacker.binding.expose_secret()));
         // The state is consumed: not even the right binding finishes it now.
         let e = c
-            .exchange_code_bound(&cb.code, &cb.state, attacker.binding.expose_secret())
+            .exchange_code_bound(
+                cb.code.expose_secret(),
+                &cb.state,
+                attacker.binding.expose_secret(),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidState);
@@ -756,13 +812,16 @@ async fn bound_logins_finish_only_with_their_binding() {
     // A bound state cannot be finished unbound, nor an unbound one bound.
     let bound = other_binding.unwrap();
     let cb = consent(&bound, "alice").await;
-    let e = c.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = c
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState);
     assert!(e.message().contains("finish it with its binding"), "{e}");
     let unbound = c.authorization_url().await.unwrap();
     let cb = consent(&unbound, "alice").await;
     let e = c
-        .exchange_code_bound(&cb.code, &cb.state, "anything")
+        .exchange_code_bound(cb.code.expose_secret(), &cb.state, "anything")
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState);

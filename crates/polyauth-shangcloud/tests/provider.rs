@@ -204,7 +204,11 @@ async fn trait_logins_are_bound_to_the_user_agent() {
         .unwrap();
     let cb = consent(&started, "alice").await;
     client
-        .exchange_code_bound(&cb.code, &cb.state, started.binding.expose_secret())
+        .exchange_code_bound(
+            cb.code.expose_secret(),
+            &cb.state,
+            started.binding.expose_secret(),
+        )
         .await
         .unwrap();
     assert_eq!(emu.calls("/oauth/token"), 3);
@@ -222,7 +226,10 @@ async fn trait_logins_are_bound_to_the_user_agent() {
         .await
         .unwrap();
     let cb = consent(&started, "alice").await;
-    let e = client.exchange_code(&cb.code, &cb.state).await.unwrap_err();
+    let e = client
+        .exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidState);
     assert_eq!(emu.calls("/oauth/token"), 3);
 }

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use polyauth_core::env::Env;
 use polyauth_core::http::{HttpClient, HttpConfig, Idempotency, RetryPolicy};
+use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{Error, ErrorKind, Result, Secret, StateStore};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -60,15 +61,14 @@ pub fn sign_webhook(secret: &Secret, body: &[u8]) -> String {
     }
 }
 
-/// Whether `signature` (hex, as found in `X-Webhook-Signature`) is the HMAC-SHA256 of `body`
-/// under `secret`. The comparison is constant-time (`hmac`'s `verify_slice`). Fails closed:
-/// an empty secret, an empty or non-hex signature never verify. Upper-case hex is accepted.
+/// Whether `signature` (as found in `X-Webhook-Signature`) is exactly [`sign_webhook`] of
+/// `body` under `secret`: the 64 lower-case hex digits of the HMAC-SHA256, compared as text
+/// the way the reference does (`hmac.compare_digest(hexdigest, header)`), so upper-case hex
+/// or surrounding spaces do not verify. The comparison is constant-time. Fails closed: an
+/// empty secret or an empty signature never verify.
 pub fn verify_webhook_signature(secret: &Secret, body: &[u8], signature: &str) -> bool {
-    let (Some(mut m), Ok(sig)) = (mac(secret), hex::decode(signature.trim())) else {
-        return false;
-    };
-    m.update(body);
-    m.verify_slice(&sig).is_ok()
+    let expected = sign_webhook(secret, body);
+    !expected.is_empty() && constant_time_eq(&expected, signature)
 }
 
 /// The stricter mode's signature: lower-case hex HMAC-SHA256 of `"{timestamp}." + body`,
@@ -187,9 +187,18 @@ impl WebhookReceiverConfig {
     /// From the environment: the secret from `AIGC_AUTH_WEBHOOK_SECRET`, the stricter mode
     /// when `AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS` (integer seconds) is set.
     ///
-    /// Errors: `ConfigInvalid` when the window is not an integer.
+    /// Errors: `ConfigInvalid` when the window is not an integer between 1 and 86,400
+    /// seconds.
     pub fn from_env(env: &Env) -> Result<Self> {
         let window: Option<u64> = env.parse(WEBHOOK_REPLAY_WINDOW_ENV)?;
+        if let Some(seconds) = window {
+            polyauth_core::env::check_range(
+                WEBHOOK_REPLAY_WINDOW_ENV,
+                seconds,
+                1..=86_400,
+                "seconds",
+            )?;
+        }
         Ok(WebhookReceiverConfig {
             secret: env.secret(WEBHOOK_SECRET_ENV).filter(|s| !s.is_empty()),
             replay_window: window.map(Duration::from_secs),

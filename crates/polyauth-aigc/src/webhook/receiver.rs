@@ -101,7 +101,7 @@ async fn remember(
     signature: &str,
     window: Duration,
 ) -> Result<(), Rejection> {
-    let key = format!("{SEEN_KEY_PREFIX}{}", signature.trim().to_ascii_lowercase());
+    let key = format!("{SEEN_KEY_PREFIX}{signature}");
     let ttl = window.saturating_mul(2).max(Duration::from_secs(1));
     state
         .seen
