@@ -162,6 +162,66 @@ export POLYAUTH_TEST_WEBDRIVER_URL="http://127.0.0.1:$SERVER_PORT"
 export POLYAUTH_TEST_CHROMIUM="$CHROMIUM"
 echo "chromedriver at $POLYAUTH_TEST_WEBDRIVER_URL (pid $SERVER_PID, log $CHROMEDRIVER_LOG)" >&2
 
+# A throwaway PostgreSQL for the Postgres path of polyauth-aigc-sync's SQL adapter and its CLI
+# (crates/polyauth-aigc-sync/tests/sync_postgres.rs): Debian's postgresql (binaries in
+# /usr/lib/postgresql/<version>/bin), installed with apt-get when no initdb is found (about 40
+# packages, 76 MB, on a minimal Debian 12); a fresh cluster (initdb, about 1.5 s; trust
+# authentication for the loopback user `postgres`; no fsync) in WORK_DIR, started on a free
+# loopback port (ready in well under a second), stopped on exit.
+# PostgreSQL refuses to run as root: as root, the cluster and the server belong to the
+# `postgres` system user (which the package creates). Tests that need it fail (never skip) when
+# POLYAUTH_TEST_POSTGRES_URL is missing.
+find_pg_bin() {
+    local dir
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r) \
+        "$(dirname "$(readlink -f "$(command -v initdb || echo /nonexistent)")")"; do
+        if [ -x "$dir/initdb" ] && [ -x "$dir/postgres" ] && [ -x "$dir/pg_isready" ]; then
+            echo "$dir"
+            return 0
+        fi
+    done
+    return 0
+}
+PG_BIN="$(find_pg_bin)"
+if [ -z "$PG_BIN" ]; then
+    apt_install "PostgreSQL (initdb)" "install PostgreSQL (Debian package postgresql)" postgresql
+    PG_BIN="$(find_pg_bin)"
+    if [ -z "$PG_BIN" ]; then
+        echo "error: no initdb, postgres and pg_isready in /usr/lib/postgresql/*/bin after installing postgresql" >&2
+        exit 1
+    fi
+fi
+PG_DIR="$WORK_DIR/postgres"
+mkdir -p "$PG_DIR"
+PG_AS=()
+if [ "$(id -u)" -eq 0 ]; then
+    if ! id postgres >/dev/null 2>&1; then
+        useradd --system --user-group --home-dir "$PG_DIR" --shell /usr/sbin/nologin postgres
+    fi
+    chmod 711 "$WORK_DIR" # the postgres user reaches its own directory, nothing else
+    chown postgres: "$PG_DIR"
+    # setpriv execs (the PID stays the server's); runuser forwards the cleanup's SIGTERM.
+    if command -v setpriv >/dev/null 2>&1; then
+        PG_AS=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+    else
+        PG_AS=(runuser -u postgres --)
+    fi
+fi
+if ! (cd "$PG_DIR" && "${PG_AS[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust \
+    --no-sync --encoding=UTF8 --locale=C) >"$WORK_DIR/initdb.log" 2>&1; then
+    echo "error: initdb failed:" >&2
+    cat "$WORK_DIR/initdb.log" >&2
+    exit 1
+fi
+launch_postgres() {
+    cd "$PG_DIR" && exec "${PG_AS[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$1" -k "$PG_DIR" \
+        -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off
+}
+postgres_ready() { "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U postgres -d postgres; }
+start_on_free_port "a throwaway PostgreSQL ($PG_BIN/postgres)" "$WORK_DIR/postgres.log" launch_postgres postgres_ready
+export POLYAUTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$SERVER_PORT/postgres"
+echo "throwaway PostgreSQL at $POLYAUTH_TEST_POSTGRES_URL (pid $SERVER_PID, log $WORK_DIR/postgres.log)" >&2
+
 # `-p`/`--package` arguments narrow the run to those crates; otherwise every crate is tested.
 scope=(--workspace)
 for arg in "$@"; do

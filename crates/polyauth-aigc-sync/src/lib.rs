@@ -4,6 +4,7 @@
 
 mod adapter;
 mod config;
+mod initial;
 mod mapping;
 mod service;
 #[cfg(feature = "sql")]
@@ -12,6 +13,10 @@ pub mod sql;
 
 pub use adapter::{LegacyPage, LegacyPassword, LegacySystemAdapter, LegacyUser, UnreadableRow};
 pub use config::{PasswordMapper, PasswordMapperFn, PasswordMode, SyncConfig, SyncDirection};
+pub use initial::{
+    DEFAULT_MAX_CONSECUTIVE_FAILURES, InitialSyncOptions, InitialSyncReport, ProgressFn,
+    StopReason, SyncProgress, SyncStop, UserSyncError,
+};
 pub use mapping::{
     BUILTIN_TRANSFORMS, FieldMapping, FieldMappingSpec, Record, Transform, TransformFn,
     create_default_field_mappings, map_auth_to_legacy, map_legacy_to_auth,
@@ -19,10 +24,7 @@ pub use mapping::{
 /// The auth-center side of a synced user (from `polyauth-aigc`), as
 /// [`UserSyncService::prepare_auth_user`] returns it.
 pub use polyauth_aigc::{SyncPassword, SyncUser};
-pub use service::{
-    InitialSyncOptions, InitialSyncReport, ProgressFn, SyncProgress, UserSyncError,
-    UserSyncService, WEBHOOK_EVENTS,
-};
+pub use service::{UserSyncService, WEBHOOK_EVENTS};
 #[cfg(feature = "sql")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sql")))]
 pub use sql::{DEFAULT_BCRYPT_COST, SqlAdapter, SqlAdapterConfig};

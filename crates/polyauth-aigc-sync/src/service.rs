@@ -5,13 +5,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use polyauth_core::{Error, Password, Result, UserProfile};
 use serde_json::{Map, Value, json};
-use tokio::task::JoinSet;
 
 use polyauth_aigc::webhook::WebhookHandler;
-use polyauth_aigc::{AigcClient, MAX_BATCH, SyncPassword, SyncUser};
+use polyauth_aigc::{AigcClient, SyncPassword, SyncUser};
 
 use crate::adapter::{LegacyPassword, LegacySystemAdapter, LegacyUser};
 use crate::config::{PasswordMode, SyncConfig};
+use crate::initial::InitialSyncOptions;
 use crate::mapping::{Record, map_auth_to_legacy, map_legacy_to_auth};
 
 /// The webhook events [`UserSyncService::handle_webhook`] acts on.
@@ -23,158 +23,15 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "user.init_sync_auth",
 ];
 
-/// Settings of [`UserSyncService::initial_sync`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InitialSyncOptions {
-    /// Legacy users read per page (default 500).
-    pub page_size: usize,
-    /// Users per `/sync/batch` call (default and maximum [`MAX_BATCH`] = 100).
-    pub batch_size: usize,
-    /// Batch calls in flight at once (default 4).
-    pub concurrency: usize,
-    /// Map and check every user but send nothing (default false).
-    pub dry_run: bool,
-}
-
-impl Default for InitialSyncOptions {
-    fn default() -> Self {
-        InitialSyncOptions {
-            page_size: 500,
-            batch_size: MAX_BATCH,
-            concurrency: 4,
-            dry_run: false,
-        }
-    }
-}
-
-impl InitialSyncOptions {
-    /// Sets the users per batch call (clamped to 1..=[`MAX_BATCH`]).
-    pub fn with_batch_size(mut self, n: usize) -> Self {
-        self.batch_size = n.clamp(1, MAX_BATCH);
-        self
-    }
-
-    /// Sets the batch calls in flight (at least 1).
-    pub fn with_concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
-        self
-    }
-
-    /// Sets the legacy page size (at least 1).
-    pub fn with_page_size(mut self, n: usize) -> Self {
-        self.page_size = n.max(1);
-        self
-    }
-
-    /// Sets dry-run mode.
-    pub fn with_dry_run(mut self, dry_run: bool) -> Self {
-        self.dry_run = dry_run;
-        self
-    }
-}
-
-/// One user the sync could not carry over.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct UserSyncError {
-    /// The user's username (or, when unreadable, its legacy key).
-    pub user: String,
-    /// Why (never holds a password).
-    pub error: String,
-}
-
-/// Counters passed to the progress callback after every page and every finished batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SyncProgress {
-    /// Legacy rows read so far.
-    pub read: u64,
-    /// Users created in the auth center so far.
-    pub created: u64,
-    /// Users that already existed.
-    pub skipped: u64,
-    /// Users that failed.
-    pub failed: u64,
-}
-
-/// The outcome of [`UserSyncService::initial_sync`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InitialSyncReport {
-    /// Legacy rows read.
-    pub total: u64,
-    /// Users created in the auth center.
-    pub created: u64,
-    /// Users that already existed there (a re-run skips everything it created before).
-    pub skipped: u64,
-    /// Users that failed: unreadable rows, mapping errors, auth-center refusals.
-    pub failed: u64,
-    /// Users mapped and ready to send (in a dry run: the users that would be sent).
-    pub prepared: u64,
-    /// One entry per failed user.
-    pub errors: Vec<UserSyncError>,
-    /// Batch calls that failed as a whole and were replayed one call per user.
-    pub batch_fallbacks: u64,
-    /// True when the configured direction forbids legacy → auth writes: nothing was read.
-    pub skipped_by_direction: bool,
-    /// True for a dry run.
-    pub dry_run: bool,
-}
-
-impl InitialSyncReport {
-    /// The reference's `results` object: `{total, success, failed, skipped, errors: [{user,
-    /// error}]}` (`success` = created).
-    pub fn to_json(&self) -> Value {
-        json!({
-            "total": self.total,
-            "success": self.created,
-            "failed": self.failed,
-            "skipped": self.skipped,
-            "errors": self.errors.iter()
-                .map(|e| json!({ "user": e.user, "error": e.error }))
-                .collect::<Vec<_>>(),
-        })
-    }
-
-    fn fail(&mut self, user: impl Into<String>, error: &Error) {
-        self.failed += 1;
-        self.errors.push(UserSyncError {
-            user: user.into(),
-            error: error.message().to_owned(),
-        });
-    }
-
-    fn progress(&self) -> SyncProgress {
-        SyncProgress {
-            read: self.total,
-            created: self.created,
-            skipped: self.skipped,
-            failed: self.failed,
-        }
-    }
-
-    fn merge(&mut self, chunk: ChunkOutcome) {
-        self.created += chunk.created;
-        self.skipped += chunk.skipped;
-        self.failed += chunk.failed;
-        self.errors.extend(chunk.errors);
-        self.batch_fallbacks += u64::from(chunk.fell_back);
-    }
-}
-
-/// A progress callback of [`UserSyncService::initial_sync`].
-pub type ProgressFn = dyn Fn(&SyncProgress) + Send + Sync;
-
 /// The sync between the auth center and a legacy user table (the reference's
 /// `UserSyncService` plus the adapter's `handle_webhook` and `batch_sync_to_auth`).
 ///
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct UserSyncService {
-    adapter: Arc<dyn LegacySystemAdapter>,
-    config: Arc<SyncConfig>,
-    client: Option<AigcClient>,
+    pub(crate) adapter: Arc<dyn LegacySystemAdapter>,
+    pub(crate) config: Arc<SyncConfig>,
+    pub(crate) client: Option<AigcClient>,
 }
 
 impl std::fmt::Debug for UserSyncService {
@@ -258,7 +115,9 @@ impl UserSyncService {
     /// - `user.init_sync_auth`: [`initial_sync`](Self::initial_sync) with default options →
     ///   `{"success": true, "message": "Batch sync completed: N created, N skipped, N failed",
     ///   "results": {total, success, failed, skipped, errors}}`; `{"success": false, ...}`
-    ///   without a client.
+    ///   without a client, and `{"success": false, "message": "Batch sync stopped: ...",
+    ///   "results"}` when a systemic failure stopped it (see
+    ///   [`InitialSyncReport::stopped`](crate::InitialSyncReport::stopped)).
     /// - a write the direction forbids → `{"success": true, "skipped": true, "message"}`;
     ///   sync disabled → `{"success": true, "message": "Sync disabled"}`;
     /// - any other event → `{"success": true, "message": "Event ignored"}`.
@@ -313,6 +172,17 @@ impl UserSyncService {
                             "Skipped: sync direction {} does not write the auth center",
                             self.config.direction.as_str()
                         ),
+                    }));
+                }
+                if let Some(stop) = &r.stopped {
+                    return Ok(json!({
+                        "success": false,
+                        "message": format!(
+                            "Batch sync stopped: {stop} ({} created, {} skipped, {} failed, \
+                             {} not sent)",
+                            r.created, r.skipped, r.failed, r.not_sent
+                        ),
+                        "results": r.to_json(),
                     }));
                 }
                 Ok(json!({
@@ -465,114 +335,9 @@ impl UserSyncService {
         Ok(out)
     }
 
-    /// Copies every legacy user to the auth center: reads the legacy table page by page,
-    /// maps each user, and sends them through `POST /sdk/sync/batch` in chunks of
-    /// `batch_size` with at most `concurrency` calls in flight. A chunk whose batch call fails
-    /// is replayed through `POST /sdk/sync/user` one user at a time. Re-runnable: users the
-    /// auth center already has are counted as skipped.
-    ///
-    /// Unreadable rows, mapping errors and auth-center refusals are per-user errors in the
-    /// report; the sync goes on. `progress` is called after each page and each finished batch.
-    /// When the direction forbids legacy → auth, nothing is read and the report says
-    /// `skipped_by_direction`.
-    ///
-    /// Errors: `ConfigInvalid` without a client (unless a dry run); an adapter error while
-    /// reading a page ends the sync (after the batches in flight finish) with that error.
-    pub async fn initial_sync(
-        &self,
-        options: &InitialSyncOptions,
-        progress: Option<&ProgressFn>,
-    ) -> Result<InitialSyncReport> {
-        let mut report = InitialSyncReport {
-            dry_run: options.dry_run,
-            ..InitialSyncReport::default()
-        };
-        if !self.config.direction.allows_legacy_to_auth() {
-            report.skipped_by_direction = true;
-            return Ok(report);
-        }
-        let client = match (&self.client, options.dry_run) {
-            (Some(c), _) => Some(c.clone()),
-            (None, true) => None,
-            (None, false) => {
-                return Err(Error::config(
-                    "the initial sync needs an AIGC client to write the auth center",
-                ));
-            }
-        };
-        let batch_size = options.batch_size.clamp(1, MAX_BATCH);
-        let concurrency = options.concurrency.max(1);
-        let mut in_flight: JoinSet<ChunkOutcome> = JoinSet::new();
-        let mut chunk: Vec<SyncUser> = Vec::with_capacity(batch_size);
-        let mut cursor: Option<Value> = None;
-        let report_progress = |r: &InitialSyncReport| {
-            if let Some(p) = progress {
-                p(&r.progress());
-            }
-        };
-        let read_error = loop {
-            let page = match self
-                .adapter
-                .fetch_page(cursor.as_ref(), options.page_size.max(1))
-                .await
-            {
-                Ok(p) => p,
-                Err(e) => break Some(e),
-            };
-            let empty = page.rows.is_empty();
-            for row in page.rows {
-                report.total += 1;
-                let user = match row {
-                    Ok(u) => u,
-                    Err(bad) => {
-                        report.fail(bad.key, &bad.error);
-                        continue;
-                    }
-                };
-                match self.prepare_auth_user(&user) {
-                    Ok(u) => {
-                        report.prepared += 1;
-                        if client.is_some() && !options.dry_run {
-                            chunk.push(u);
-                        }
-                    }
-                    Err(e) => report.fail(self.display_key(&user), &e),
-                }
-                if chunk.len() >= batch_size
-                    && let Some(c) = &client
-                {
-                    let users = std::mem::replace(&mut chunk, Vec::with_capacity(batch_size));
-                    in_flight.spawn(send_chunk(c.clone(), users));
-                    while in_flight.len() >= concurrency {
-                        if let Some(done) = in_flight.join_next().await {
-                            report.merge(joined(done));
-                            report_progress(&report);
-                        }
-                    }
-                }
-            }
-            report_progress(&report);
-            match page.next {
-                Some(next) if !empty => cursor = Some(next),
-                _ => break None,
-            }
-        };
-        if let (Some(c), false) = (&client, chunk.is_empty()) {
-            in_flight.spawn(send_chunk(c.clone(), std::mem::take(&mut chunk)));
-        }
-        while let Some(done) = in_flight.join_next().await {
-            report.merge(joined(done));
-            report_progress(&report);
-        }
-        match read_error {
-            Some(e) => Err(e),
-            None => Ok(report),
-        }
-    }
-
     /// How a legacy user is named in the report: its username column, else its unique
     /// column, else its id.
-    fn display_key(&self, user: &LegacyUser) -> String {
+    pub(crate) fn display_key(&self, user: &LegacyUser) -> String {
         let username_col = self
             .config
             .field_mappings
@@ -604,98 +369,6 @@ struct Upsert {
     created: bool,
     user_id: Value,
     updated: Vec<String>,
-}
-
-#[derive(Default)]
-struct ChunkOutcome {
-    created: u64,
-    skipped: u64,
-    failed: u64,
-    errors: Vec<UserSyncError>,
-    fell_back: bool,
-}
-
-fn joined(r: std::result::Result<ChunkOutcome, tokio::task::JoinError>) -> ChunkOutcome {
-    r.unwrap_or_else(|e| ChunkOutcome {
-        failed: 0,
-        errors: vec![UserSyncError {
-            user: String::new(),
-            error: format!("a batch task ended abnormally: {e}"),
-        }],
-        ..ChunkOutcome::default()
-    })
-}
-
-/// Sends one chunk through `/sync/batch`, falling back to `/sync/user` per user.
-async fn send_chunk(client: AigcClient, users: Vec<SyncUser>) -> ChunkOutcome {
-    let mut out = ChunkOutcome::default();
-    match client.batch_sync_users_to_auth(&users, None).await {
-        Ok(b) => {
-            out.created = b.success;
-            out.skipped = b.skipped;
-            out.failed = b.failed;
-            out.errors = b.errors.iter().map(batch_error).collect();
-            // A server that counts fewer users than it was sent leaves the rest unaccounted:
-            // report them as failed rather than losing them.
-            let counted = b.success + b.skipped + b.failed;
-            let sent = users.len() as u64;
-            if counted < sent {
-                out.failed += sent - counted;
-                out.errors.push(UserSyncError {
-                    user: String::new(),
-                    error: format!("the auth center accounted for {counted} of {sent} users"),
-                });
-            }
-        }
-        Err(e) => {
-            tracing::warn!(
-                error = %e.message(),
-                users = users.len(),
-                "AIGC /sync/batch failed; replaying the chunk one user at a time"
-            );
-            out.fell_back = true;
-            for u in &users {
-                match client.sync_user_to_auth(u, None).await {
-                    Ok(o) if o.success && o.created => out.created += 1,
-                    Ok(o) if o.success => out.skipped += 1,
-                    Ok(o) => {
-                        out.failed += 1;
-                        out.errors.push(UserSyncError {
-                            user: u.username.clone(),
-                            error: o.message.unwrap_or_else(|| "sync failed".to_owned()),
-                        });
-                    }
-                    Err(e) => {
-                        out.failed += 1;
-                        out.errors.push(UserSyncError {
-                            user: u.username.clone(),
-                            error: e.message().to_owned(),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-fn batch_error(v: &Value) -> UserSyncError {
-    let text = |k: &str| match v.get(k) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
-    let user = ["user", "username"]
-        .iter()
-        .map(|k| text(k))
-        .find(|s| !s.is_empty())
-        .unwrap_or_default();
-    let error = ["error", "message"]
-        .iter()
-        .map(|k| text(k))
-        .find(|s| !s.is_empty())
-        .unwrap_or_else(|| "sync failed".to_owned());
-    UserSyncError { user, error }
 }
 
 /// Errors: `InvalidInput` naming the first text value longer than `max` characters.

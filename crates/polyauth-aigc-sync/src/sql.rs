@@ -1,15 +1,22 @@
 //! [`SqlAdapter`]: a [`LegacySystemAdapter`] over a SQL user table (feature `sql`; sqlx,
 //! SQLite or Postgres).
 
+use std::str::FromStr;
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use polyauth_core::{Error, Result, Secret};
 use serde_json::{Number, Value};
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqlitePool, SqlitePoolOptions};
-use sqlx::{ColumnIndex, Decode, Row, Type, ValueRef};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{ColumnIndex, Connection, Decode, Row, Type, ValueRef};
+use tokio::sync::OnceCell;
 
 use crate::adapter::{LegacyPage, LegacyPassword, LegacySystemAdapter, LegacyUser, UnreadableRow};
 use crate::mapping::Record;
+
+mod schema;
+use schema::Schema;
 
 /// Default bcrypt cost of plain passwords written to the table.
 pub const DEFAULT_BCRYPT_COST: u32 = 12;
@@ -109,16 +116,6 @@ pub fn is_identifier(s: &str) -> bool {
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn quoted(s: &str) -> Result<String> {
-    if is_identifier(s) {
-        Ok(format!("\"{s}\""))
-    } else {
-        Err(Error::invalid_input(format!(
-            "{s:?} is not a plain SQL identifier"
-        )))
-    }
-}
-
 #[derive(Clone, Debug)]
 enum Pool {
     Sqlite(SqlitePool),
@@ -127,17 +124,29 @@ enum Pool {
 
 /// A legacy user table in SQLite or Postgres.
 ///
+/// Before the first statement that names a column, the adapter reads the table's real columns
+/// (SQLite `pragma_table_info`, Postgres `information_schema.columns`) and checks every
+/// configured name against them: a table or column that does not exist is a `ConfigInvalid`
+/// error naming it and listing what there is, never SQL (SQLite would read an unknown quoted
+/// identifier as a string literal). [`connect`](Self::connect) checks at once;
+/// [`from_sqlite`](Self::from_sqlite) and [`from_postgres`](Self::from_postgres) on first use
+/// (or call [`check_schema`](Self::check_schema)). The `field` arguments of the
+/// [`LegacySystemAdapter`] methods are checked the same way (`InvalidInput`).
+///
 /// Reads page by page with keyset pagination on the key column (`WHERE key > $1 ORDER BY
 /// key LIMIT $2`), so a table of any size streams in constant memory. Cells are read as
 /// integer, real, boolean or text (a valid UTF-8 blob counts as text); a row with a cell that
 /// is none of these (invalid UTF-8, a Postgres type without a JSON form such as `NUMERIC` or
 /// `TIMESTAMP` — cast it in a view) comes back as an [`UnreadableRow`]. Arrays and objects are
-/// written as JSON text. Database errors are `Unavailable`.
+/// written as JSON text. Database errors are `Unavailable`. Every error names the database
+/// (a SQLite file's path, a Postgres URL without its password), the table and the cause.
 #[derive(Clone, Debug)]
 pub struct SqlAdapter {
     pool: Pool,
     config: SqlAdapterConfig,
-    select: String,
+    database: String,
+    /// The checked table, once read (shared by clones).
+    schema: Arc<OnceCell<Schema>>,
 }
 
 macro_rules! with_pool {
@@ -164,68 +173,92 @@ macro_rules! bind_value {
     };
 }
 
-fn db_error(op: &str, e: sqlx::Error) -> Error {
-    Error::unavailable(format!("legacy database error while {op}")).with_source(e)
+/// Why a SQLite file could not be opened, for the error: "does not exist" when it does not.
+fn sqlite_open_error(name: &str, options: &SqliteConnectOptions, e: &sqlx::Error) -> Error {
+    let file = options.get_filename();
+    let in_memory = file.to_string_lossy().starts_with("file:sqlx-in-memory");
+    let why = if !in_memory && !file.exists() {
+        format!("the file does not exist ({e})")
+    } else {
+        e.to_string()
+    };
+    Error::unavailable(format!("legacy database {name}: cannot open it: {why}"))
 }
 
 impl SqlAdapter {
     /// Connects to `url`: `sqlite:...` (e.g. `sqlite://users.db`, `sqlite::memory:`) or
-    /// `postgres://...` / `postgresql://...`, with a pool of at most 4 connections.
+    /// `postgres://...` / `postgresql://...`, with a pool of at most 4 connections, then
+    /// checks the table and every configured column against the database
+    /// ([`check_schema`](Self::check_schema)).
     ///
-    /// Errors: `ConfigInvalid` for another scheme or a bad `config`; `Unavailable` when the
-    /// database cannot be opened.
+    /// Errors: `ConfigInvalid` for another scheme, an unparsable URL, a bad `config`, a table
+    /// or column that does not exist; `Unavailable` when the database cannot be opened (a
+    /// missing SQLite file is named, with its path) or read.
     pub async fn connect(url: &str, config: SqlAdapterConfig) -> Result<Self> {
         config.validate()?;
-        let pool = if url.starts_with("sqlite:") {
-            Pool::Sqlite(
-                SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect(url)
-                    .await
-                    .map_err(|e| db_error("connecting", e))?,
-            )
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Pool::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(4)
-                    .connect(url)
-                    .await
-                    .map_err(|e| db_error("connecting", e))?,
-            )
-        } else {
-            return Err(Error::config(
-                "the legacy database URL must start with sqlite:, postgres:// or postgresql://",
-            ));
+        let bad_url = |e: sqlx::Error| {
+            Error::config(format!(
+                "legacy database {}: invalid URL: {e}",
+                schema::redact_url(url)
+            ))
         };
-        Self::build(pool, config)
+        let (pool, database) = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url).map_err(bad_url)?;
+            let name = schema::sqlite_name(&options);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+                .await
+                .map_err(|e| sqlite_open_error(&name, &options, &e))?;
+            (Pool::Sqlite(pool), name)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(bad_url)?;
+            let name = schema::postgres_name(&options);
+            // One connection first: the pool would retry a refused connection until its
+            // acquire timeout and report only that.
+            let conn = PgConnection::connect_with(&options).await.map_err(|e| {
+                Error::unavailable(format!("legacy database {name}: cannot connect: {e}"))
+            })?;
+            let _ = conn.close().await;
+            let pool = PgPoolOptions::new()
+                .max_connections(4)
+                .connect_lazy_with(options);
+            (Pool::Postgres(pool), name)
+        } else {
+            return Err(Error::config(format!(
+                "the legacy database URL must start with sqlite:, postgres:// or \
+                 postgresql:// (got {})",
+                schema::redact_url(url)
+            )));
+        };
+        let adapter = Self::build(pool, config, database);
+        adapter.check_schema().await?;
+        Ok(adapter)
     }
 
-    /// An adapter over an open SQLite pool. Errors: `ConfigInvalid` for a bad `config`.
+    /// An adapter over an open SQLite pool; the table is checked on first use. Errors:
+    /// `ConfigInvalid` for a bad `config`.
     pub fn from_sqlite(pool: SqlitePool, config: SqlAdapterConfig) -> Result<Self> {
         config.validate()?;
-        Self::build(Pool::Sqlite(pool), config)
+        let name = schema::sqlite_name(&pool.connect_options());
+        Ok(Self::build(Pool::Sqlite(pool), config, name))
     }
 
-    /// An adapter over an open Postgres pool. Errors: `ConfigInvalid` for a bad `config`.
+    /// An adapter over an open Postgres pool; the table is checked on first use. Errors:
+    /// `ConfigInvalid` for a bad `config`.
     pub fn from_postgres(pool: PgPool, config: SqlAdapterConfig) -> Result<Self> {
         config.validate()?;
-        Self::build(Pool::Postgres(pool), config)
+        let name = schema::postgres_name(&pool.connect_options());
+        Ok(Self::build(Pool::Postgres(pool), config, name))
     }
 
-    fn build(pool: Pool, config: SqlAdapterConfig) -> Result<Self> {
-        let mut cols = vec![quoted(&config.key_column)?];
-        for c in config.columns.iter().filter(|c| **c != config.key_column) {
-            cols.push(quoted(c)?);
-        }
-        if let Some(p) = &config.password_column {
-            cols.push(quoted(p)?);
-        }
-        let select = format!("SELECT {} FROM {}", cols.join(", "), quoted(&config.table)?);
-        Ok(SqlAdapter {
+    fn build(pool: Pool, config: SqlAdapterConfig, database: String) -> Self {
+        SqlAdapter {
             pool,
             config,
-            select,
-        })
+            database,
+            schema: Arc::new(OnceCell::new()),
+        }
     }
 
     /// The configuration.
@@ -233,11 +266,49 @@ impl SqlAdapter {
         &self.config
     }
 
-    /// Number of rows in the table. Errors: `Unavailable`.
+    /// How errors name the database: a SQLite file's absolute path, or a Postgres URL
+    /// without its password.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Reads the table's columns (once; clones share the result) and checks the key column,
+    /// the data columns, the password column and the disabled column against them. Returns
+    /// the table's columns as the database spells them, in table order.
+    ///
+    /// Errors: `ConfigInvalid` when the table does not exist (listing the database's tables)
+    /// or a configured column is not one of its columns (naming each unknown column and its
+    /// role, listing the table's columns); `Unavailable` when the database cannot be read.
+    pub async fn check_schema(&self) -> Result<&[String]> {
+        Ok(&self.schema().await?.columns)
+    }
+
+    async fn schema(&self) -> Result<&Schema> {
+        self.schema
+            .get_or_try_init(|| schema::load(&self.pool, &self.config, &self.database))
+            .await
+    }
+
+    /// A checked column name, quoted.
+    fn column(&self, schema: &Schema, name: &str) -> Result<String> {
+        schema.column(&self.database, &self.config.table, name)
+    }
+
+    fn db_error(&self, op: &str, e: sqlx::Error) -> Error {
+        Error::unavailable(format!(
+            "legacy database {}, table {}: {op} failed: {e}",
+            self.database, self.config.table
+        ))
+        .with_source(e)
+    }
+
+    /// Number of rows in the table. Errors: as [`check_schema`](Self::check_schema);
+    /// `Unavailable`.
     pub async fn count(&self) -> Result<u64> {
-        let sql = format!("SELECT COUNT(*) FROM {}", quoted(&self.config.table)?);
+        let schema = self.schema().await?;
+        let sql = format!("SELECT COUNT(*) FROM {}", schema.table);
         let n: i64 = with_pool!(self, p => sqlx::query_scalar(&sql).fetch_one(p).await)
-            .map_err(|e| db_error("counting users", e))?;
+            .map_err(|e| self.db_error("counting users", e))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -352,12 +423,17 @@ fn hash_password(password: &LegacyPassword, cost: u32) -> Result<String> {
 #[async_trait]
 impl LegacySystemAdapter for SqlAdapter {
     async fn find_user(&self, field: &str, value: &Value) -> Result<Option<LegacyUser>> {
-        let sql = format!("{} WHERE {} = $1 LIMIT 1", self.select, quoted(field)?);
+        let schema = self.schema().await?;
+        let sql = format!(
+            "{} WHERE {} = $1 LIMIT 1",
+            schema.select,
+            self.column(schema, field)?
+        );
         let user = with_pool!(self, p => {
             let q = bind_value!(sqlx::query(&sql), value);
             q.fetch_optional(p)
                 .await
-                .map_err(|e| db_error("finding a user", e))?
+                .map_err(|e| self.db_error("finding a user", e))?
                 .map(|row| self.user_from_row(|i| cell(&row, i)))
         });
         match user {
@@ -372,10 +448,11 @@ impl LegacySystemAdapter for SqlAdapter {
         fields: &Record,
         password: Option<&LegacyPassword>,
     ) -> Result<Value> {
+        let schema = self.schema().await?;
         let mut names = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         for (k, v) in fields.iter().filter(|(k, _)| self.writable(k)) {
-            names.push(quoted(k)?);
+            names.push(self.column(schema, k)?);
             values.push(match v {
                 Value::Array(_) | Value::Object(_) => Value::String(v.to_string()),
                 other => other.clone(),
@@ -387,7 +464,7 @@ impl LegacySystemAdapter for SqlAdapter {
             let hash = tokio::task::spawn_blocking(move || hash_password(&pw, cost))
                 .await
                 .map_err(|_| Error::invalid_input("the password cannot be hashed"))??;
-            names.push(quoted(col)?);
+            names.push(self.column(schema, col)?);
             values.push(Value::String(hash));
         }
         if names.is_empty() {
@@ -396,22 +473,23 @@ impl LegacySystemAdapter for SqlAdapter {
         let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "INSERT INTO {} ({}) VALUES ({}) RETURNING {}",
-            quoted(&self.config.table)?,
+            schema.table,
             names.join(", "),
             placeholders.join(", "),
-            quoted(&self.config.key_column)?,
+            self.column(schema, &self.config.key_column)?,
         );
         with_pool!(self, p => {
             let mut q = sqlx::query(&sql);
             for v in &values {
                 q = bind_value!(q, v);
             }
-            let row = q.fetch_one(p).await.map_err(|e| db_error("creating a user", e))?;
+            let row = q.fetch_one(p).await.map_err(|e| self.db_error("creating a user", e))?;
             cell(&row, 0).map_err(|m| Error::protocol(format!("the new user's key: {m}")))
         })
     }
 
     async fn update_user(&self, field: &str, value: &Value, changes: &Record) -> Result<bool> {
+        let schema = self.schema().await?;
         let mut sets = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         for (k, v) in changes.iter().filter(|(k, _)| self.writable(k)) {
@@ -419,7 +497,7 @@ impl LegacySystemAdapter for SqlAdapter {
                 Value::Array(_) | Value::Object(_) => Value::String(v.to_string()),
                 other => other.clone(),
             });
-            sets.push(format!("{} = ${}", quoted(k)?, values.len()));
+            sets.push(format!("{} = ${}", self.column(schema, k)?, values.len()));
         }
         if sets.is_empty() {
             return Ok(self.find_user(field, value).await?.is_some());
@@ -427,9 +505,9 @@ impl LegacySystemAdapter for SqlAdapter {
         values.push(value.clone());
         let sql = format!(
             "UPDATE {} SET {} WHERE {} = ${}",
-            quoted(&self.config.table)?,
+            schema.table,
             sets.join(", "),
-            quoted(field)?,
+            self.column(schema, field)?,
             values.len()
         );
         let done = with_pool!(self, p => {
@@ -439,23 +517,27 @@ impl LegacySystemAdapter for SqlAdapter {
             }
             q.execute(p).await.map(|r| r.rows_affected())
         })
-        .map_err(|e| db_error("updating a user", e))?;
+        .map_err(|e| self.db_error("updating a user", e))?;
         Ok(done > 0)
     }
 
     async fn disable_user(&self, field: &str, value: &Value) -> Result<bool> {
-        let table = quoted(&self.config.table)?;
+        let schema = self.schema().await?;
+        let table = &schema.table;
         let (sql, args) = match &self.config.disabled_column {
             Some(col) => (
                 format!(
                     "UPDATE {table} SET {} = $1 WHERE {} = $2",
-                    quoted(col)?,
-                    quoted(field)?
+                    self.column(schema, col)?,
+                    self.column(schema, field)?
                 ),
                 vec![self.config.disabled_value.clone(), value.clone()],
             ),
             None => (
-                format!("DELETE FROM {table} WHERE {} = $1", quoted(field)?),
+                format!(
+                    "DELETE FROM {table} WHERE {} = $1",
+                    self.column(schema, field)?
+                ),
                 vec![value.clone()],
             ),
         };
@@ -466,16 +548,17 @@ impl LegacySystemAdapter for SqlAdapter {
             }
             q.execute(p).await.map(|r| r.rows_affected())
         })
-        .map_err(|e| db_error("disabling a user", e))?;
+        .map_err(|e| self.db_error("disabling a user", e))?;
         Ok(done > 0)
     }
 
     async fn fetch_page(&self, after: Option<&Value>, limit: usize) -> Result<LegacyPage> {
-        let key = quoted(&self.config.key_column)?;
+        let schema = self.schema().await?;
+        let key = self.column(schema, &self.config.key_column)?;
         let limit_i = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
         let sql = match after {
-            Some(_) => format!("{} WHERE {key} > $1 ORDER BY {key} LIMIT $2", self.select),
-            None => format!("{} ORDER BY {key} LIMIT $1", self.select),
+            Some(_) => format!("{} WHERE {key} > $1 ORDER BY {key} LIMIT $2", schema.select),
+            None => format!("{} ORDER BY {key} LIMIT $1", schema.select),
         };
         let (rows, last) = with_pool!(self, p => {
             let mut q = sqlx::query(&sql);
@@ -486,15 +569,24 @@ impl LegacySystemAdapter for SqlAdapter {
                 .bind(limit_i)
                 .fetch_all(p)
                 .await
-                .map_err(|e| db_error("reading users", e))?;
+                .map_err(|e| self.db_error("reading users", e))?;
             let last = match rows.last() {
                 Some(r) => Some(cell(r, 0).map_err(|m| {
-                    Error::protocol(format!("the key column cannot be read: {m}"))
+                    Error::protocol(format!(
+                        "legacy database {}, table {}: the key column cannot be read: {m}",
+                        self.database, self.config.table
+                    ))
                 })?),
                 None => None,
             };
             (rows.iter().map(|r| self.user_from_row(|i| cell(r, i))).collect::<Vec<_>>(), last)
         });
+        tracing::debug!(
+            table = %self.config.table,
+            rows = rows.len(),
+            after = %after.map_or_else(|| "start".to_owned(), |v| v.to_string()),
+            "read a page of legacy users"
+        );
         let next = if rows.len() >= limit.max(1) {
             last
         } else {

@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use polyauth_aigc::{AigcClient, AigcConfig};
 use polyauth_aigc_sync::{
-    FieldMapping, InitialSyncOptions, SqlAdapter, SqlAdapterConfig, SyncConfig, SyncDirection,
-    SyncProgress, Transform, UserSyncService, create_default_field_mappings,
+    FieldMapping, InitialSyncOptions, LegacySystemAdapter, SqlAdapter, SqlAdapterConfig,
+    StopReason, SyncConfig, SyncDirection, SyncProgress, Transform, UserSyncService,
+    create_default_field_mappings,
 };
-use polyauth_core::{ClientSecret, Password, UserProfile};
+use polyauth_core::{ClientSecret, ErrorKind, Password, UserProfile};
 use polyauth_testkit::aigc::AigcEmulator;
 use polyauth_testkit::server::Fault;
 use serde_json::{Value, json};
@@ -529,8 +530,13 @@ async fn an_auth_center_failing_mid_sync_loses_and_duplicates_nothing_on_rerun()
             .on_path(AigcEmulator::path("/sync/user"))
             .times(60),
     );
-    let opts = InitialSyncOptions::default().with_concurrency(1);
+    // 61 failures in a row would stop the sync at the default limit of 10
+    // (`consecutive_network_failures_stop_the_sync`): allow them here.
+    let opts = InitialSyncOptions::default()
+        .with_concurrency(1)
+        .with_max_consecutive_failures(100);
     let rep = svc.initial_sync(&opts, None).await.unwrap();
+    assert!(rep.stopped.is_none());
     assert_eq!(rep.total, 500);
     assert_eq!(rep.failed, 60);
     assert_eq!(rep.created, 440);
@@ -584,4 +590,171 @@ async fn table_and_column_names_must_be_plain_identifiers() {
         .unwrap_err();
     assert!(e.message().contains("not a plain SQL identifier"));
     let _: Value = json!(count(&pool).await);
+}
+
+#[tokio::test]
+async fn consecutive_network_failures_stop_the_sync() {
+    let pool = legacy_db().await;
+    seed_users(&pool, 500, "$2b$04$hash").await;
+    let emu = AigcEmulator::start().await;
+    emu.server().inject(
+        Fault::status(503)
+            .on_path(AigcEmulator::path("/sync/batch"))
+            .times(1),
+    );
+    emu.server().inject(
+        Fault::status(503)
+            .on_path(AigcEmulator::path("/sync/user"))
+            .times(60),
+    );
+    let svc = service(&pool, initial_config(), Some(client(&emu)));
+    let opts = InitialSyncOptions::default().with_concurrency(1);
+    let rep = svc.initial_sync(&opts, None).await.unwrap();
+    let stop = rep.stopped.clone().expect("stopped");
+    assert_eq!(
+        stop.reason,
+        StopReason::Unreachable {
+            consecutive_failures: 10
+        }
+    );
+    assert!(stop.error.contains("503"), "{stop}");
+    // The failed batch and nine single calls; nothing read or sent after them.
+    assert_eq!(emu.calls("/sync/batch"), 1);
+    assert_eq!(emu.calls("/sync/user"), 9);
+    assert_eq!(
+        (rep.total, rep.created, rep.failed, rep.not_sent),
+        (100, 0, 9, 91)
+    );
+    // A re-run resumes once the auth center is back.
+    emu.server().clear_faults();
+    let rerun = svc.initial_sync(&opts, None).await.unwrap();
+    assert!(rerun.stopped.is_none());
+    assert_eq!((rerun.total, rerun.created, rerun.failed), (500, 500, 0));
+}
+
+#[tokio::test]
+async fn an_answer_resets_the_consecutive_failure_count() {
+    let pool = legacy_db().await;
+    seed_users(&pool, 500, "$2b$04$hash").await;
+    let emu = AigcEmulator::start().await;
+    // Nine failures in a row, then answers: below the limit of 10, the sync goes on.
+    emu.server().inject(
+        Fault::status(503)
+            .on_path(AigcEmulator::path("/sync/batch"))
+            .times(1),
+    );
+    emu.server().inject(
+        Fault::status(503)
+            .on_path(AigcEmulator::path("/sync/user"))
+            .times(8),
+    );
+    let svc = service(&pool, initial_config(), Some(client(&emu)));
+    let opts = InitialSyncOptions::default().with_concurrency(1);
+    let rep = svc.initial_sync(&opts, None).await.unwrap();
+    assert!(rep.stopped.is_none(), "{:?}", rep.stopped);
+    assert_eq!((rep.total, rep.created, rep.failed), (500, 492, 8));
+}
+
+#[tokio::test]
+async fn rejected_app_credentials_stop_the_sync_at_once() {
+    let pool = legacy_db().await;
+    seed_users(&pool, 1_000, "$2b$04$hash").await;
+    let emu = AigcEmulator::start_with("1001", "the-real-secret").await;
+    let wrong = AigcClient::new(
+        AigcConfig::new("1001", ClientSecret::new("a-wrong-secret"), &emu.base_url()).unwrap(),
+    )
+    .unwrap();
+    let svc = service(&pool, initial_config(), Some(wrong));
+    let rep = svc
+        .initial_sync(&InitialSyncOptions::default(), None)
+        .await
+        .unwrap();
+    let stop = rep.stopped.clone().expect("stopped");
+    assert_eq!(stop.reason, StopReason::AuthRejected);
+    assert!(
+        stop.to_string()
+            .contains("rejected the application's credentials")
+    );
+    assert_eq!(rep.failed, 0, "no per-user failures: {:?}", rep.errors);
+    assert_eq!((rep.created, rep.not_sent), (0, rep.prepared));
+    assert!(rep.total < 1_000, "stopped reading: {}", rep.total);
+    assert!(emu.calls("/sync/batch") <= 4);
+    assert_eq!(emu.calls("/sync/user"), 0);
+    assert_eq!(emu.user_count(), 0);
+    // The init_sync_auth webhook says so.
+    let r = svc
+        .handle_webhook("user.init_sync_auth", &json!({}))
+        .await
+        .unwrap();
+    assert_eq!(r["success"], false);
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Batch sync stopped: the auth center rejected"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_columns_are_refused_before_any_row_is_read() {
+    let pool = legacy_db().await;
+    seed_users(&pool, 50, "$2b$04$hash").await;
+    let emu = AigcEmulator::start().await;
+    // A misspelt mapped column: SQLite would read "usrname" as the string 'usrname'.
+    let misspelt =
+        SqlAdapterConfig::new("users", &["usrname", "email"]).with_password_column("password_hash");
+    let adapter = SqlAdapter::from_sqlite(pool.clone(), misspelt.clone()).unwrap();
+    let e = adapter.count().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
+    assert!(
+        e.message().contains(
+            "table users: unknown column \"usrname\" (a mapped column); the table's columns \
+             are: id, username, email, nickname, phone, password_hash, is_active"
+        ),
+        "{e}"
+    );
+    assert!(e.message().contains("legacy.db"), "names the database: {e}");
+    let config = initial_config().with_mappings(vec![
+        FieldMapping::new("username", "usrname").required(),
+        FieldMapping::new("email", "email"),
+    ]);
+    let svc = UserSyncService::new(Arc::new(adapter), config, Some(client(&emu))).unwrap();
+    for dry in [false, true] {
+        let e = svc
+            .initial_sync(&InitialSyncOptions::default().with_dry_run(dry), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid, "{e}");
+    }
+    assert_eq!(emu.calls("/sync/batch") + emu.calls("/sync/user"), 0);
+    // A wrong key column and a wrong password column, with connect() too.
+    let path = pool.connect_options().get_filename().display().to_string();
+    for (cfg, needle) in [
+        (table().with_key_column("uid"), "\"uid\" (the key column)"),
+        (
+            SqlAdapterConfig::new("users", &["username"]).with_password_column("passwd"),
+            "\"passwd\" (the password column)",
+        ),
+        (
+            SqlAdapterConfig::new("users", &["username"]).with_disabled_column("active", json!(0)),
+            "\"active\" (the disabled column)",
+        ),
+    ] {
+        let e = SqlAdapter::connect(&format!("sqlite://{path}"), cfg)
+            .await
+            .unwrap_err();
+        assert!(e.message().contains(needle), "{e}");
+    }
+    // Field arguments are checked too: a name that is no column never reaches SQL.
+    let ok = SqlAdapter::from_sqlite(pool.clone(), table()).unwrap();
+    let e = ok.find_user("usrname", &json!("user1")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.message().contains("no column \"usrname\""), "{e}");
+    assert!(
+        ok.find_user("USERNAME", &json!("user1"))
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
