@@ -12,7 +12,8 @@
 //!   loopback with a demo user whose token is printed.
 //! - Webhook secret: `AIGC_AUTH_WEBHOOK_SECRET` (and `AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS`
 //!   for the stricter mode); with the emulator and no secret set, a random demo secret.
-//! - Legacy database: `LEGACY_DB_URL` (`sqlite://path/to/users.db`), default
+//! - Legacy database: `LEGACY_DATABASE_URL` (`sqlite://path/to/users.db`; `LEGACY_DB_URL` is
+//!   an alias), default
 //!   `polyauth-legacy-sync.db` in the system temp directory, created and seeded with two
 //!   legacy users (bcrypt cost 4: demo speed, not a production cost) when missing.
 //!

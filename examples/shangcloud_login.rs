@@ -3,7 +3,7 @@
 //! ```sh
 //! SHANGCLOUD_CLIENT_ID=... SHANGCLOUD_CLIENT_SECRET=... \
 //! SHANGCLOUD_REDIRECT_URI=http://127.0.0.1:3000/oauth/callback \
-//! REDIS_URL=redis://127.0.0.1:6379/   # optional: states in Redis instead of memory
+//! POLYAUTH_REDIS_URL=redis://127.0.0.1:6379/   # optional: states in Redis instead of memory
 //! cargo run -p polyauth-examples --example shangcloud_login
 //! ```
 //! Variables may also come from a `.env` file. `PORT` changes the port (default 3000).
@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "ShangCloud login example on http://{}/login (states in {})",
         listener.local_addr()?,
-        if env.get("REDIS_URL").is_some() {
+        if polyauth_examples::shangcloud_login::redis_url(&env).is_some() {
             "Redis"
         } else {
             "memory"

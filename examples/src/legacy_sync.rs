@@ -42,8 +42,12 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-/// The variable naming the legacy SQLite database (`sqlite://path/to/users.db`).
-pub const LEGACY_DB_URL_ENV: &str = "LEGACY_DB_URL";
+/// The variable naming the legacy SQLite database (`sqlite://path/to/users.db`), the same as
+/// the `aigc-legacy-sync` tool reads.
+pub const LEGACY_DB_URL_ENV: &str = "LEGACY_DATABASE_URL";
+
+/// The name this example used before (still read when [`LEGACY_DB_URL_ENV`] is not set).
+pub const LEGACY_DB_URL_ALIAS: &str = "LEGACY_DB_URL";
 
 /// The path of the webhook receiver.
 pub const WEBHOOK_PATH: &str = "/webhook/auth";
@@ -133,12 +137,16 @@ pub fn default_db_path() -> PathBuf {
     std::env::temp_dir().join("polyauth-legacy-sync.db")
 }
 
-/// Where the legacy database is: `LEGACY_DB_URL` (`sqlite://path`, `sqlite:path`) or
-/// [`default_db_path`]. The file is created when missing.
+/// Where the legacy database is: `LEGACY_DATABASE_URL` (`sqlite://path`, `sqlite:path`; the
+/// old name `LEGACY_DB_URL` is an alias) or [`default_db_path`]. The file is created when
+/// missing.
 ///
 /// Errors: `ConfigInvalid` for a URL sqlx cannot read.
 pub fn db_options_from_env(env: &Env) -> Result<SqliteConnectOptions> {
-    let options = match env.get(LEGACY_DB_URL_ENV) {
+    let options = match env
+        .get(LEGACY_DB_URL_ENV)
+        .or_else(|| env.get(LEGACY_DB_URL_ALIAS))
+    {
         Some(url) => SqliteConnectOptions::from_str(&url).map_err(|e| {
             Error::config(format!("{LEGACY_DB_URL_ENV} is not a SQLite URL")).with_source(e)
         })?,

@@ -1,6 +1,7 @@
 //! The ShangCloud login app: `/login` redirects to ShangCloud, `/oauth/callback` exchanges the
 //! code and opens a session (an `HttpOnly` cookie naming a server-side session), `/me` shows
-//! the user. States live in Redis when `REDIS_URL` is set, in memory otherwise.
+//! the user. States live in Redis when `POLYAUTH_REDIS_URL` is set (the shared-state variable
+//! of every provider; `REDIS_URL` is an alias), in memory otherwise.
 //!
 //! Login CSRF (RFC 6749 §10.12): `/login` binds the OAuth state to the browser that asked for
 //! it with a short-lived `HttpOnly; SameSite=Lax; Path=/oauth` cookie holding the client's
@@ -43,14 +44,21 @@ pub struct LoginApp {
     pub sessions: Arc<dyn SessionPersistence>,
 }
 
+/// `POLYAUTH_REDIS_URL`, or the example's former `REDIS_URL`.
+pub fn redis_url(env: &Env) -> Option<String> {
+    env.get("POLYAUTH_REDIS_URL")
+        .or_else(|| env.get("REDIS_URL"))
+}
+
 /// The client from `SHANGCLOUD_*` variables (see `ShangCloudConfig::from_env`), keeping its
-/// states in Redis when `REDIS_URL` is set and in memory otherwise.
+/// states in Redis when `POLYAUTH_REDIS_URL` (or its alias `REDIS_URL`) is set and in memory
+/// otherwise.
 ///
 /// Errors: `ConfigInvalid` for missing or invalid variables, `Unavailable` when Redis cannot
 /// be reached.
 pub async fn client_from_env(env: &Env) -> Result<ShangCloudClient> {
     let config = ShangCloudConfig::from_env(env)?;
-    match env.get("REDIS_URL") {
+    match redis_url(env) {
         Some(url) => {
             let store = polyauth::redis::RedisStateStore::connect_with(
                 &url,

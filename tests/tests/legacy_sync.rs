@@ -63,7 +63,10 @@ async fn start() -> App {
         ("AIGC_AUTH_APP_SECRET", emu.app_secret().to_owned()),
         ("AIGC_AUTH_BASE_URL", emu.base_url()),
         ("AIGC_AUTH_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
-        ("LEGACY_DB_URL", format!("sqlite://{}", temp_db().display())),
+        (
+            "LEGACY_DATABASE_URL",
+            format!("sqlite://{}", temp_db().display()),
+        ),
     ]);
     let client = legacy_sync::aigc_client_from_env(&env)
         .unwrap()

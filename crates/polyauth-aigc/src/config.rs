@@ -37,6 +37,27 @@ pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
 pub const DEFAULT_NEGATIVE_CACHE_TTL: Duration = Duration::from_secs(5);
 /// Default cache capacity: 10,000 tokens (least recently used evicted first).
 pub const DEFAULT_CACHE_CAPACITY: u64 = 10_000;
+/// Every environment variable the AIGC backend reads ([`AigcConfig::from_env`] and the webhook
+/// receiver's), plus the reference SDK's own variables that polyauth accepts without using
+/// (`AIGC_AUTH_SYNC_ENABLED`, `AIGC_AUTH_SYNC_PASSWORD`, `AIGC_AUTH_WEBHOOK_URL`: its legacy
+/// sync, configured in `polyauth-aigc-sync` by a mapping file). The `polyauth` facade refuses
+/// other `AIGC_AUTH_` variables, so that a typo cannot turn a setting off.
+pub const ENV_KEYS: &[&str] = &[
+    ENV_APP_ID,
+    ENV_APP_SECRET,
+    ENV_BASE_URL,
+    ENV_TIMEOUT_SECONDS,
+    ENV_CACHE_TTL_SECONDS,
+    ENV_NEGATIVE_CACHE_TTL_SECONDS,
+    ENV_CACHE_CAPACITY,
+    ENV_MAX_RETRIES,
+    "AIGC_AUTH_WEBHOOK_SECRET",
+    "AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS",
+    "AIGC_AUTH_SYNC_ENABLED",
+    "AIGC_AUTH_SYNC_PASSWORD",
+    "AIGC_AUTH_WEBHOOK_URL",
+];
+
 /// Default response-body cap: 2 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 2 * 1024 * 1024;
 

@@ -17,4 +17,5 @@ pub const fn factory() -> AigcFactory {
     FnFactory::new(crate::PROVIDER, AigcConfig::from_env, |config, _| {
         Ok(Arc::new(AigcProvider::new(config.clone())?))
     })
+    .with_env_keys(crate::config::ENV_KEYS)
 }

@@ -36,6 +36,28 @@ impl VerificationMode {
     }
 }
 
+/// Every environment variable [`AuthingConfig::from_env`] reads (the `polyauth` facade refuses
+/// other `AUTHING_` variables, so that a typo cannot turn a setting off).
+pub const ENV_KEYS: &[&str] = &[
+    "AUTHING_APP_ID",
+    "AUTHING_USER_POOL_ID",
+    "AUTHING_HOST",
+    "AUTHING_APP_HOST",
+    "AUTHING_APP_SECRET",
+    "AUTHING_POOL_SECRET",
+    "AUTHING_REDIRECT_URI",
+    "AUTHING_SCOPES",
+    "AUTHING_ENC_PUBLIC_KEY",
+    "AUTHING_LANG",
+    "AUTHING_VERIFICATION",
+    "AUTHING_JWT_SECRET",
+    "AUTHING_TOKEN_ENDPOINT_AUTH_METHOD",
+    "AUTHING_TIMEOUT_SECONDS",
+    "AUTHING_CACHE_TTL_SECONDS",
+    "AUTHING_STATE_TTL_SECONDS",
+    "AUTHING_PERMISSION_NAMESPACE",
+];
+
 /// Everything [`AuthingProvider`](crate::AuthingProvider) needs.
 #[derive(Clone, Debug, serde::Deserialize)]
 #[serde(try_from = "AuthingConfigFile")]

@@ -25,4 +25,5 @@ pub const fn factory() -> AuthingFactory {
             ))
         },
     )
+    .with_env_keys(crate::config::ENV_KEYS)
 }

@@ -18,7 +18,7 @@ pub use auth::{
     LoginOptions, Protocol, RegisterOptions, TokenEndpointAuthMethod, code_challenge_s256,
     generate_code_verifier,
 };
-pub use config::{AuthingConfig, AuthingConfigFile, VerificationMode};
+pub use config::{AuthingConfig, AuthingConfigFile, ENV_KEYS, VerificationMode};
 pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};

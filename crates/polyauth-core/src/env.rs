@@ -30,6 +30,8 @@ type Lookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 #[derive(Clone)]
 pub struct Env {
     lookup: Lookup,
+    /// The variable names, when the source can list them (not for [`Env::from_fn`]).
+    names: Option<Arc<Vec<String>>>,
 }
 
 impl fmt::Debug for Env {
@@ -43,6 +45,7 @@ impl Env {
     pub fn from_fn(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         Env {
             lookup: Arc::new(lookup),
+            names: None,
         }
     }
 
@@ -54,12 +57,27 @@ impl Env {
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
-        Env::from_fn(move |k| map.get(k).cloned())
+        let names = map.keys().cloned().collect();
+        Env::from_fn(move |k| map.get(k).cloned()).with_names(names)
+    }
+
+    fn with_names(mut self, names: Vec<String>) -> Self {
+        self.names = Some(Arc::new(names));
+        self
+    }
+
+    /// The names of the variables, when the source can list them (the process environment,
+    /// a `.env` file, fixed pairs; not a lookup function).
+    pub fn names(&self) -> Option<&[String]> {
+        self.names.as_deref().map(Vec::as_slice)
     }
 
     /// The process environment.
     pub fn process() -> Self {
-        Env::from_fn(|k| std::env::var(k).ok())
+        let names = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect();
+        Env::from_fn(|k| std::env::var(k).ok()).with_names(names)
     }
 
     /// The process environment, falling back to a `.env` file found in the current directory or
@@ -81,9 +99,57 @@ impl Env {
                 return Err(Error::config("the .env file could not be read").with_source(e));
             }
         }
-        Ok(Env::from_fn(move |k| {
-            std::env::var(k).ok().or_else(|| file.get(k).cloned())
-        }))
+        let mut names: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .collect();
+        names.extend(file.keys().cloned());
+        Ok(
+            Env::from_fn(move |k| std::env::var(k).ok().or_else(|| file.get(k).cloned()))
+                .with_names(names),
+        )
+    }
+
+    /// Refuses variables that look like configuration but are not: every variable whose name
+    /// starts with one of `owned_prefixes` (`POLYAUTH_`, `AIGC_AUTH_`, …) must be one of
+    /// `known`, unless it starts with one of `exempt_prefixes`. A misspelt key
+    /// (`POLYAUTH_JWT_AUDIANCE`) would otherwise be ignored and its check silently off.
+    /// Sources that cannot list their names ([`Env::from_fn`]) pass.
+    ///
+    /// Errors: `ConfigInvalid` naming the unknown variable and the closest known one.
+    pub fn reject_unknown(
+        &self,
+        owned_prefixes: &[&str],
+        exempt_prefixes: &[&str],
+        known: &[&str],
+    ) -> Result<()> {
+        let Some(names) = self.names() else {
+            return Ok(());
+        };
+        let mut unknown: Vec<&String> = names
+            .iter()
+            .filter(|n| owned_prefixes.iter().any(|p| n.starts_with(p)))
+            .filter(|n| !exempt_prefixes.iter().any(|p| n.starts_with(p)))
+            .filter(|n| !known.contains(&n.as_str()))
+            .collect();
+        unknown.sort();
+        let Some(name) = unknown.first() else {
+            return Ok(());
+        };
+        let closest = known
+            .iter()
+            .map(|k| (strsim::levenshtein(name, k), *k))
+            .min()
+            // A typo is a few edits away; a different word is not a typo.
+            .filter(|(distance, _)| *distance <= 2 + name.len() / 10);
+        let hint = match closest {
+            Some((_, k)) => format!("; did you mean {k}?"),
+            None => String::new(),
+        };
+        Err(Error::config(format!(
+            "unknown environment variable {name}{hint} (polyauth reads the {} variables it \
+             knows, and refuses others with its prefixes so that a typo cannot turn a check off)",
+            owned_prefixes.join(", ")
+        )))
     }
 
     /// The value of `key`, if set and not blank (surrounding white space trimmed).

@@ -98,6 +98,14 @@ pub trait ProviderFactory: Send + Sync + Debug + 'static {
     /// Errors: `ConfigInvalid` naming the missing or invalid variable (never its value).
     fn config_from_env(&self, env: &Env) -> Result<Self::Config>;
 
+    /// Every environment variable [`config_from_env`](Self::config_from_env) reads. The
+    /// `polyauth` facade refuses variables with polyauth's prefixes (`POLYAUTH_`,
+    /// `AIGC_AUTH_`, `AUTHING_`, `SHANGCLOUD_`) that no registered provider knows, so a
+    /// provider of your own that reads such variables lists them here. Default: none.
+    fn env_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Checks a configuration read from TOML (or any serde source) beyond what serde checks:
     /// key material that must parse, contradictory settings. The default accepts it.
     ///
@@ -162,6 +170,7 @@ pub struct FnFactory<C> {
     from_env: fn(&Env) -> Result<C>,
     build: BuildFn<C>,
     state_config: fn(&C) -> Option<StateConfig>,
+    env_keys: &'static [&'static str],
 }
 
 impl<C> FnFactory<C> {
@@ -177,7 +186,15 @@ impl<C> FnFactory<C> {
             from_env,
             build,
             state_config: |_| None,
+            env_keys: &[],
         }
+    }
+
+    /// The same factory, declaring the environment variables `from_env` reads (see
+    /// [`ProviderFactory::env_keys`]).
+    pub const fn with_env_keys(mut self, env_keys: &'static [&'static str]) -> Self {
+        self.env_keys = env_keys;
+        self
     }
 
     /// The same factory, whose own configuration keys may place the shared state
@@ -213,6 +230,10 @@ where
 
     fn state_config(&self, config: &C) -> Option<StateConfig> {
         (self.state_config)(config)
+    }
+
+    fn env_keys(&self) -> &'static [&'static str] {
+        self.env_keys
     }
 
     async fn build(&self, config: &C, context: &BuildContext) -> Result<Arc<dyn IdentityProvider>> {

@@ -57,6 +57,23 @@ impl Default for ClaimNames {
     }
 }
 
+/// Every environment variable [`JwtConfig::from_env`] reads (the `polyauth` facade refuses
+/// other `POLYAUTH_` variables, so that a typo cannot turn a check off).
+pub const ENV_KEYS: &[&str] = &[
+    "POLYAUTH_JWT_SECRET",
+    "POLYAUTH_JWT_PUBLIC_KEY_PEM",
+    "POLYAUTH_JWT_PUBLIC_KEY_FILE",
+    "POLYAUTH_JWT_JWKS_URL",
+    "POLYAUTH_JWT_ALGORITHMS",
+    "POLYAUTH_JWT_ISSUER",
+    "POLYAUTH_JWT_AUDIENCE",
+    "POLYAUTH_JWT_LEEWAY_SECONDS",
+    "POLYAUTH_JWT_CACHE_TTL_SECONDS",
+    "POLYAUTH_JWT_USERNAME_CLAIM",
+    "POLYAUTH_JWT_ROLES_CLAIM",
+    "POLYAUTH_JWT_PERMISSIONS_CLAIM",
+];
+
 /// Where verification keys come from. Exactly one source is set.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

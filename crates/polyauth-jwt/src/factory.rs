@@ -16,4 +16,5 @@ pub const fn factory() -> JwtFactory {
     FnFactory::new(crate::provider::NAME, JwtConfig::from_env, |config, _| {
         Ok(Arc::new(JwtProvider::new(config.clone())?))
     })
+    .with_env_keys(crate::config::ENV_KEYS)
 }

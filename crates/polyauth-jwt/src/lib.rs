@@ -7,7 +7,9 @@ mod issuer;
 mod keys;
 mod provider;
 
-pub use config::{ClaimNames, JwksOptions, JwtConfig, JwtConfigFile, KeySource, parse_algorithm};
+pub use config::{
+    ClaimNames, ENV_KEYS, JwksOptions, JwtConfig, JwtConfigFile, KeySource, parse_algorithm,
+};
 pub use factory::{JwtFactory, factory};
 pub use issuer::{TokenClaims, TokenIssuer, generate_secret};
 pub use jsonwebtoken::Algorithm;

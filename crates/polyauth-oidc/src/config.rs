@@ -11,6 +11,34 @@ use serde::{Deserialize, Deserializer};
 
 use crate::client_auth::{ClientAuth, PrivateKeyJwt};
 
+/// Every environment variable [`OidcConfig::from_env`] reads (the `polyauth` facade refuses
+/// other `POLYAUTH_` variables, so that a typo cannot turn a check off).
+pub const ENV_KEYS: &[&str] = &[
+    "POLYAUTH_OIDC_ISSUER",
+    "POLYAUTH_OIDC_CLIENT_ID",
+    "POLYAUTH_OIDC_CLIENT_SECRET",
+    "POLYAUTH_OIDC_PRIVATE_KEY_FILE",
+    "POLYAUTH_OIDC_PRIVATE_KEY_ALGORITHM",
+    "POLYAUTH_OIDC_PRIVATE_KEY_ID",
+    "POLYAUTH_OIDC_TOKEN_ENDPOINT_AUTH_METHOD",
+    "POLYAUTH_OIDC_REDIRECT_URI",
+    "POLYAUTH_OIDC_SCOPES",
+    "POLYAUTH_OIDC_AUDIENCE",
+    "POLYAUTH_OIDC_TOKEN_MODE",
+    "POLYAUTH_OIDC_ACCESS_TOKEN_TYPE",
+    "POLYAUTH_OIDC_ROLES_CLAIM",
+    "POLYAUTH_OIDC_PERMISSIONS_CLAIM",
+    "POLYAUTH_OIDC_GROUPS_CLAIM",
+    "POLYAUTH_OIDC_USERNAME_CLAIM",
+    "POLYAUTH_OIDC_PKCE",
+    "POLYAUTH_OIDC_PAR",
+    "POLYAUTH_OIDC_STATE_TTL_SECONDS",
+    "POLYAUTH_OIDC_TIMEOUT_SECONDS",
+    "POLYAUTH_OIDC_LEEWAY_SECONDS",
+    "POLYAUTH_OIDC_CACHE_TTL_SECONDS",
+    "POLYAUTH_OIDC_JWKS_COOLDOWN_SECONDS",
+];
+
 /// How the provider checks the access tokens presented to the application.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

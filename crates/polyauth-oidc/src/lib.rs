@@ -17,7 +17,7 @@ pub use client::{
     OAuthClientConfig, pkce_challenge, random_token,
 };
 pub use client_auth::{BasicEncoding, ClientAuth, PrivateKeyJwt};
-pub use config::{OidcConfig, TokenMode};
+pub use config::{ENV_KEYS, OidcConfig, TokenMode};
 pub use metadata::{DISCOVERY_PATH, ServerMetadata};
 pub use provider::{OidcFactory, OidcProvider, PROVIDER};
 

@@ -461,6 +461,10 @@ impl ProviderFactory for OidcFactory {
         OidcConfig::from_env(env)
     }
 
+    fn env_keys(&self) -> &'static [&'static str] {
+        crate::config::ENV_KEYS
+    }
+
     fn validate(&self, config: &OidcConfig) -> Result<()> {
         config.validate()
     }

@@ -14,6 +14,23 @@ pub const DEFAULT_SCOPE: &str = "user:basic";
 /// How long a `state` waits for its callback unless configured otherwise.
 pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(300);
 
+/// Every environment variable [`ShangCloudConfig::from_env`] reads (the `polyauth` facade
+/// refuses other `SHANGCLOUD_` variables, so that a typo cannot turn a setting off).
+pub const ENV_KEYS: &[&str] = &[
+    "SHANGCLOUD_CLIENT_ID",
+    "SHANGCLOUD_CLIENT_SECRET",
+    "SHANGCLOUD_REDIRECT_URI",
+    "SHANGCLOUD_SCOPE",
+    "SHANGCLOUD_BASE_URL",
+    "SHANGCLOUD_STATE_TTL_SECONDS",
+    "SHANGCLOUD_TIMEOUT_SECONDS",
+    "SHANGCLOUD_CACHE_TTL_SECONDS",
+    "SHANGCLOUD_PKCE",
+    "SHANGCLOUD_REFRESH",
+    "SHANGCLOUD_REDIS_URL",
+    "SHANGCLOUD_REDIS_KEY_PREFIX",
+];
+
 /// Everything the ShangCloud client needs. Build it with [`ShangCloudConfig::new`] and the
 /// `with_*` methods, from TOML / JSON ([`ShangCloudConfigFile`]) or from the environment
 /// ([`ShangCloudConfig::from_env`]).

@@ -30,6 +30,7 @@ pub const fn factory() -> ShangCloudFactory {
         },
     )
     .with_state_config(own_state_config)
+    .with_env_keys(crate::config::ENV_KEYS)
 }
 
 fn own_state_config(config: &ShangCloudConfig) -> Option<StateConfig> {

@@ -21,7 +21,8 @@ pub mod _docs {
 
 pub use client::{PROVIDER, ShangCloudClient, USER_INFO_PATH, UserBasicInfo};
 pub use config::{
-    DEFAULT_BASE_URL, DEFAULT_SCOPE, DEFAULT_STATE_TTL, ShangCloudConfig, ShangCloudConfigFile,
+    DEFAULT_BASE_URL, DEFAULT_SCOPE, DEFAULT_STATE_TTL, ENV_KEYS, ShangCloudConfig,
+    ShangCloudConfigFile,
 };
 pub use factory::{LEGACY_STATE_KEY_PREFIX, ShangCloudFactory, factory};
 pub use login::{AUTHORIZE_PATH, BoundAuthorizationStart, TOKEN_PATH, UnboundAuthorizationStart};

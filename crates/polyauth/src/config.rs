@@ -10,7 +10,10 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::registry::{AnyConfig, ErasedFactory, Registry, split_state, without_values};
+use crate::registry::{
+    AnyConfig, EXEMPT_ENV_PREFIXES, ErasedFactory, OWNED_ENV_PREFIXES, Registry, split_state,
+    without_values,
+};
 
 /// Which provider to use, its settings, and the shared state every provider uses.
 ///
@@ -227,6 +230,8 @@ impl Registry {
 
     /// [`ProviderConfig::from_env_with`] with this registry.
     pub fn config_from_env(&self, env: &Env) -> Result<ProviderConfig> {
+        let known = self.env_keys();
+        env.reject_unknown(OWNED_ENV_PREFIXES, EXEMPT_ENV_PREFIXES, &known)?;
         if let Some(path) = env.get("POLYAUTH_CONFIG") {
             return self.config_from_toml_file(path);
         }
@@ -296,6 +301,37 @@ mod tests {
     use super::*;
     use crate::{KNOWN_PROVIDERS, compiled_providers};
     use polyauth_core::ErrorKind;
+
+    #[test]
+    #[cfg(feature = "jwt")]
+    fn a_misspelt_variable_is_an_error_that_names_the_right_one() {
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "jwt"),
+            ("POLYAUTH_JWT_SECRET", "s3cret-s3cret-s3cret-s3cret-s3cret"),
+            ("POLYAUTH_JWT_AUDIANCE", "my-api"),
+        ]);
+        let e = ProviderConfig::from_env_with(&env).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
+        assert!(e.message().contains("POLYAUTH_JWT_AUDIANCE"), "{e}");
+        assert!(
+            e.message().contains("did you mean POLYAUTH_JWT_AUDIENCE"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("my-api"), "never the value: {e}");
+        // Known variables of other providers, the reference SDK's, and the test suite's pass.
+        let env = Env::from_pairs([
+            ("POLYAUTH_PROVIDER", "jwt"),
+            ("POLYAUTH_JWT_SECRET", "s3cret-s3cret-s3cret-s3cret-s3cret"),
+            ("POLYAUTH_TEST_ANYTHING", "x"),
+            ("OTHER_APP_SETTING", "x"),
+        ]);
+        ProviderConfig::from_env_with(&env).unwrap();
+        // Something no provider knows, far from every known name: named, no guess.
+        let env = Env::from_pairs([("POLYAUTH_PROVIDER", "jwt"), ("SHANGCLOUD_XYZZY", "1")]);
+        let e = ProviderConfig::from_env_with(&env).unwrap_err();
+        assert!(e.message().contains("SHANGCLOUD_XYZZY"), "{e}");
+        assert!(!e.message().contains("did you mean"), "{e}");
+    }
 
     #[test]
     fn missing_features_are_named() {

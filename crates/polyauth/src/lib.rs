@@ -7,7 +7,9 @@ mod registry;
 
 pub use config::{ProviderConfig, build, register_provider};
 pub use polyauth_core::*;
-pub use registry::{KNOWN_PROVIDERS, Registry, compiled_providers};
+pub use registry::{
+    EXEMPT_ENV_PREFIXES, KNOWN_PROVIDERS, OWNED_ENV_PREFIXES, Registry, compiled_providers,
+};
 
 /// The local JWT provider (feature `jwt`).
 #[cfg(feature = "jwt")]

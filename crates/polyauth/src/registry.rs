@@ -14,6 +14,22 @@ use serde_json::{Map, Value};
 /// that compiles each in.
 pub const KNOWN_PROVIDERS: &[&str] = &["jwt", "aigc", "authing", "shangcloud", "oidc"];
 
+/// The prefixes of the environment variables polyauth owns: a variable with one of them that no
+/// registered provider reads is a configuration error (a typo must not turn a check off).
+pub const OWNED_ENV_PREFIXES: &[&str] = &["POLYAUTH_", "AIGC_AUTH_", "AUTHING_", "SHANGCLOUD_"];
+
+/// Variables with polyauth's prefixes that are not configuration: `POLYAUTH_TEST_*` belong to
+/// the test suite.
+pub const EXEMPT_ENV_PREFIXES: &[&str] = &["POLYAUTH_TEST_"];
+
+/// The facade's own variables.
+const FACADE_ENV_KEYS: &[&str] = &[
+    "POLYAUTH_PROVIDER",
+    "POLYAUTH_CONFIG",
+    "POLYAUTH_REDIS_URL",
+    "POLYAUTH_STATE_KEY_PREFIX",
+];
+
 /// The built-in provider names compiled into this build (by cargo feature).
 pub fn compiled_providers() -> Vec<&'static str> {
     Registry::with_builtins().names()
@@ -127,6 +143,21 @@ impl Registry {
         factories.keys().copied().collect()
     }
 
+    /// Every environment variable a registered provider reads, plus the facade's own.
+    pub fn env_keys(&self) -> Vec<&'static str> {
+        let factories = self
+            .factories
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut keys: Vec<&'static str> = FACADE_ENV_KEYS.to_vec();
+        keys.extend(
+            factories
+                .values()
+                .flat_map(|f| f.env_keys().iter().copied()),
+        );
+        keys
+    }
+
     /// The factory registered under `name` (ASCII case-insensitive).
     ///
     /// Errors: `ConfigInvalid` that lists the registered providers, and for a built-in
@@ -173,6 +204,7 @@ pub(crate) trait ErasedFactory: Debug + Send + Sync {
     fn name(&self) -> &'static str;
     fn config_from_value(&self, value: Value) -> Result<Arc<dyn AnyConfig>>;
     fn config_from_env(&self, env: &Env) -> Result<Arc<dyn AnyConfig>>;
+    fn env_keys(&self) -> &'static [&'static str];
     fn state_config(&self, config: &dyn AnyConfig) -> Option<StateConfig>;
     async fn build(
         &self,
@@ -220,6 +252,10 @@ impl<F: ProviderFactory> ErasedFactory for Erased<F> {
 
     fn config_from_env(&self, env: &Env) -> Result<Arc<dyn AnyConfig>> {
         Ok(Arc::new(self.0.config_from_env(env)?))
+    }
+
+    fn env_keys(&self) -> &'static [&'static str] {
+        self.0.env_keys()
     }
 
     fn state_config(&self, config: &dyn AnyConfig) -> Option<StateConfig> {
