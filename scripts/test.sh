@@ -7,9 +7,10 @@
 # The tests start their own loopback HTTP servers (provider emulators, JWKS endpoints, the
 # quickstart app) on ports chosen by the OS; nothing outside this machine is contacted. A
 # throwaway redis-server is started for the state-store tests, panva's oidc-provider (Node.js)
-# for the OpenID Connect tests, and chromedriver with headless Chromium for the browser test
-# (redis-server, node, npm, chromium and chromedriver are installed with apt-get when missing and
-# possible; oidc-provider with `npm ci` from the npm registry, once).
+# for the OpenID Connect tests, chromedriver with headless Chromium for the browser test, and a
+# PostgreSQL server for the legacy-sync SQL adapter (redis-server, node, npm, chromium,
+# chromedriver and postgresql are installed with apt-get when missing and possible;
+# oidc-provider with `npm ci` from the npm registry, once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
