@@ -25,6 +25,8 @@ pub const ENV_CACHE_CAPACITY: &str = "AIGC_AUTH_CACHE_CAPACITY";
 /// Retries of read-only calls after a transport error or a 502/503/504 (polyauth's own
 /// variable).
 pub const ENV_MAX_RETRIES: &str = "AIGC_AUTH_MAX_RETRIES";
+/// The variable of the response-body cap, in bytes.
+pub const ENV_MAX_RESPONSE_BYTES: &str = "AIGC_AUTH_MAX_RESPONSE_BYTES";
 
 /// Default request timeout: 10 s (the reference uses 30 s; a request waiting on the
 /// middleware should fail sooner).
@@ -51,6 +53,7 @@ pub const ENV_KEYS: &[&str] = &[
     ENV_NEGATIVE_CACHE_TTL_SECONDS,
     ENV_CACHE_CAPACITY,
     ENV_MAX_RETRIES,
+    ENV_MAX_RESPONSE_BYTES,
     "AIGC_AUTH_WEBHOOK_SECRET",
     "AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS",
     "AIGC_AUTH_SYNC_ENABLED",
@@ -153,7 +156,8 @@ impl AigcConfig {
 
     /// Reads [`ENV_APP_ID`], [`ENV_APP_SECRET`] and [`ENV_BASE_URL`] (required), and
     /// [`ENV_TIMEOUT_SECONDS`], [`ENV_CACHE_TTL_SECONDS`], [`ENV_NEGATIVE_CACHE_TTL_SECONDS`],
-    /// [`ENV_CACHE_CAPACITY`], [`ENV_MAX_RETRIES`] (optional) from `env`.
+    /// [`ENV_CACHE_CAPACITY`], [`ENV_MAX_RETRIES`], [`ENV_MAX_RESPONSE_BYTES`] (optional) from `env`:
+    /// every key of [`AigcConfigFile`] has its variable.
     ///
     /// Errors: `ConfigInvalid` naming the variable that is missing or invalid. Unlike the
     /// reference, a missing base URL is an error here, not a client that fails every call.
@@ -167,7 +171,7 @@ impl AigcConfig {
             negative_cache_ttl_seconds: env.parse(ENV_NEGATIVE_CACHE_TTL_SECONDS)?,
             cache_capacity: env.parse(ENV_CACHE_CAPACITY)?,
             max_retries: env.parse(ENV_MAX_RETRIES)?,
-            max_response_bytes: None,
+            max_response_bytes: env.parse(ENV_MAX_RESPONSE_BYTES)?,
         };
         file.into_config()
     }

@@ -54,6 +54,7 @@ pub const ENV_KEYS: &[&str] = &[
     "AUTHING_TOKEN_ENDPOINT_AUTH_METHOD",
     "AUTHING_TIMEOUT_SECONDS",
     "AUTHING_CACHE_TTL_SECONDS",
+    "AUTHING_CACHE_CAPACITY",
     "AUTHING_STATE_TTL_SECONDS",
     "AUTHING_PERMISSION_NAMESPACE",
 ];
@@ -162,6 +163,7 @@ impl AuthingConfig {
     /// | `AUTHING_TOKEN_ENDPOINT_AUTH_METHOD` | `token_endpoint_auth_method` |
     /// | `AUTHING_TIMEOUT_SECONDS` | `timeout` |
     /// | `AUTHING_CACHE_TTL_SECONDS` (0 disables) | `cache.ttl` |
+    /// | `AUTHING_CACHE_CAPACITY` | `cache.capacity` |
     /// | `AUTHING_STATE_TTL_SECONDS` | `state_ttl` |
     /// | `AUTHING_PERMISSION_NAMESPACE` | `permission_namespace` |
     ///
@@ -188,7 +190,7 @@ impl AuthingConfig {
             token_endpoint_auth_method: env.get("AUTHING_TOKEN_ENDPOINT_AUTH_METHOD"),
             timeout_seconds: env.parse("AUTHING_TIMEOUT_SECONDS")?,
             cache_ttl_seconds: env.parse("AUTHING_CACHE_TTL_SECONDS")?,
-            cache_capacity: None,
+            cache_capacity: env.parse("AUTHING_CACHE_CAPACITY")?,
             state_ttl_seconds: env.parse("AUTHING_STATE_TTL_SECONDS")?,
             permission_namespace: env.get("AUTHING_PERMISSION_NAMESPACE"),
         };

@@ -39,6 +39,50 @@ pub struct ClaimNames {
     pub is_admin: String,
 }
 
+impl ClaimNames {
+    /// The fields' environment-variable suffixes, in field order: `{prefix}SUBJECT_CLAIM`,
+    /// `{prefix}USERNAME_CLAIM`, … (the same names as the TOML `[claims]` keys, upper-cased).
+    pub const ENV_SUFFIXES: [&'static str; 11] = [
+        "SUBJECT_CLAIM",
+        "USERNAME_CLAIM",
+        "NAME_CLAIM",
+        "EMAIL_CLAIM",
+        "PHONE_CLAIM",
+        "PICTURE_CLAIM",
+        "ROLES_CLAIM",
+        "PERMISSIONS_CLAIM",
+        "SCOPE_CLAIM",
+        "GROUPS_CLAIM",
+        "IS_ADMIN_CLAIM",
+    ];
+
+    /// The claim names from `{prefix}{FIELD}_CLAIM` variables (`POLYAUTH_JWT_ROLES_CLAIM =
+    /// realm_access.roles`), the defaults for those not set: the one reading of claim names
+    /// for every provider that maps claims.
+    pub fn from_env(env: &Env, prefix: &str) -> ClaimNames {
+        let mut names = ClaimNames::default();
+        let fields = [
+            &mut names.subject,
+            &mut names.username,
+            &mut names.name,
+            &mut names.email,
+            &mut names.phone,
+            &mut names.picture,
+            &mut names.roles,
+            &mut names.permissions,
+            &mut names.scope,
+            &mut names.groups,
+            &mut names.is_admin,
+        ];
+        for (field, suffix) in fields.into_iter().zip(ClaimNames::ENV_SUFFIXES) {
+            if let Some(value) = env.get(&format!("{prefix}{suffix}")) {
+                *field = value;
+            }
+        }
+        names
+    }
+}
+
 impl Default for ClaimNames {
     fn default() -> Self {
         ClaimNames {
@@ -69,9 +113,23 @@ pub const ENV_KEYS: &[&str] = &[
     "POLYAUTH_JWT_AUDIENCE",
     "POLYAUTH_JWT_LEEWAY_SECONDS",
     "POLYAUTH_JWT_CACHE_TTL_SECONDS",
+    "POLYAUTH_JWT_JWK",
+    "POLYAUTH_JWT_KEY_ID",
+    "POLYAUTH_JWT_REQUIRE_EXP",
+    "POLYAUTH_JWT_CACHE_CAPACITY",
+    "POLYAUTH_JWT_JWKS_MAX_AGE_SECONDS",
+    "POLYAUTH_JWT_JWKS_COOLDOWN_SECONDS",
+    "POLYAUTH_JWT_SUBJECT_CLAIM",
     "POLYAUTH_JWT_USERNAME_CLAIM",
+    "POLYAUTH_JWT_NAME_CLAIM",
+    "POLYAUTH_JWT_EMAIL_CLAIM",
+    "POLYAUTH_JWT_PHONE_CLAIM",
+    "POLYAUTH_JWT_PICTURE_CLAIM",
     "POLYAUTH_JWT_ROLES_CLAIM",
     "POLYAUTH_JWT_PERMISSIONS_CLAIM",
+    "POLYAUTH_JWT_SCOPE_CLAIM",
+    "POLYAUTH_JWT_GROUPS_CLAIM",
+    "POLYAUTH_JWT_IS_ADMIN_CLAIM",
 ];
 
 /// Where verification keys come from. Exactly one source is set.
@@ -260,7 +318,14 @@ impl JwtConfig {
     /// | `POLYAUTH_JWT_AUDIENCE` | comma list of accepted audiences |
     /// | `POLYAUTH_JWT_LEEWAY_SECONDS` | clock skew allowance (default 30) |
     /// | `POLYAUTH_JWT_CACHE_TTL_SECONDS` | verified-token cache TTL (default 300, 0 disables) |
-    /// | `POLYAUTH_JWT_USERNAME_CLAIM`, `_ROLES_CLAIM`, `_PERMISSIONS_CLAIM` | claim names |
+    /// | `POLYAUTH_JWT_JWK` | a JWK or JWK Set (JSON) |
+    /// | `POLYAUTH_JWT_KEY_ID` | the `kid` of a PEM key |
+    /// | `POLYAUTH_JWT_REQUIRE_EXP` | whether tokens must carry `exp` (default true) |
+    /// | `POLYAUTH_JWT_CACHE_CAPACITY` | cached tokens (default 10,000) |
+    /// | `POLYAUTH_JWT_JWKS_MAX_AGE_SECONDS`, `_JWKS_COOLDOWN_SECONDS` | JWKS refresh |
+    /// | `POLYAUTH_JWT_<FIELD>_CLAIM` | claim names, see [`ClaimNames::from_env`] |
+    ///
+    /// Every TOML key of [`JwtConfigFile`] has its variable.
     ///
     /// Errors: `ConfigInvalid` naming the variable for a missing key source, two key sources,
     /// an unknown algorithm, an unparsable number or URL, an unreadable key file.
@@ -279,19 +344,15 @@ impl JwtConfig {
             audience: env.list("POLYAUTH_JWT_AUDIENCE"),
             leeway_seconds: env.parse("POLYAUTH_JWT_LEEWAY_SECONDS")?,
             cache_ttl_seconds: env.parse("POLYAUTH_JWT_CACHE_TTL_SECONDS")?,
-            claims: ClaimNames {
-                username: env
-                    .get("POLYAUTH_JWT_USERNAME_CLAIM")
-                    .unwrap_or_else(|| ClaimNames::default().username),
-                roles: env
-                    .get("POLYAUTH_JWT_ROLES_CLAIM")
-                    .unwrap_or_else(|| ClaimNames::default().roles),
-                permissions: env
-                    .get("POLYAUTH_JWT_PERMISSIONS_CLAIM")
-                    .unwrap_or_else(|| ClaimNames::default().permissions),
-                ..ClaimNames::default()
-            },
-            ..JwtConfigFile::default()
+            key_id: env.get("POLYAUTH_JWT_KEY_ID"),
+            jwk: env.get("POLYAUTH_JWT_JWK"),
+            require_exp: env.bool("POLYAUTH_JWT_REQUIRE_EXP")?,
+            cache_capacity: env.parse("POLYAUTH_JWT_CACHE_CAPACITY")?,
+            jwks_max_age_seconds: env.parse("POLYAUTH_JWT_JWKS_MAX_AGE_SECONDS")?,
+            jwks_cooldown_seconds: env.parse("POLYAUTH_JWT_JWKS_COOLDOWN_SECONDS")?,
+            // Every field is named (no `..default()`): a TOML key without its variable does
+            // not compile.
+            claims: ClaimNames::from_env(env, "POLYAUTH_JWT_"),
         };
         file.into_config()
     }
@@ -473,6 +534,31 @@ impl JwtConfigFile {
 mod tests {
     use super::*;
     use polyauth_core::ErrorKind;
+
+    #[test]
+    fn every_toml_key_has_its_variable() {
+        let env = Env::from_pairs([
+            (
+                "POLYAUTH_JWT_JWK",
+                r#"{"kty":"oct","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQ","alg":"HS256"}"#,
+            ),
+            ("POLYAUTH_JWT_REQUIRE_EXP", "false"),
+            ("POLYAUTH_JWT_CACHE_CAPACITY", "7"),
+            ("POLYAUTH_JWT_JWKS_MAX_AGE_SECONDS", "120"),
+            ("POLYAUTH_JWT_JWKS_COOLDOWN_SECONDS", "3"),
+            ("POLYAUTH_JWT_GROUPS_CLAIM", "org.teams"),
+            ("POLYAUTH_JWT_IS_ADMIN_CLAIM", "admin"),
+        ]);
+        let c = JwtConfig::from_env(&env).unwrap();
+        assert!(matches!(c.keys, KeySource::Jwk(_)));
+        assert!(!c.require_exp);
+        assert_eq!(c.cache.map(|c| c.capacity), Some(7));
+        assert_eq!(c.jwks.max_age, Duration::from_secs(120));
+        assert_eq!(c.jwks.cooldown, Duration::from_secs(3));
+        assert_eq!(c.claims.groups, "org.teams");
+        assert_eq!(c.claims.is_admin, "admin");
+        assert_eq!(c.claims.roles, ClaimNames::default().roles);
+    }
 
     #[test]
     fn numbers_outside_their_ranges_are_config_errors_naming_the_key() {

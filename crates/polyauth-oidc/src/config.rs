@@ -17,6 +17,7 @@ pub const ENV_KEYS: &[&str] = &[
     "POLYAUTH_OIDC_ISSUER",
     "POLYAUTH_OIDC_CLIENT_ID",
     "POLYAUTH_OIDC_CLIENT_SECRET",
+    "POLYAUTH_OIDC_PRIVATE_KEY_PEM",
     "POLYAUTH_OIDC_PRIVATE_KEY_FILE",
     "POLYAUTH_OIDC_PRIVATE_KEY_ALGORITHM",
     "POLYAUTH_OIDC_PRIVATE_KEY_ID",
@@ -26,10 +27,17 @@ pub const ENV_KEYS: &[&str] = &[
     "POLYAUTH_OIDC_AUDIENCE",
     "POLYAUTH_OIDC_TOKEN_MODE",
     "POLYAUTH_OIDC_ACCESS_TOKEN_TYPE",
+    "POLYAUTH_OIDC_SUBJECT_CLAIM",
+    "POLYAUTH_OIDC_USERNAME_CLAIM",
+    "POLYAUTH_OIDC_NAME_CLAIM",
+    "POLYAUTH_OIDC_EMAIL_CLAIM",
+    "POLYAUTH_OIDC_PHONE_CLAIM",
+    "POLYAUTH_OIDC_PICTURE_CLAIM",
     "POLYAUTH_OIDC_ROLES_CLAIM",
     "POLYAUTH_OIDC_PERMISSIONS_CLAIM",
+    "POLYAUTH_OIDC_SCOPE_CLAIM",
     "POLYAUTH_OIDC_GROUPS_CLAIM",
-    "POLYAUTH_OIDC_USERNAME_CLAIM",
+    "POLYAUTH_OIDC_IS_ADMIN_CLAIM",
     "POLYAUTH_OIDC_PKCE",
     "POLYAUTH_OIDC_PAR",
     "POLYAUTH_OIDC_STATE_TTL_SECONDS",
@@ -37,6 +45,7 @@ pub const ENV_KEYS: &[&str] = &[
     "POLYAUTH_OIDC_LEEWAY_SECONDS",
     "POLYAUTH_OIDC_CACHE_TTL_SECONDS",
     "POLYAUTH_OIDC_JWKS_COOLDOWN_SECONDS",
+    "POLYAUTH_OIDC_CACHE_CAPACITY",
 ];
 
 /// How the provider checks the access tokens presented to the application.
@@ -284,16 +293,18 @@ impl OidcConfig {
     /// | `POLYAUTH_OIDC_ISSUER` | issuer identifier (required) |
     /// | `POLYAUTH_OIDC_CLIENT_ID` | client id (for logins and introspection) |
     /// | `POLYAUTH_OIDC_CLIENT_SECRET` | client secret |
-    /// | `POLYAUTH_OIDC_PRIVATE_KEY_FILE`, `_PRIVATE_KEY_ALGORITHM`, `_PRIVATE_KEY_ID` | `private_key_jwt` key |
+    /// | `POLYAUTH_OIDC_PRIVATE_KEY_PEM` or `_PRIVATE_KEY_FILE`, `_PRIVATE_KEY_ALGORITHM`, `_PRIVATE_KEY_ID` | `private_key_jwt` key |
     /// | `POLYAUTH_OIDC_TOKEN_ENDPOINT_AUTH_METHOD` | client authentication method |
     /// | `POLYAUTH_OIDC_REDIRECT_URI` | redirect URI of logins |
     /// | `POLYAUTH_OIDC_SCOPES` | login scopes, space or comma separated |
     /// | `POLYAUTH_OIDC_AUDIENCE` | accepted access-token audiences, comma separated |
     /// | `POLYAUTH_OIDC_TOKEN_MODE` | `jwt`, `introspection` or `userinfo` |
     /// | `POLYAUTH_OIDC_ACCESS_TOKEN_TYPE` | required `typ` of JWT access tokens (`none`: no check) |
-    /// | `POLYAUTH_OIDC_ROLES_CLAIM`, `_PERMISSIONS_CLAIM`, `_GROUPS_CLAIM`, `_USERNAME_CLAIM` | claim paths |
+    /// | `POLYAUTH_OIDC_<FIELD>_CLAIM` | claim paths, see `ClaimNames::from_env` |
     /// | `POLYAUTH_OIDC_PKCE`, `POLYAUTH_OIDC_PAR` | booleans |
-    /// | `POLYAUTH_OIDC_STATE_TTL_SECONDS`, `_TIMEOUT_SECONDS`, `_LEEWAY_SECONDS`, `_CACHE_TTL_SECONDS`, `_JWKS_COOLDOWN_SECONDS` | numbers |
+    /// | `POLYAUTH_OIDC_STATE_TTL_SECONDS`, `_TIMEOUT_SECONDS`, `_LEEWAY_SECONDS`, `_CACHE_TTL_SECONDS`, `_CACHE_CAPACITY`, `_JWKS_COOLDOWN_SECONDS` | numbers |
+    ///
+    /// Every TOML key has its variable.
     ///
     /// Errors: `ConfigInvalid` naming the variable (never its value) for a missing required
     /// one or one that does not parse, and as [`OidcConfig::validate`].
@@ -305,6 +316,7 @@ impl OidcConfig {
             env.get(&key("CLIENT_ID")).unwrap_or_default(),
         );
         c.client_secret = env.get(&key("CLIENT_SECRET")).map(ClientSecret::new);
+        c.private_key_pem = env.secret(&key("PRIVATE_KEY_PEM"));
         c.private_key_file = env.get(&key("PRIVATE_KEY_FILE")).map(PathBuf::from);
         c.private_key_algorithm = env.get(&key("PRIVATE_KEY_ALGORITHM"));
         c.private_key_id = env.get(&key("PRIVATE_KEY_ID"));
@@ -320,15 +332,7 @@ impl OidcConfig {
         if let Some(typ) = env.get(&key("ACCESS_TOKEN_TYPE")) {
             c.access_token_type = typ;
         }
-        let claim = |k: &str, current: &mut String| {
-            if let Some(v) = env.get(&key(k)) {
-                *current = v;
-            }
-        };
-        claim("ROLES_CLAIM", &mut c.claims.roles);
-        claim("PERMISSIONS_CLAIM", &mut c.claims.permissions);
-        claim("GROUPS_CLAIM", &mut c.claims.groups);
-        claim("USERNAME_CLAIM", &mut c.claims.username);
+        c.claims = ClaimNames::from_env(env, P);
         if let Some(v) = env.bool(&key("PKCE"))? {
             c.pkce = v;
         }
@@ -346,6 +350,7 @@ impl OidcConfig {
         number("LEEWAY_SECONDS", &mut c.leeway_seconds)?;
         number("CACHE_TTL_SECONDS", &mut c.cache_ttl_seconds)?;
         number("JWKS_COOLDOWN_SECONDS", &mut c.jwks_cooldown_seconds)?;
+        number("CACHE_CAPACITY", &mut c.cache_capacity)?;
         c.validate()?;
         Ok(c)
     }
