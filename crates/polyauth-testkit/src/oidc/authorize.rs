@@ -15,7 +15,8 @@ use super::clients::authenticate_client;
 use super::interaction::{INTERACTION_COOKIE, RESUME_COOKIE, SESSION_COOKIE};
 use super::store::{
     AuthzRequest, Code, Data, Interaction, Outcome, Pushed, Shared, cookie, html_error,
-    json_no_store, now, oauth_error, parse_params, random_id, secs, set_cookie, with_cookies,
+    json_no_store, now, oauth_error, parse_params, random_id, request_params, secs, set_cookie,
+    with_cookies,
 };
 use super::{CODE_TTL, INTERACTION_TTL, PAR_TTL, RESOURCE, SCOPES};
 
@@ -361,12 +362,8 @@ pub(super) async fn authorize(
     body: Bytes,
 ) -> Response {
     let issuer = s.issuer();
-    let raw = if method == Method::POST {
-        body.to_vec()
-    } else {
-        query.unwrap_or_default().into_bytes()
-    };
-    let mut params = match parse_params(&raw) {
+    let parsed = request_params(&method, query, &body);
+    let mut params = match parsed {
         Ok(p) => p,
         Err(d) => return html_error(StatusCode::BAD_REQUEST, "invalid_request", &d),
     };

@@ -320,6 +320,20 @@ pub(super) fn scope_claims(sub: &str, scope: &str) -> Map<String, Value> {
 
 /// Parses a query string or form body. Empty values count as absent (as in
 /// `oidc-provider`); a repeated parameter is an error naming it.
+/// The parameters of an endpoint that takes them either way: the form body of a `POST`, else
+/// the query (OIDC Core §3.1.2.1, RP-Initiated Logout §2).
+pub(super) fn request_params(
+    method: &axum::http::Method,
+    query: Option<String>,
+    body: &[u8],
+) -> Result<HashMap<String, String>, String> {
+    if method == axum::http::Method::POST {
+        parse_params(body)
+    } else {
+        parse_params(query.unwrap_or_default().as_bytes())
+    }
+}
+
 pub(super) fn parse_params(raw: &[u8]) -> Result<HashMap<String, String>, String> {
     let mut params = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(raw) {

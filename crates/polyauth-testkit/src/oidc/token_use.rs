@@ -15,7 +15,7 @@ use super::clients::authenticate_client;
 use super::interaction::SESSION_COOKIE;
 use super::store::{
     Data, Shared, TokenKind, cookie, html, html_error, json_no_store, oauth_error, parse_params,
-    scope_claims, set_cookie, with_cookies,
+    request_params, scope_claims, set_cookie, with_cookies,
 };
 
 /// A `401` or `403` with `WWW-Authenticate: Bearer` and the error in the body.
@@ -193,13 +193,9 @@ pub(super) async fn end_session(
     body: Bytes,
 ) -> Response {
     let issuer = s.issuer();
-    let raw = if method == Method::POST {
-        body.to_vec()
-    } else {
-        query.unwrap_or_default().into_bytes()
-    };
+    let parsed = request_params(&method, query, &body);
     let bad = |d: &str| html_error(StatusCode::BAD_REQUEST, "invalid_request", d);
-    let params = match parse_params(&raw) {
+    let params = match parsed {
         Ok(p) => p,
         Err(d) => return bad(&d),
     };
