@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use polyauth_core::cache::CacheSetup;
 use polyauth_core::env::Env;
 use polyauth_core::http::{HttpClient, HttpConfig, Idempotency, RetryPolicy, sensitive_header};
 use polyauth_core::{
@@ -117,6 +118,29 @@ impl AigcClient {
         })
     }
 
+    /// The same client with its caches (of `/sdk/token/verify` and `/sdk/user/info`
+    /// answers) built by `caches`: linked to the shared tier when one is configured, and with
+    /// the application's overrides. Cached answers so far are dropped.
+    pub fn with_caches(self, caches: &CacheSetup) -> Self {
+        let inner = &self.inner;
+        AigcClient {
+            inner: Arc::new(Inner {
+                tokens: caches.build(
+                    inner.config.cache,
+                    format!("aigc:{}:verify", inner.config.app_id),
+                ),
+                users: caches.build(
+                    inner.config.cache,
+                    format!("aigc:{}:user", inner.config.app_id),
+                ),
+                config: inner.config.clone(),
+                http: inner.http.clone(),
+                secret_header: inner.secret_header.clone(),
+                app_id_header: inner.app_id_header.clone(),
+            }),
+        }
+    }
+
     /// A client configured from the process environment, falling back to a `.env` file
     /// (`AIGC_AUTH_APP_ID`, `AIGC_AUTH_APP_SECRET`, `AIGC_AUTH_BASE_URL`, and the optional
     /// variables of [`AigcConfig::from_env`]). Errors: `ConfigInvalid` naming the variable.
@@ -139,14 +163,31 @@ impl AigcClient {
         &self.inner.config.app_id
     }
 
-    /// Forgets the cached answers for `token` (after a logout or a revocation webhook).
-    pub async fn forget(&self, token: &AccessToken) {
+    /// Drops the cached answers for `token`, here and, with a shared cache, on every
+    /// instance (after a logout or a revocation). Errors: `Unavailable` when the shared tier
+    /// cannot be reached (the entries of this instance are gone).
+    pub async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
         if let Some(c) = &self.inner.tokens {
-            c.forget(token).await;
+            c.invalidate_token(token).await?;
         }
         if let Some(c) = &self.inner.users {
-            c.forget(token).await;
+            c.invalidate_token(token).await?;
         }
+        Ok(())
+    }
+
+    /// Drops the cached answers of the user `user_id`, here and, with a shared cache, on
+    /// every instance (a deleted or disabled user, changed roles: see
+    /// `webhook::InvalidatingHandler`). Errors: as
+    /// [`invalidate_token`](Self::invalidate_token).
+    pub async fn invalidate_user(&self, user_id: &str) -> Result<()> {
+        if let Some(c) = &self.inner.tokens {
+            c.invalidate_user(user_id).await?;
+        }
+        if let Some(c) = &self.inner.users {
+            c.invalidate_user(user_id).await?;
+        }
+        Ok(())
     }
 
     /// Forgets every cached answer (the reference's `clear_cache`).

@@ -14,8 +14,9 @@ pub type AigcFactory = FnFactory<AigcConfig>;
 /// `AIGC_AUTH_*` included). Token verification keeps no OAuth state; a webhook receiver takes
 /// the shared store from the application (`ProviderConfig::state_store` in the facade).
 pub const fn factory() -> AigcFactory {
-    FnFactory::new(crate::PROVIDER, AigcConfig::from_env, |config, _| {
-        Ok(Arc::new(AigcProvider::new(config.clone())?))
+    FnFactory::new(crate::PROVIDER, AigcConfig::from_env, |config, context| {
+        let provider = AigcProvider::new(config.clone())?;
+        Ok(Arc::new(provider.with_caches(context.caches())))
     })
     .with_env_keys(crate::config::ENV_KEYS)
 }

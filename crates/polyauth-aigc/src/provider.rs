@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use polyauth_core::cache::CacheSetup;
 use polyauth_core::{
     AccessToken, BatchLookup, Capabilities, DirectoryCapabilities, Error, IdentityProvider, Page,
     Result, UserDirectory, UserProfile, UserQuery, VerifiedToken, async_trait,
@@ -56,9 +57,11 @@ impl AigcProvider {
         &self.client
     }
 
-    /// Forgets the cached answers for `token` (after a revocation).
-    pub async fn forget(&self, token: &AccessToken) {
-        self.client.forget(token).await;
+    /// The same provider with its caches built by `caches` (see [`AigcClient::with_caches`]).
+    pub fn with_caches(self, caches: &CacheSetup) -> Self {
+        AigcProvider {
+            client: self.client.with_caches(caches),
+        }
     }
 
     /// Forgets every cached answer.
@@ -124,6 +127,14 @@ impl IdentityProvider for AigcProvider {
             return self.access_key_profile(token).await;
         }
         self.client.get_user_info(token).await
+    }
+
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
+        self.client.invalidate_token(token).await
+    }
+
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        self.client.invalidate_user(subject).await
     }
 
     fn directory(&self) -> Result<&dyn UserDirectory> {

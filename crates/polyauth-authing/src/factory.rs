@@ -21,7 +21,9 @@ pub const fn factory() -> AuthingFactory {
         |config, context| {
             let provider = AuthingProvider::new(config.clone())?;
             Ok(Arc::new(
-                provider.with_state_store(context.state_store().clone()),
+                provider
+                    .with_state_store(context.state_store().clone())
+                    .with_caches(context.caches()),
             ))
         },
     )

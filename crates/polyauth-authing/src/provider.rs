@@ -5,6 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use base64::Engine;
+use polyauth_core::cache::CacheSetup;
 use polyauth_core::model::dedup;
 use polyauth_core::{
     AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup,
@@ -150,6 +151,21 @@ impl AuthingProvider {
             hs256,
             oauth,
         })
+    }
+
+    /// The same provider with its caches (profiles, and online `checkLoginStatus` answers)
+    /// built by `caches`: linked to the shared tier when one is configured, with the
+    /// application's overrides. Cached answers so far are dropped.
+    pub fn with_caches(mut self, caches: &CacheSetup) -> Self {
+        self.cache = caches.build(
+            self.config.cache,
+            format!("authing:{}:user", self.config.app_id),
+        );
+        self.online_cache = caches.build(
+            self.config.cache,
+            format!("authing:{}:verify", self.config.app_id),
+        );
+        self
     }
 
     /// Uses `store` for OAuth `state` values (a shared store for several instances).
@@ -496,13 +512,28 @@ impl IdentityProvider for AuthingProvider {
     async fn logout(&self, token: &AccessToken) -> Result<()> {
         Self::check_length(token).map_err(|e| e.with_context(NAME, "logout"))?;
         let result = self.auth.logout(&UserSession::new(token.clone())).await;
+        self.invalidate_token(token).await?;
+        result
+    }
+
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
         if let Some(c) = &self.cache {
-            c.forget(token).await;
+            c.invalidate_token(token).await?;
         }
         if let Some(c) = &self.online_cache {
-            c.forget(token).await;
+            c.invalidate_token(token).await?;
         }
-        result
+        Ok(())
+    }
+
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        if let Some(c) = &self.cache {
+            c.invalidate_user(subject).await?;
+        }
+        if let Some(c) = &self.online_cache {
+            c.invalidate_user(subject).await?;
+        }
+        Ok(())
     }
 
     fn directory(&self) -> Result<&dyn UserDirectory> {

@@ -1,4 +1,5 @@
-//! VerifyCache hit cost (SHA-256 of the token + moka lookup + clone of an `Arc`).
+//! VerifyCache hit cost: the token's key (SHA-256, or HMAC-SHA256 when the cache is linked to
+//! a shared tier) + moka lookup + clone of an `Arc`. The shared tier is never on this path.
 //!
 //! Run: `cargo bench -p polyauth-core --bench cache`
 
@@ -8,13 +9,16 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use polyauth_core::{AccessToken, CacheConfig, UserProfile, VerifyCache};
+use polyauth_core::cache::{MemorySharedTier, SharedCacheConfig};
+use polyauth_core::{AccessToken, CacheConfig, Secret, SharedCache, UserProfile, VerifyCache};
 
-fn cache_hit(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let cache: VerifyCache<Arc<UserProfile>> = VerifyCache::new(CacheConfig::default());
+/// Fills `cache` with 5,000 other tokens and `token`, then measures a hit on `token`.
+fn bench_hit(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    cache: VerifyCache<Arc<UserProfile>>,
+) {
     // A realistic token length (a signed JWT of ~500 bytes).
     let token = AccessToken::new("e".repeat(520));
     let profile = Arc::new(UserProfile::new("bench", "42").with_roles(["admin"]));
@@ -31,17 +35,41 @@ fn cache_hit(c: &mut Criterion) {
             .await
             .unwrap();
     });
-    c.bench_function("VerifyCache hit (get_or_verify)", |b| {
-        b.to_async(&rt).iter(|| async {
+    c.bench_function(name, |b| {
+        b.to_async(rt).iter(|| async {
             cache
                 .get_or_verify(black_box(&token), async { unreachable!("cached") })
                 .await
                 .unwrap()
         })
     });
-    c.bench_function("SHA-256 cache key of a 520-byte token", |b| {
-        b.iter(|| VerifyCache::<Arc<UserProfile>>::key(black_box(&token)))
+    c.bench_function(&format!("{name}: key of a 520-byte token"), |b| {
+        b.iter(|| cache.key(black_box(&token)))
     });
+}
+
+fn cache_hit(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    bench_hit(
+        c,
+        &rt,
+        "VerifyCache hit (get_or_verify)",
+        VerifyCache::new(CacheConfig::default()),
+    );
+    let shared = SharedCache::new(
+        Arc::new(MemorySharedTier::default()),
+        SharedCacheConfig::new(Secret::new("k".repeat(32))),
+    )
+    .unwrap();
+    bench_hit(
+        c,
+        &rt,
+        "VerifyCache hit in process, shared tier linked",
+        VerifyCache::shared(CacheConfig::default(), &shared, "bench"),
+    );
 }
 
 criterion_group!(benches, cache_hit);

@@ -113,7 +113,7 @@ impl ErrorKind {
         matches!(self, ErrorKind::Unauthenticated | ErrorKind::InvalidToken)
     }
 
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::InvalidToken => "invalid token",

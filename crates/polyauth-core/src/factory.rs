@@ -71,6 +71,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::cache::CacheSetup;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::provider::IdentityProvider;
@@ -245,13 +246,30 @@ where
 #[derive(Clone, Debug)]
 pub struct BuildContext {
     state_store: Arc<dyn StateStore>,
+    caches: CacheSetup,
 }
 
 impl BuildContext {
     /// A context whose state store is `state_store` (a `MemoryStateStore` for one instance, a
     /// `RedisStateStore` shared by every instance).
     pub fn new(state_store: Arc<dyn StateStore>) -> Self {
-        BuildContext { state_store }
+        BuildContext {
+            state_store,
+            caches: CacheSetup::default(),
+        }
+    }
+
+    /// The same context whose providers build their verification caches with `caches`
+    /// (shared tier, overrides).
+    pub fn with_caches(mut self, caches: CacheSetup) -> Self {
+        self.caches = caches;
+        self
+    }
+
+    /// How providers build their verification caches: with the shared tier (when configured)
+    /// and the application's overrides. Backends with a cache must build it here.
+    pub fn caches(&self) -> &CacheSetup {
+        &self.caches
     }
 
     /// Where OAuth `state` values, PKCE verifiers and webhook replay guards are kept. Backends

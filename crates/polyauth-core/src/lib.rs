@@ -18,7 +18,7 @@ pub mod session;
 pub mod state;
 
 pub use async_trait::async_trait;
-pub use cache::{CacheConfig, Expiring, VerifiedUser, VerifyCache};
+pub use cache::{CacheConfig, CacheValue, Expiring, SharedCache, VerifiedUser, VerifyCache};
 pub use context::RequestContext;
 pub use error::{Error, ErrorKind, Result};
 pub use factory::{BuildContext, FnFactory, ProviderFactory, StateConfig};

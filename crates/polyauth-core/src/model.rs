@@ -165,7 +165,10 @@ pub fn dedup(items: impl IntoIterator<Item = String>) -> Vec<String> {
 }
 
 /// The result of verifying a token: whose it is, until when, and its claims.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Serializes (for the shared verification cache) with the times as
+/// `{"secs_since_epoch", "nanos_since_epoch"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct VerifiedToken {
     /// The subject (user id) the token was issued to.

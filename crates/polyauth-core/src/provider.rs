@@ -222,6 +222,27 @@ pub trait IdentityProvider: Send + Sync + Debug + 'static {
     fn directory(&self) -> Result<&dyn UserDirectory> {
         Err(Error::unsupported(self.name(), "directory"))
     }
+
+    /// Drops every cached verification of `token`, in this process and, with a shared
+    /// verification cache, on every instance (so a token revoked by some signal of the
+    /// application's own is refused everywhere at once). Default: nothing is cached, `Ok`.
+    ///
+    /// Errors: `Unavailable` when the shared tier cannot be reached (this instance has
+    /// dropped its entries).
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
+        let _ = token;
+        Ok(())
+    }
+
+    /// Drops every cached verification of the user `subject` (the subject id verifications
+    /// name), here and, with a shared verification cache, on every instance: for a deleted or
+    /// disabled user, or changed roles. Default: nothing is cached, `Ok`.
+    ///
+    /// Errors: as [`invalidate_token`](Self::invalidate_token).
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        let _ = subject;
+        Ok(())
+    }
 }
 
 /// User management through a provider: create, read, update, delete, batch lookups, paged
@@ -341,5 +362,11 @@ impl<P: IdentityProvider + ?Sized> IdentityProvider for Arc<P> {
     }
     fn directory(&self) -> Result<&dyn UserDirectory> {
         (**self).directory()
+    }
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
+        (**self).invalidate_token(token).await
+    }
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        (**self).invalidate_user(subject).await
     }
 }

@@ -198,13 +198,6 @@ impl JwtProvider {
         }
     }
 
-    /// Forgets a cached verification (after a logout, for example).
-    pub async fn forget(&self, token: &AccessToken) {
-        if let Some(c) = &self.cache {
-            c.forget(token).await;
-        }
-    }
-
     /// Verifies the signature and the registered claims, without the cache.
     async fn decode(&self, token: &AccessToken) -> Result<Map<String, Value>> {
         let raw = token.expose_secret();
@@ -511,6 +504,24 @@ impl IdentityProvider for JwtProvider {
             .await
             .map(|v| v.profile.clone())
             .map_err(|e| e.with_context(self.name, "user_info"))
+    }
+
+    /// Drops the cached verification of `token` in this process. A JWT stays valid until its
+    /// `exp` whatever any cache says: this only makes the next use verify it again.
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
+        match &self.cache {
+            Some(c) => c.invalidate_token(token).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Drops the cached verifications of `subject`'s tokens in this process (as
+    /// [`invalidate_token`](Self::invalidate_token), a JWT stays valid until its `exp`).
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        match &self.cache {
+            Some(c) => c.invalidate_user(subject).await,
+            None => Ok(()),
+        }
     }
 }
 

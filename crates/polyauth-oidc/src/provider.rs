@@ -62,7 +62,8 @@ enum AccessTokens {
 pub struct OidcProvider {
     config: OidcConfig,
     http: HttpClient,
-    states: Arc<dyn StateStore>,
+    /// The state store and the cache setup every rebuild uses.
+    context: BuildContext,
     /// The engine and the access-token check of the current discovery document.
     current: ArcSwap<Discovered>,
     /// When the discovery document was last re-read on an unknown key.
@@ -85,12 +86,19 @@ impl OidcProvider {
     /// issuer cannot be reached; `Protocol` for a document that is not an OpenID Provider
     /// configuration.
     pub async fn discover(config: OidcConfig, states: Arc<dyn StateStore>) -> Result<OidcProvider> {
+        OidcProvider::discover_in(config, &BuildContext::new(states)).await
+    }
+
+    /// As [`discover`](Self::discover), with the OAuth states in `context`'s state store and
+    /// the verification cache (introspection and UserInfo modes) built by its cache setup
+    /// (the shared tier, when configured). Errors: as [`discover`](Self::discover).
+    pub async fn discover_in(config: OidcConfig, context: &BuildContext) -> Result<OidcProvider> {
         config
             .validate()
             .map_err(|e| e.with_context(PROVIDER, "discover"))?;
         let http = http_client(&config)?;
         let metadata = ServerMetadata::discover(&http, &config.issuer).await?;
-        OidcProvider::from_metadata(config, metadata, http, states)
+        OidcProvider::build_in(config, metadata, http, context)
     }
 
     /// Builds the provider from metadata already at hand (no network call).
@@ -102,14 +110,23 @@ impl OidcProvider {
         http: HttpClient,
         states: Arc<dyn StateStore>,
     ) -> Result<OidcProvider> {
+        OidcProvider::build_in(config, metadata, http, &BuildContext::new(states))
+    }
+
+    fn build_in(
+        config: OidcConfig,
+        metadata: ServerMetadata,
+        http: HttpClient,
+        context: &BuildContext,
+    ) -> Result<OidcProvider> {
         config
             .validate()
             .map_err(|e| e.with_context(PROVIDER, "build"))?;
-        let current = Discovered::build(&config, metadata, &http, &states)?;
+        let current = Discovered::build(&config, metadata, &http, context)?;
         Ok(OidcProvider {
             config,
             http,
-            states,
+            context: context.clone(),
             current: ArcSwap::from_pointee(current),
             rediscovered: tokio::sync::Mutex::new(None),
         })
@@ -175,7 +192,7 @@ impl OidcProvider {
         if metadata.jwks_uri == self.current.load().client.metadata().jwks_uri {
             return false;
         }
-        match Discovered::build(&self.config, metadata, &self.http, &self.states) {
+        match Discovered::build(&self.config, metadata, &self.http, &self.context) {
             Ok(next) => {
                 tracing::info!("polyauth oidc: the issuer's jwks_uri changed; switched to it");
                 self.current.store(Arc::new(next));
@@ -270,7 +287,7 @@ impl Discovered {
         config: &OidcConfig,
         metadata: ServerMetadata,
         http: &HttpClient,
-        states: &Arc<dyn StateStore>,
+        context: &BuildContext,
     ) -> Result<Discovered> {
         let ctx = |e: Error| e.with_context(PROVIDER, "build");
         let access = match config.token_mode {
@@ -298,7 +315,16 @@ impl Discovered {
             }
             mode => AccessTokens::Remote {
                 mode,
-                cache: config.cache().map(VerifyCache::new),
+                // Per issuer, mode and audiences: a token one configuration accepted must not be
+                // taken from the shared tier by another.
+                cache: context.caches().build(
+                    config.cache(),
+                    format!(
+                        "oidc:{}:{mode:?}:{}:user",
+                        config.issuer,
+                        config.audience.join(",")
+                    ),
+                ),
             },
         };
         let mut client_config =
@@ -319,7 +345,7 @@ impl Discovered {
             http.clone(),
             metadata,
             client_config,
-            states.clone(),
+            context.state_store().clone(),
             keys,
         )?;
         Ok(Discovered { client, access })
@@ -431,14 +457,27 @@ impl IdentityProvider for OidcProvider {
             .client
             .revoke(token.expose_secret(), Some("access_token"))
             .await?;
-        match &current.access {
-            AccessTokens::Jwt(jwt) => jwt.forget(token).await,
+        self.invalidate_token(token).await
+    }
+
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
+        match &self.current.load_full().access {
+            AccessTokens::Jwt(jwt) => jwt.invalidate_token(token).await,
             AccessTokens::Remote {
                 cache: Some(cache), ..
-            } => cache.forget(token).await,
-            AccessTokens::Remote { cache: None, .. } => {}
+            } => cache.invalidate_token(token).await,
+            AccessTokens::Remote { cache: None, .. } => Ok(()),
         }
-        Ok(())
+    }
+
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        match &self.current.load_full().access {
+            AccessTokens::Jwt(jwt) => jwt.invalidate_user(subject).await,
+            AccessTokens::Remote {
+                cache: Some(cache), ..
+            } => cache.invalidate_user(subject).await,
+            AccessTokens::Remote { cache: None, .. } => Ok(()),
+        }
     }
 }
 
@@ -474,8 +513,7 @@ impl ProviderFactory for OidcFactory {
         config: &OidcConfig,
         context: &BuildContext,
     ) -> Result<Arc<dyn IdentityProvider>> {
-        let provider =
-            OidcProvider::discover(config.clone(), context.state_store().clone()).await?;
+        let provider = OidcProvider::discover_in(config.clone(), context).await?;
         Ok(Arc::new(provider))
     }
 }

@@ -26,7 +26,8 @@ pub const fn factory() -> ShangCloudFactory {
         |config, context| {
             let store = context.state_store().clone();
             let client = ShangCloudClient::with_state_store(config.clone(), store)?;
-            Ok(Arc::new(ShangCloudProvider::from_client(client)))
+            let provider = ShangCloudProvider::from_client(client);
+            Ok(Arc::new(provider.with_caches(context.caches())))
         },
     )
     .with_state_config(own_state_config)

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use polyauth_core::cache::CacheSetup;
 use polyauth_core::{
     AccessToken, AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Capabilities,
     Error, IdentityProvider, RefreshToken, Result, Session, TokenSet, UserProfile, VerifiedToken,
@@ -54,6 +55,18 @@ impl ShangCloudProvider {
     pub fn from_client(client: ShangCloudClient) -> Self {
         let cache = client.config().cache.map(|c| Arc::new(VerifyCache::new(c)));
         ShangCloudProvider { client, cache }
+    }
+
+    /// The same provider with its profile cache built by `caches`: linked to the shared
+    /// tier when one is configured, with the application's overrides.
+    pub fn with_caches(mut self, caches: &CacheSetup) -> Self {
+        self.cache = caches
+            .build(
+                self.client.config().cache,
+                format!("shangcloud:{}:user", self.client.config().client_id),
+            )
+            .map(Arc::new);
+        self
     }
 
     /// The native client, for the calls outside the trait (variables, MMO rooms).
@@ -156,5 +169,19 @@ impl IdentityProvider for ShangCloudProvider {
 
     async fn refresh(&self, refresh_token: &RefreshToken) -> Result<TokenSet> {
         self.client.refresh_token(refresh_token).await
+    }
+
+    async fn invalidate_token(&self, token: &AccessToken) -> Result<()> {
+        match &self.cache {
+            Some(cache) => cache.invalidate_token(token).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn invalidate_user(&self, subject: &str) -> Result<()> {
+        match &self.cache {
+            Some(cache) => cache.invalidate_user(subject).await,
+            None => Ok(()),
+        }
     }
 }
