@@ -27,17 +27,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
 
-    let (provider, dev) = match quickstart::configured_provider().await? {
-        Some(provider) => {
+    let (provider, extra, dev) = match quickstart::configured().await? {
+        Some(configured) => {
             println!(
                 "polyauth quickstart: provider `{}` from configuration",
-                provider.name()
+                configured.provider.name()
             );
-            (provider, None)
+            if configured.webhooks.is_some() {
+                println!("polyauth quickstart: AIGC webhooks at POST /webhook/auth");
+            }
+            (configured.provider, configured.webhooks, None)
         }
         None => {
             let dev = DevSetup::generate()?;
-            (dev.provider.clone(), Some(dev))
+            (dev.provider.clone(), None, Some(dev))
         }
     };
 
@@ -71,7 +74,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     axum::serve(
         listener,
-        quickstart::router(provider).into_make_service_with_connect_info::<SocketAddr>(),
+        quickstart::router_with(provider, extra)
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

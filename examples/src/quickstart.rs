@@ -75,9 +75,69 @@ pub async fn configured_provider() -> Result<Option<Arc<dyn IdentityProvider>>> 
 
 /// [`configured_provider`] from the given variables.
 pub async fn configured_provider_from(env: &Env) -> Result<Option<Arc<dyn IdentityProvider>>> {
-    match ProviderConfig::load_from(env)? {
-        Some(config) => Ok(Some(polyauth::build(&config).await?)),
-        None => Ok(None),
+    Ok(configured_from(env).await?.map(|c| c.provider))
+}
+
+/// What the configuration describes: the provider and the routes that go with it.
+#[derive(Debug)]
+pub struct Configured {
+    /// The provider.
+    pub provider: Arc<dyn IdentityProvider>,
+    /// For the AIGC auth center with `AIGC_AUTH_WEBHOOK_SECRET` set: its webhook receiver,
+    /// `POST /webhook/auth` (see [`aigc_webhooks`]).
+    pub webhooks: Option<Router>,
+}
+
+/// [`configured_from`] over the process environment or `.env`.
+pub async fn configured() -> Result<Option<Configured>> {
+    configured_from(&Env::dotenv()?).await
+}
+
+/// The configured provider and its routes, or `None` when nothing is configured.
+///
+/// Errors: as `ProviderConfig::load_from` and `polyauth::build`; as [`aigc_webhooks`].
+pub async fn configured_from(env: &Env) -> Result<Option<Configured>> {
+    let Some(config) = ProviderConfig::load_from(env)? else {
+        return Ok(None);
+    };
+    let provider = polyauth::build(&config).await?;
+    let webhooks = aigc_webhooks(env, &config, &provider).await?;
+    Ok(Some(Configured { provider, webhooks }))
+}
+
+/// The AIGC auth center's webhook receiver (`POST /webhook/auth`), when `config` selects the
+/// AIGC provider and `AIGC_AUTH_WEBHOOK_SECRET` is set: user deletions, status and role
+/// changes drop the user's cached verifications (on every instance with `[cache] shared`),
+/// and in the stricter mode (`AIGC_AUTH_WEBHOOK_REPLAY_WINDOW_SECONDS`) each delivery is
+/// accepted once across instances, remembered in the configured state store (`[state]`).
+///
+/// Errors: `ConfigInvalid` for an invalid replay window; as `ProviderConfig::state_store`.
+pub async fn aigc_webhooks(
+    env: &Env,
+    config: &ProviderConfig,
+    provider: &Arc<dyn IdentityProvider>,
+) -> Result<Option<Router>> {
+    use polyauth_aigc::webhook::receiver::webhook_router;
+    use polyauth_aigc::webhook::{InvalidatingHandler, WebhookReceiverConfig};
+    let receiver = WebhookReceiverConfig::from_env(env)?;
+    if config.provider_name() != polyauth_aigc::PROVIDER || receiver.secret.is_none() {
+        return Ok(None);
+    }
+    let receiver = receiver.with_replay_store(config.state_store().await?);
+    let handler = InvalidatingHandler::new(provider.clone());
+    Ok(Some(webhook_router(
+        "/webhook",
+        receiver,
+        Arc::new(handler),
+    )))
+}
+
+/// [`router`] with the configuration's extra routes (outside the [`AuthLayer`]: the webhook
+/// receiver checks its own signatures).
+pub fn router_with(provider: Arc<dyn IdentityProvider>, extra: Option<Router>) -> Router {
+    match extra {
+        Some(extra) => router(provider).merge(extra),
+        None => router(provider),
     }
 }
 

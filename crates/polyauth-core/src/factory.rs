@@ -71,7 +71,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::cache::CacheSetup;
+use crate::cache::{CacheOverrides, CacheSetup, SharedCacheConfig};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::provider::IdentityProvider;
@@ -352,6 +352,142 @@ impl StateConfig {
                  stores: keep one",
             )),
         }
+    }
+}
+
+/// The `[cache]` section of the configuration, valid for every provider with a verification
+/// cache (AIGC, Authing's online mode, ShangCloud, OIDC introspection and UserInfo modes):
+/// `[cache]` in TOML, `POLYAUTH_CACHE_*` in the environment.
+///
+/// - `ttl_seconds`, `negative_ttl_seconds`, `capacity`, when set, replace the provider's own
+///   cache settings ([`CacheOverrides`]).
+/// - `shared = true` adds the shared tier in Redis (the `polyauth` facade's `redis` feature):
+///   every instance shares verification answers, makes one upstream call per new token, and
+///   drops invalidated tokens and users at once. It needs `key_secret` (32 bytes or more, the
+///   same on every instance: it keys the hashes stored in Redis) and a Redis URL: `redis_url`,
+///   or else the `[state]` section's.
+///
+/// ```toml
+/// [cache]
+/// shared = true
+/// key_secret = "at-least-32-bytes-of-random-secret"
+/// ttl_seconds = 60
+/// # redis_url = "redis+cluster://10.0.0.1:7000,10.0.0.2:7000/"   # default: [state] redis_url
+/// # key_prefix = "polyauth:cache:"
+/// # lease_ms = 10000
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Whether the shared tier (Redis) is used. Default `false`.
+    #[serde(default)]
+    pub shared: bool,
+    /// The shared tier's Redis URL (a secret); default: `[state] redis_url`.
+    pub redis_url: Option<Secret>,
+    /// The deployment's key for the keyed hashes in the shared tier (32 bytes or more).
+    pub key_secret: Option<Secret>,
+    /// The prefix of the shared tier's keys; default `polyauth:cache:`.
+    pub key_prefix: Option<String>,
+    /// Replaces every provider's cache TTL, in seconds (at most 86,400).
+    pub ttl_seconds: Option<u64>,
+    /// Replaces every provider's negative TTL (invalid tokens), in seconds (at most 86,400).
+    pub negative_ttl_seconds: Option<u64>,
+    /// Replaces every provider's cache capacity, in entries.
+    pub capacity: Option<u64>,
+    /// How long one instance may hold the lease of a new token while it asks the provider,
+    /// in milliseconds (default 10,000; at least the provider's request timeout).
+    pub lease_ms: Option<u64>,
+}
+
+impl CacheSettings {
+    /// Every environment variable [`from_env`](Self::from_env) reads.
+    pub const ENV_KEYS: &'static [&'static str] = &[
+        "POLYAUTH_CACHE_SHARED",
+        "POLYAUTH_CACHE_REDIS_URL",
+        "POLYAUTH_CACHE_KEY_SECRET",
+        "POLYAUTH_CACHE_KEY_PREFIX",
+        "POLYAUTH_CACHE_TTL_SECONDS",
+        "POLYAUTH_CACHE_NEGATIVE_TTL_SECONDS",
+        "POLYAUTH_CACHE_CAPACITY",
+        "POLYAUTH_CACHE_LEASE_MS",
+    ];
+
+    /// Reads `POLYAUTH_CACHE_SHARED` (`true`/`false`), `POLYAUTH_CACHE_REDIS_URL`,
+    /// `POLYAUTH_CACHE_KEY_SECRET`, `POLYAUTH_CACHE_KEY_PREFIX`, `POLYAUTH_CACHE_TTL_SECONDS`,
+    /// `POLYAUTH_CACHE_NEGATIVE_TTL_SECONDS`, `POLYAUTH_CACHE_CAPACITY` and
+    /// `POLYAUTH_CACHE_LEASE_MS` (all optional).
+    ///
+    /// Errors: `ConfigInvalid` naming a variable that does not parse.
+    pub fn from_env(env: &Env) -> Result<Self> {
+        Ok(CacheSettings {
+            shared: env.bool("POLYAUTH_CACHE_SHARED")?.unwrap_or(false),
+            redis_url: env.secret("POLYAUTH_CACHE_REDIS_URL"),
+            key_secret: env.secret("POLYAUTH_CACHE_KEY_SECRET"),
+            key_prefix: env.get("POLYAUTH_CACHE_KEY_PREFIX"),
+            ttl_seconds: env.parse("POLYAUTH_CACHE_TTL_SECONDS")?,
+            negative_ttl_seconds: env.parse("POLYAUTH_CACHE_NEGATIVE_TTL_SECONDS")?,
+            capacity: env.parse("POLYAUTH_CACHE_CAPACITY")?,
+            lease_ms: env.parse("POLYAUTH_CACHE_LEASE_MS")?,
+        })
+    }
+
+    /// Checks the ranges (TTLs at most 86,400 s, capacity at most 100 million, lease 1 ms to
+    /// 5 minutes) and, with `shared`, the key secret (32 bytes or more) and a key prefix
+    /// without `{` or `}` (they would change the keys' hash slots in a cluster).
+    ///
+    /// Errors: `ConfigInvalid` naming the key.
+    pub fn validate(&self) -> Result<()> {
+        use crate::env::check_range;
+        for (key, value) in [
+            ("cache.ttl_seconds", self.ttl_seconds),
+            ("cache.negative_ttl_seconds", self.negative_ttl_seconds),
+        ] {
+            if let Some(v) = value {
+                check_range(key, v, 0..=86_400, "seconds")?;
+            }
+        }
+        if let Some(capacity) = self.capacity {
+            check_range("cache.capacity", capacity, 0..=100_000_000, "entries")?;
+        }
+        if self.shared {
+            let secret = self.key_secret.clone().ok_or_else(|| {
+                Error::config(
+                    "`[cache] shared = true` needs `key_secret` (POLYAUTH_CACHE_KEY_SECRET): 32                      bytes or more, the same on every instance",
+                )
+            })?;
+            self.shared_config(secret).validate()?;
+            if self.key_prefix().contains(['{', '}']) {
+                return Err(Error::config(
+                    "`cache.key_prefix` must not contain `{` or `}`",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The overrides of every provider's cache settings.
+    pub fn overrides(&self) -> CacheOverrides {
+        CacheOverrides {
+            ttl: self.ttl_seconds.map(std::time::Duration::from_secs),
+            negative_ttl: self
+                .negative_ttl_seconds
+                .map(std::time::Duration::from_secs),
+            capacity: self.capacity,
+        }
+    }
+
+    /// The shared tier's key prefix, or `polyauth:cache:`.
+    pub fn key_prefix(&self) -> &str {
+        self.key_prefix.as_deref().unwrap_or("polyauth:cache:")
+    }
+
+    /// The [`SharedCacheConfig`] with `key_secret` and the configured lease.
+    pub fn shared_config(&self, key_secret: Secret) -> SharedCacheConfig {
+        let mut config = SharedCacheConfig::new(key_secret);
+        if let Some(ms) = self.lease_ms {
+            config.lease_ttl = std::time::Duration::from_millis(ms);
+        }
+        config
     }
 }
 

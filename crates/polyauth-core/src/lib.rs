@@ -21,7 +21,7 @@ pub use async_trait::async_trait;
 pub use cache::{CacheConfig, CacheValue, Expiring, SharedCache, VerifiedUser, VerifyCache};
 pub use context::RequestContext;
 pub use error::{Error, ErrorKind, Result};
-pub use factory::{BuildContext, FnFactory, ProviderFactory, StateConfig};
+pub use factory::{BuildContext, CacheSettings, FnFactory, ProviderFactory, StateConfig};
 pub use model::{
     AuthorizationCallback, AuthorizationRequest, AuthorizationStart, BatchLookup, Credentials,
     LoginIdentifier, NewUser, Page, PageRequest, Session, TokenSet, UserProfile, UserQuery,

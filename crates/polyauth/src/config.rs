@@ -3,15 +3,16 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use polyauth_core::cache::CacheSetup;
 use polyauth_core::env::Env;
-use polyauth_core::factory::{BuildContext, ProviderFactory, StateConfig};
-use polyauth_core::{Error, IdentityProvider, MemoryStateStore, Result, StateStore};
+use polyauth_core::factory::{BuildContext, CacheSettings, ProviderFactory, StateConfig};
+use polyauth_core::{Error, IdentityProvider, Result, StateStore};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::registry::{
-    AnyConfig, EXEMPT_ENV_PREFIXES, ErasedFactory, OWNED_ENV_PREFIXES, Registry, split_state,
+    AnyConfig, EXEMPT_ENV_PREFIXES, ErasedFactory, OWNED_ENV_PREFIXES, Registry, split_section,
     without_values,
 };
 
@@ -28,7 +29,9 @@ use crate::registry::{
 ///
 /// The shared state (OAuth `state` records, replay guards) is configured once for every
 /// provider: `[state] redis_url = "..."` in TOML, `POLYAUTH_REDIS_URL` in the environment
-/// (see [`StateConfig`]); without it, state lives in process memory.
+/// (see [`StateConfig`]); without it, state lives in process memory. So are the verification
+/// caches: `[cache]` in TOML, `POLYAUTH_CACHE_*` in the environment (see [`CacheSettings`]:
+/// overrides of every provider's cache settings, and the shared tier in Redis).
 ///
 /// ```
 /// let config = polyauth::ProviderConfig::from_toml_str(r#"
@@ -52,6 +55,7 @@ pub struct ProviderConfig {
     factory: Arc<dyn ErasedFactory>,
     settings: Arc<dyn AnyConfig>,
     state: StateConfig,
+    cache: CacheSettings,
 }
 
 impl ProviderConfig {
@@ -63,7 +67,33 @@ impl ProviderConfig {
             factory,
             settings: Arc::new(settings),
             state: StateConfig::default(),
+            cache: CacheSettings::default(),
         }
+    }
+
+    /// Replaces the `[cache]` settings.
+    ///
+    /// Errors: `ConfigInvalid` as [`CacheSettings::validate`].
+    pub fn with_cache(mut self, cache: CacheSettings) -> Result<Self> {
+        cache.validate()?;
+        self.cache = cache;
+        Ok(self)
+    }
+
+    /// The `[cache]` settings.
+    pub fn cache(&self) -> &CacheSettings {
+        &self.cache
+    }
+
+    /// Builds what [`cache`](Self::cache) describes: the overrides, and with `shared` the
+    /// shared tier's connection (a new `RedisSharedTier` per call). [`build`] hands it to the
+    /// provider.
+    ///
+    /// Errors: `ConfigInvalid` when `shared` is set without the cargo feature `redis` or
+    /// without a Redis URL (neither `[cache]` nor `[state]` names one); `Unavailable` when
+    /// Redis cannot be reached.
+    pub async fn cache_setup(&self) -> Result<CacheSetup> {
+        crate::shared::cache_setup(&self.cache, &self.state).await
     }
 
     /// Replaces the shared-state configuration.
@@ -101,26 +131,7 @@ impl ProviderConfig {
     /// `polyauth` crate is not compiled in (the message names the feature) or the URL does not
     /// parse; `Unavailable` when Redis cannot be reached.
     pub async fn state_store(&self) -> Result<Arc<dyn StateStore>> {
-        let Some(url) = &self.state.redis_url else {
-            return Ok(Arc::new(MemoryStateStore::default()));
-        };
-        #[cfg(feature = "redis")]
-        {
-            let store = polyauth_redis::RedisStateStore::connect_with(
-                url.expose_secret(),
-                polyauth_redis::RedisOptions::default().with_key_prefix(self.state.key_prefix()),
-            )
-            .await?;
-            Ok(Arc::new(store))
-        }
-        #[cfg(not(feature = "redis"))]
-        {
-            let _ = url;
-            Err(Error::config(
-                "a state `redis_url` needs the cargo feature `redis` of the `polyauth` crate; \
-                 enable it or remove `redis_url` to keep states in memory",
-            ))
-        }
+        crate::shared::state_store(&self.state).await
     }
 
     /// Parses a TOML document whose top level holds `provider = "..."`, the provider's keys
@@ -223,9 +234,10 @@ impl Registry {
             }
         };
         let factory = self.factory(&name)?;
-        let state = split_state(&mut table)?;
+        let state = split_section(&mut table, "state")?;
+        let cache = split_section(&mut table, "cache")?;
         let settings = factory.config_from_value(Value::Object(table))?;
-        ProviderConfig::assemble(factory, settings, state)
+        ProviderConfig::assemble(factory, settings, state, cache)
     }
 
     /// [`ProviderConfig::from_env_with`] with this registry.
@@ -244,7 +256,12 @@ impl Registry {
         })?;
         let factory = self.factory(&name)?;
         let settings = factory.config_from_env(env)?;
-        ProviderConfig::assemble(factory, settings, StateConfig::from_env(env))
+        ProviderConfig::assemble(
+            factory,
+            settings,
+            StateConfig::from_env(env),
+            CacheSettings::from_env(env)?,
+        )
     }
 }
 
@@ -253,12 +270,15 @@ impl ProviderConfig {
         factory: Arc<dyn ErasedFactory>,
         settings: Arc<dyn AnyConfig>,
         state: StateConfig,
+        cache: CacheSettings,
     ) -> Result<Self> {
         let state = state.or(factory.state_config(settings.as_ref()))?;
+        cache.validate()?;
         Ok(ProviderConfig {
             factory,
             settings,
             state,
+            cache,
         })
     }
 }
@@ -271,7 +291,7 @@ impl<'de> Deserialize<'de> for ProviderConfig {
 }
 
 /// Builds the provider a configuration describes, handing it the shared state store
-/// ([`ProviderConfig::state_store`]).
+/// ([`ProviderConfig::state_store`]) and its caches' setup ([`ProviderConfig::cache_setup`]).
 ///
 /// Async because some backends connect at start-up (a Redis state store); the JWT provider
 /// makes no network call here.
@@ -280,7 +300,8 @@ impl<'de> Deserialize<'de> for ProviderConfig {
 /// algorithms) or a Redis state store without the `redis` feature, `Unavailable` when a
 /// start-up connection fails.
 pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>> {
-    let context = BuildContext::new(config.state_store().await?);
+    let context =
+        BuildContext::new(config.state_store().await?).with_caches(config.cache_setup().await?);
     config
         .factory
         .build(config.settings.as_ref(), &context)

@@ -4,6 +4,7 @@
 
 mod config;
 mod registry;
+mod shared;
 
 pub use config::{ProviderConfig, build, register_provider};
 pub use polyauth_core::*;

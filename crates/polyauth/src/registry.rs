@@ -150,6 +150,7 @@ impl Registry {
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         let mut keys: Vec<&'static str> = FACADE_ENV_KEYS.to_vec();
+        keys.extend(polyauth_core::CacheSettings::ENV_KEYS);
         keys.extend(
             factories
                 .values()
@@ -273,18 +274,24 @@ impl<F: ProviderFactory> ErasedFactory for Erased<F> {
     }
 }
 
-/// Splits a configuration table into the provider's own keys and the shared `[state]`
-/// section. Errors: `ConfigInvalid` when `state` is not a table or has unknown keys.
-pub(crate) fn split_state(table: &mut Map<String, Value>) -> Result<StateConfig> {
-    match table.remove("state") {
-        None => Ok(StateConfig::default()),
+/// Takes the shared section `name` (`[state]`, `[cache]`) out of a configuration table,
+/// leaving the provider's own keys. Errors: `ConfigInvalid` when it is not a table or has
+/// unknown or mistyped keys (named, never their values).
+pub(crate) fn split_section<T: serde::de::DeserializeOwned + Default>(
+    table: &mut Map<String, Value>,
+    name: &str,
+) -> Result<T> {
+    match table.remove(name) {
+        None => Ok(T::default()),
         Some(value @ Value::Object(_)) => serde_json::from_value(value).map_err(|e| {
             Error::config(format!(
-                "invalid `[state]` configuration: {}",
+                "invalid `[{name}]` configuration: {}",
                 without_values(&e.to_string())
             ))
         }),
-        Some(_) => Err(Error::config("`state` must be a table (`[state]`)")),
+        Some(_) => Err(Error::config(format!(
+            "`{name}` must be a table (`[{name}]`)"
+        ))),
     }
 }
 

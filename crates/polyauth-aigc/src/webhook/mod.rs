@@ -25,9 +25,12 @@ use sha2::Sha256;
 
 use crate::PROVIDER;
 
+mod invalidate;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod receiver;
+
+pub use invalidate::{INVALIDATING_EVENTS, InvalidatingHandler};
 
 /// The signature header: lower-case hex HMAC-SHA256.
 pub const SIGNATURE_HEADER: &str = "x-webhook-signature";
