@@ -6,7 +6,8 @@
 #
 # The tests start their own loopback HTTP servers (provider emulators, JWKS endpoints, the
 # quickstart app) on ports chosen by the OS; nothing outside this machine is contacted. A
-# throwaway redis-server is started for the state-store tests, panva's oidc-provider (Node.js)
+# throwaway redis-server is started for the state-store and shared-cache tests (and a local
+# three-master Redis Cluster for their cluster runs), panva's oidc-provider (Node.js)
 # for the OpenID Connect tests, chromedriver with headless Chromium for the browser test, and a
 # PostgreSQL server for the legacy-sync SQL adapter (redis-server, node, npm, chromium,
 # chromedriver and postgresql are installed with apt-get when missing and possible;
@@ -77,7 +78,8 @@ trap cleanup EXIT INT TERM
 start_on_free_port() {
     local name=$1 log=$2 launch=$3 ready=$4
     for _attempt in $(seq 1 20); do
-        SERVER_PORT=$(( 20000 + RANDOM % 40000 ))
+        # Below 50000 when PORT_MAX says so (a Redis Cluster node also binds port + 10000).
+        SERVER_PORT=$(( 20000 + RANDOM % (${PORT_MAX:-60000} - 20000) ))
         port_in_use "$SERVER_PORT" && continue
         "$launch" "$SERVER_PORT" >"$log" 2>&1 &
         SERVER_PID=$!
@@ -105,6 +107,44 @@ start_on_free_port "a throwaway redis-server" "$WORK_DIR/redis.log" launch_redis
 export POLYAUTH_TEST_REDIS_URL="redis://127.0.0.1:$SERVER_PORT/"
 export POLYAUTH_TEST_REDIS_SERVER="$REDIS_SERVER"
 echo "throwaway Redis at $POLYAUTH_TEST_REDIS_URL (pid $SERVER_PID)" >&2
+
+# A local Redis Cluster of three masters (no replicas) for the cluster tests of the state
+# store and the shared verification cache: three `redis-server --cluster-enabled yes` on free
+# loopback ports (each also binds its port + 10000, the cluster bus), joined by
+# `redis-cli --cluster create`. Tests that kill a master start a private cluster of their own
+# (with POLYAUTH_TEST_REDIS_CLI), so this one stays whole for the others.
+REDIS_CLI="$(command -v redis-cli || true)"
+if [ -z "$REDIS_CLI" ]; then
+    apt_install redis-cli "install redis-tools so that redis-cli is on PATH" redis-tools
+    REDIS_CLI="$(command -v redis-cli)"
+fi
+launch_cluster_node() {
+    mkdir -p "$WORK_DIR/cluster-$1" && cd "$WORK_DIR/cluster-$1" &&
+        exec "$REDIS_SERVER" --port "$1" --bind 127.0.0.1 --save '' --appendonly no \
+            --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000
+}
+CLUSTER_NODES=()
+for node in 1 2 3; do
+    PORT_MAX=45000 start_on_free_port "Redis Cluster node $node" "$WORK_DIR/cluster-node-$node.log" \
+        launch_cluster_node redis_answers
+    CLUSTER_NODES+=("127.0.0.1:$SERVER_PORT")
+done
+"$REDIS_CLI" --cluster create "${CLUSTER_NODES[@]}" --cluster-replicas 0 --cluster-yes \
+    >"$WORK_DIR/cluster-create.log" 2>&1 || { cat "$WORK_DIR/cluster-create.log" >&2; exit 1; }
+for _ in $(seq 1 200); do
+    ok=0
+    for node in "${CLUSTER_NODES[@]}"; do
+        "$REDIS_CLI" -h 127.0.0.1 -p "${node##*:}" cluster info 2>/dev/null | grep -q 'cluster_state:ok' &&
+            ok=$((ok + 1))
+    done
+    [ "$ok" -eq 3 ] && break
+    sleep 0.05
+done
+[ "$ok" -eq 3 ] || { echo "error: the local Redis Cluster did not reach cluster_state:ok" >&2; exit 1; }
+CLUSTER_LIST="$(IFS=,; echo "${CLUSTER_NODES[*]}")"
+export POLYAUTH_TEST_REDIS_CLUSTER_URL="redis+cluster://$CLUSTER_LIST/"
+export POLYAUTH_TEST_REDIS_CLI="$REDIS_CLI"
+echo "local Redis Cluster at $POLYAUTH_TEST_REDIS_CLUSTER_URL" >&2
 
 # panva's certified OpenID Provider (npm `oidc-provider`, pinned with its dependencies in
 # tests/fixtures/oidc-provider/package-lock.json; configured by provider.mjs there) for the

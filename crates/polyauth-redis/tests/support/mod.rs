@@ -56,18 +56,21 @@ pub struct RedisProcess {
 impl RedisProcess {
     /// Starts redis-server on `port` (no persistence) and waits until it answers PING.
     pub fn start(port: u16) -> RedisProcess {
+        Self::start_with(port, &["--save", "", "--appendonly", "no"], None)
+    }
+
+    /// Starts redis-server on `port` with `args`, in `dir` (for its data and cluster files)
+    /// when given, and waits until it answers PING.
+    pub fn start_with(port: u16, args: &[&str], dir: Option<&std::path::Path>) -> RedisProcess {
         let bin = redis_server_binary();
-        let child = Command::new(&bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+        let mut command = Command::new(&bin);
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(args);
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -117,4 +120,125 @@ pub fn ping(port: u16) -> bool {
     }
     let mut buf = [0u8; 7];
     matches!(s.read(&mut buf), Ok(n) if n >= 5 && &buf[..5] == b"+PONG")
+}
+
+/// A private Redis Cluster of three masters (no replicas), each persisting every write
+/// (`appendfsync always`) in its own directory, so a killed master restarted on its port
+/// comes back with its slots and its acknowledged keys.
+pub struct RedisCluster {
+    pub nodes: Vec<RedisProcess>,
+    dirs: Vec<std::path::PathBuf>,
+}
+
+impl RedisCluster {
+    const ARGS: &[&str] = &[
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        "nodes.conf",
+        "--cluster-node-timeout",
+        "2000",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+    ];
+
+    /// Starts three nodes on free ports below 45000 (the bus is the port + 10000) and joins
+    /// them with `redis-cli --cluster create` (POLYAUTH_TEST_REDIS_CLI), waiting until every
+    /// node says `cluster_state:ok`.
+    pub fn start() -> RedisCluster {
+        let root = std::env::temp_dir().join(unique_prefix("cluster").replace(':', "-"));
+        let mut nodes = Vec::new();
+        let mut dirs = Vec::new();
+        while nodes.len() < 3 {
+            let port = 20_000 + free_port() % 25_000;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err()
+                || std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_err()
+            {
+                continue;
+            }
+            let dir = root.join(port.to_string());
+            std::fs::create_dir_all(&dir).unwrap();
+            nodes.push(RedisProcess::start_with(port, Self::ARGS, Some(&dir)));
+            dirs.push(dir);
+        }
+        let cli = std::env::var("POLYAUTH_TEST_REDIS_CLI").unwrap_or_else(|_| {
+            panic!("POLYAUTH_TEST_REDIS_CLI is not set: run the tests through ./scripts/test.sh")
+        });
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        let out = Command::new(&cli)
+            .args(["--cluster", "create"])
+            .args(&addresses)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {cli}: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let cluster = RedisCluster { nodes, dirs };
+        cluster.wait_ok(Duration::from_secs(20));
+        cluster
+    }
+
+    /// The `redis+cluster://` URL of the nodes.
+    pub fn url(&self) -> String {
+        let list: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port))
+            .collect();
+        format!("redis+cluster://{}/", list.join(","))
+    }
+
+    /// Kills node `i` (SIGKILL: no shutdown, no final save).
+    pub fn kill(&mut self, i: usize) {
+        self.nodes[i].stop();
+    }
+
+    /// Restarts node `i` on its port from its directory, and waits for the cluster.
+    pub fn restart(&mut self, i: usize) {
+        let port = self.nodes[i].port;
+        self.nodes[i] = RedisProcess::start_with(port, Self::ARGS, Some(&self.dirs[i]));
+        self.wait_ok(Duration::from_secs(30));
+    }
+
+    fn wait_ok(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        for node in &self.nodes {
+            loop {
+                let client = redis::Client::open(node.url()).unwrap();
+                let info: Option<String> = client
+                    .get_connection()
+                    .ok()
+                    .and_then(|mut c| redis::cmd("CLUSTER").arg("INFO").query(&mut c).ok());
+                if info.is_some_and(|i| i.contains("cluster_state:ok")) {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "the cluster is not ok after {within:?}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.stop();
+        }
+        if let Some(root) = self.dirs.first().and_then(|d| d.parent()) {
+            let _ = std::fs::remove_dir_all(root);
+        }
+    }
 }
