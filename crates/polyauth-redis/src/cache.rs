@@ -88,12 +88,11 @@ impl RedisSharedTier {
         let conn = target.connect(&options).await?;
         let prefix = options.key_prefix;
         let channel = format!("{prefix}invalidate");
-        let clients = target.subscribe_clients();
         let listeners: Arc<Listeners> = Arc::default();
-        let first = subscribe(&clients, 0, &channel).await?;
+        let first = subscribe(&target, 0, &channel).await?;
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(listen(
-            clients,
+            target,
             channel.clone(),
             Arc::downgrade(&listeners),
             first,
@@ -134,14 +133,10 @@ impl RedisSharedTier {
 }
 
 /// Subscribes to `channel` through the first client (from `start`, in turn) that answers.
-async fn subscribe(
-    clients: &[redis::Client],
-    start: usize,
-    channel: &str,
-) -> Result<redis::aio::PubSub> {
+async fn subscribe(target: &Target, start: usize, channel: &str) -> Result<redis::aio::PubSub> {
     let mut last = None;
-    for i in 0..clients.len() {
-        let client = &clients[(start + i) % clients.len()];
+    for i in 0..target.subscribe_choices() {
+        let client = target.subscribe_client(start + i).await?;
         match client.get_async_pubsub().await {
             Ok(mut pubsub) => match pubsub.subscribe(channel).await {
                 Ok(()) => return Ok(pubsub),
@@ -159,7 +154,7 @@ async fn subscribe(
 /// The subscriber task: hands each published invalidation to the listeners; after a dropped
 /// connection, resubscribes (backing off up to 2 s) and has the listeners drop everything.
 async fn listen(
-    clients: Vec<redis::Client>,
+    target: Target,
     channel: String,
     listeners: std::sync::Weak<Listeners>,
     first: redis::aio::PubSub,
@@ -194,7 +189,7 @@ async fn listen(
             _ = &mut stop => return,
             _ = tokio::time::sleep(pause) => {}
         }
-        match subscribe(&clients, attempt, &channel).await {
+        match subscribe(&target, attempt, &channel).await {
             Ok(resubscribed) => {
                 attempt = 0;
                 tracing::info!("the shared cache's invalidation subscription is back");

@@ -10,13 +10,13 @@ mod conn;
 mod state;
 
 pub use cache::{DEFAULT_CACHE_KEY_PREFIX, RedisSharedTier};
-pub use conn::CLUSTER_SCHEME;
+pub use conn::{CLUSTER_SCHEME, SENTINEL_SCHEME};
 pub use state::RedisStateStore;
 
 /// The key prefix used unless [`RedisOptions::key_prefix`] says otherwise.
 pub const DEFAULT_KEY_PREFIX: &str = "polyauth:state:";
 
-/// Connection and key settings of a [`RedisStateStore`].
+/// Connection and key settings of a [`RedisStateStore`] or a [`RedisSharedTier`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RedisOptions {
     /// Prepended to every key (default [`DEFAULT_KEY_PREFIX`]), so several applications or

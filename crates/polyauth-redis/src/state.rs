@@ -54,9 +54,10 @@ impl fmt::Debug for RedisStateStore {
 
 impl RedisStateStore {
     /// Connects with the default [`RedisOptions`]. `url` is a Redis URL:
-    /// `redis://[:password@]host[:port][/db]` (or `redis+unix:///path`), or a Redis Cluster's
+    /// `redis://[:password@]host[:port][/db]` (or `redis+unix:///path`), a Redis Cluster's
     /// seed nodes, `redis+cluster://[:password@]host:port,host:port/` (each key is one
-    /// command, so every operation stays within one hash slot).
+    /// command, so every operation stays within one hash slot), or Sentinels and the name of
+    /// the master they manage, `redis+sentinel://[:password@]host:port,host:port/<name>`.
     ///
     /// Errors: `ConfigInvalid` for a URL that does not parse, `Unavailable` when Redis cannot
     /// be reached within the connect timeout and retries.

@@ -93,7 +93,8 @@ impl ProviderConfig {
     /// without a Redis URL (neither `[cache]` nor `[state]` names one); `Unavailable` when
     /// Redis cannot be reached.
     pub async fn cache_setup(&self) -> Result<CacheSetup> {
-        crate::shared::cache_setup(&self.cache, &self.state).await
+        // Boxed: connecting (a Redis Cluster, Sentinel) nests deep futures; it runs once.
+        Box::pin(crate::shared::cache_setup(&self.cache, &self.state)).await
     }
 
     /// Replaces the shared-state configuration.
@@ -131,7 +132,7 @@ impl ProviderConfig {
     /// `polyauth` crate is not compiled in (the message names the feature) or the URL does not
     /// parse; `Unavailable` when Redis cannot be reached.
     pub async fn state_store(&self) -> Result<Arc<dyn StateStore>> {
-        crate::shared::state_store(&self.state).await
+        Box::pin(crate::shared::state_store(&self.state)).await
     }
 
     /// Parses a TOML document whose top level holds `provider = "..."`, the provider's keys

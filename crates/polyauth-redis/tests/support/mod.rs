@@ -94,6 +94,43 @@ impl RedisProcess {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// Starts a Sentinel on `port` (its config file, which it rewrites, in `dir`) watching the
+    /// master on `master_port` as `mymaster` (quorum 1, down after 1 s).
+    pub fn start_sentinel(port: u16, master_port: u16, dir: &std::path::Path) -> RedisProcess {
+        let conf = dir.join(format!("sentinel-{port}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "port {port}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {master_port} 1\n\
+                 sentinel down-after-milliseconds mymaster 1000\n\
+                 sentinel failover-timeout mymaster 5000\n"
+            ),
+        )
+        .unwrap();
+        let bin = redis_server_binary();
+        let child = Command::new(&bin)
+            .arg(&conf)
+            .arg("--sentinel")
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin} --sentinel: {e}"));
+        let p = RedisProcess {
+            port,
+            child: Some(child),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ping(port) {
+            assert!(
+                Instant::now() < deadline,
+                "the Sentinel on {port} did not answer PING"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        p
+    }
+
     /// Kills the server and waits until the port is closed.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
