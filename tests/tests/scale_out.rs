@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use polyauth::Secret;
@@ -16,7 +15,7 @@ use polyauth::aigc::webhook::{
 use polyauth::env::Env;
 use polyauth_examples::quickstart;
 use polyauth_testkit::aigc::AigcEmulator;
-use polyauth_testkit::server::{Fault, FaultKind};
+use polyauth_testkit::server::{Emulator, Fault, FaultKind};
 use serde_json::json;
 
 const WEBHOOK_SECRET: &str = "whsec_scale_out_test";
@@ -39,9 +38,9 @@ fn unique(test: &str) -> String {
     format!("polyauth-test:{test}:{}:{nanos}:", std::process::id())
 }
 
-/// One quickstart instance configured by the environment a deployment would give it; returns
-/// its base URL.
-async fn instance(emu: &AigcEmulator, prefix: &str) -> String {
+/// One quickstart instance configured by the environment a deployment would give it, served
+/// on loopback (the handle keeps it running).
+async fn instance(emu: &AigcEmulator, prefix: &str) -> Emulator {
     let env = Env::from_pairs([
         ("POLYAUTH_PROVIDER", "aigc".to_owned()),
         ("AIGC_AUTH_APP_ID", emu.app_id().to_owned()),
@@ -63,27 +62,22 @@ async fn instance(emu: &AigcEmulator, prefix: &str) -> String {
         configured.webhooks.is_some(),
         "the webhook receiver is mounted"
     );
-    let app = quickstart::router_with(configured.provider, configured.webhooks);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    base
+    Emulator::serve(quickstart::router_with(
+        configured.provider,
+        configured.webhooks,
+    ))
+    .await
 }
 
-async fn instances(emu: &AigcEmulator, test: &str) -> Vec<String> {
+/// Three instances, and their base URLs.
+async fn instances(emu: &AigcEmulator, test: &str) -> (Vec<Emulator>, Vec<String>) {
     let prefix = unique(test);
-    let mut all = Vec::new();
+    let mut servers = Vec::new();
     for _ in 0..3 {
-        all.push(instance(emu, &prefix).await);
+        servers.push(instance(emu, &prefix).await);
     }
-    all
+    let bases = servers.iter().map(Emulator::base_url).collect();
+    (servers, bases)
 }
 
 async fn me(client: &reqwest::Client, base: &str, token: &str) -> u16 {
@@ -101,7 +95,7 @@ async fn me(client: &reqwest::Client, base: &str, token: &str) -> u16 {
 async fn three_instances_make_one_upstream_call_per_new_token() {
     let emu = AigcEmulator::start().await;
     emu.add_user("alice", &["viewer"], &["user:read"]);
-    let bases = instances(&emu, "one-call").await;
+    let (_servers, bases) = instances(&emu, "one-call").await;
     let token = emu.issue_token("alice").unwrap();
     // The first lookup is slow, so the 900 requests overlap on every instance.
     emu.server().inject(
@@ -171,7 +165,7 @@ async fn a_revocation_webhook_reaches_every_instance_and_cannot_be_replayed() {
     let emu = AigcEmulator::start().await;
     let alice = emu.add_user("alice", &["viewer"], &["user:read"]);
     emu.add_user("bob", &["viewer"], &["user:read"]);
-    let bases = instances(&emu, "revoke").await;
+    let (_servers, bases) = instances(&emu, "revoke").await;
     let client = reqwest::Client::new();
     let (alice_token, bob_token) = (
         emu.issue_token("alice").unwrap(),

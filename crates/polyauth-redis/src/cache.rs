@@ -1,12 +1,14 @@
 //! [`RedisSharedTier`]: the verification cache's shared tier in Redis or a Redis Cluster.
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use polyauth_core::cache::{CacheId, Invalidation, InvalidationListener, Lookup, SharedTier};
+use polyauth_core::cache::{
+    CacheId, Invalidation, InvalidationListener, InvalidationListeners, Lookup, SharedTier,
+};
 use polyauth_core::{Error, Result};
 use tokio::sync::oneshot;
 
@@ -19,8 +21,6 @@ pub const DEFAULT_CACHE_KEY_PREFIX: &str = "polyauth:cache:";
 /// How long a user's index of cached entries lives after its last write: the longest TTL a
 /// cache entry may have (one day).
 const USER_INDEX_TTL_MS: u64 = 86_400_000;
-
-type Listeners = RwLock<Vec<Arc<dyn InvalidationListener>>>;
 
 /// The shared tier of polyauth's verification cache ([`SharedTier`]) in Redis: every
 /// instance of an application connected to the same Redis (or Redis Cluster) shares the
@@ -61,7 +61,7 @@ pub struct RedisSharedTier {
     prefix: String,
     channel: String,
     endpoint: String,
-    listeners: Arc<Listeners>,
+    listeners: Arc<InvalidationListeners>,
     /// Dropping it stops the subscriber task.
     _stop: oneshot::Sender<()>,
 }
@@ -88,7 +88,7 @@ impl RedisSharedTier {
         let conn = target.connect(&options).await?;
         let prefix = options.key_prefix;
         let channel = format!("{prefix}invalidate");
-        let listeners: Arc<Listeners> = Arc::default();
+        let listeners: Arc<InvalidationListeners> = Arc::default();
         let first = subscribe(&target, 0, &channel).await?;
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(listen(
@@ -156,7 +156,7 @@ async fn subscribe(target: &Target, start: usize, channel: &str) -> Result<redis
 async fn listen(
     target: Target,
     channel: String,
-    listeners: std::sync::Weak<Listeners>,
+    listeners: std::sync::Weak<InvalidationListeners>,
     first: redis::aio::PubSub,
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -205,18 +205,14 @@ async fn listen(
 }
 
 /// Hands `what` to every listener; `false` once the tier is gone.
-async fn dispatch(listeners: &std::sync::Weak<Listeners>, what: &Invalidation) -> bool {
-    let Some(listeners) = listeners.upgrade() else {
-        return false;
-    };
-    let current = match listeners.read() {
-        Ok(l) => l.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    };
-    for listener in current {
-        listener.invalidated(what).await;
+async fn dispatch(listeners: &std::sync::Weak<InvalidationListeners>, what: &Invalidation) -> bool {
+    match listeners.upgrade() {
+        Some(listeners) => {
+            listeners.dispatch(what).await;
+            true
+        }
+        None => false,
     }
-    true
 }
 
 #[async_trait]
@@ -320,10 +316,7 @@ impl SharedTier for RedisSharedTier {
     }
 
     fn subscribe(&self, listener: Arc<dyn InvalidationListener>) {
-        match self.listeners.write() {
-            Ok(mut l) => l.push(listener),
-            Err(poisoned) => poisoned.into_inner().push(listener),
-        }
+        self.listeners.add(listener);
     }
 }
 

@@ -14,9 +14,9 @@ use polyauth_core::cache::SharedCacheConfig;
 use polyauth_core::{
     AccessToken, CacheConfig, ErrorKind, Secret, SharedCache, StateStore, UserProfile, VerifyCache,
 };
-use polyauth_redis::{RedisOptions, RedisSharedTier, RedisStateStore};
+use polyauth_redis::{RedisSharedTier, RedisStateStore};
 use polyauth_testkit::{shared_state_store_conformance, state_store_conformance};
-use support::{RedisCluster, unique_prefix};
+use support::{RedisCluster, fast_options, unique_prefix};
 
 fn cluster_url() -> String {
     std::env::var("POLYAUTH_TEST_REDIS_CLUSTER_URL").unwrap_or_else(|_| {
@@ -27,17 +27,8 @@ fn cluster_url() -> String {
     })
 }
 
-fn options(prefix: &str) -> RedisOptions {
-    RedisOptions {
-        key_prefix: prefix.to_owned(),
-        connect_timeout: Duration::from_millis(500),
-        response_timeout: Duration::from_millis(500),
-        reconnect_retries: 1,
-    }
-}
-
 async fn cache_instance(url: &str, prefix: &str) -> VerifyCache<Arc<UserProfile>> {
-    let tier = RedisSharedTier::connect(url, options(prefix))
+    let tier = RedisSharedTier::connect(url, fast_options(prefix))
         .await
         .unwrap();
     let config = SharedCacheConfig::new(Secret::new("a-deployment-secret-of-32-bytes!"));
@@ -48,12 +39,12 @@ async fn cache_instance(url: &str, prefix: &str) -> VerifyCache<Arc<UserProfile>
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_cluster_passes_the_state_store_conformance_suites() {
     let prefix = unique_prefix("cluster-conformance");
-    let a = RedisStateStore::connect_with(&cluster_url(), options(&prefix))
+    let a = RedisStateStore::connect_with(&cluster_url(), fast_options(&prefix))
         .await
         .unwrap();
     let report = state_store_conformance(&a, "").await;
     assert!(report.contains("concurrent_take"));
-    let b = RedisStateStore::connect_with(&cluster_url(), options(&prefix))
+    let b = RedisStateStore::connect_with(&cluster_url(), fast_options(&prefix))
         .await
         .unwrap();
     let report = shared_state_store_conformance(&a, &b, "two:").await;
@@ -116,7 +107,7 @@ async fn the_shared_cache_works_across_the_cluster() {
 async fn a_killed_master_is_a_typed_outage_and_nothing_acknowledged_is_lost() {
     let mut cluster = RedisCluster::start();
     let prefix = unique_prefix("cluster-kill");
-    let store = RedisStateStore::connect_with(&cluster.url(), options(&prefix))
+    let store = RedisStateStore::connect_with(&cluster.url(), fast_options(&prefix))
         .await
         .unwrap();
     let cache = cache_instance(&cluster.url(), &prefix).await;

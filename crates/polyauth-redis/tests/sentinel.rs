@@ -13,17 +13,8 @@ use polyauth_core::cache::SharedCacheConfig;
 use polyauth_core::{
     AccessToken, CacheConfig, ErrorKind, Secret, SharedCache, StateStore, UserProfile, VerifyCache,
 };
-use polyauth_redis::{RedisOptions, RedisSharedTier, RedisStateStore};
-use support::{RedisProcess, free_port, unique_prefix};
-
-fn options(prefix: &str) -> RedisOptions {
-    RedisOptions {
-        key_prefix: prefix.to_owned(),
-        connect_timeout: Duration::from_millis(500),
-        response_timeout: Duration::from_millis(500),
-        reconnect_retries: 1,
-    }
-}
+use polyauth_redis::{RedisSharedTier, RedisStateStore};
+use support::{RedisProcess, fast_options, free_port, unique_prefix};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_follow_a_sentinel_failover() {
@@ -48,10 +39,10 @@ async fn clients_follow_a_sentinel_failover() {
     let url = format!("redis+sentinel://127.0.0.1:{sentinel_port}/mymaster");
     let prefix = unique_prefix("sentinel");
 
-    let store = RedisStateStore::connect_with(&url, options(&prefix))
+    let store = RedisStateStore::connect_with(&url, fast_options(&prefix))
         .await
         .unwrap();
-    let tier = RedisSharedTier::connect(&url, options(&format!("{prefix}cache:")))
+    let tier = RedisSharedTier::connect(&url, fast_options(&format!("{prefix}cache:")))
         .await
         .unwrap();
     let shared = SharedCache::new(

@@ -14,23 +14,14 @@ use polyauth_core::cache::SharedCacheConfig;
 use polyauth_core::{
     AccessToken, CacheConfig, Error, ErrorKind, Secret, SharedCache, UserProfile, VerifyCache,
 };
-use polyauth_redis::{RedisOptions, RedisSharedTier};
-use support::{RedisProcess, free_port, redis_url, unique_prefix};
+use polyauth_redis::RedisSharedTier;
+use support::{RedisProcess, fast_options, free_port, redis_url, unique_prefix};
 
 const NS: &str = "test:user";
 
-fn options(prefix: &str) -> RedisOptions {
-    RedisOptions {
-        key_prefix: prefix.to_owned(),
-        connect_timeout: Duration::from_millis(500),
-        response_timeout: Duration::from_millis(500),
-        reconnect_retries: 1,
-    }
-}
-
 /// One application instance: its own tier connection, link and cache.
 async fn instance(url: &str, prefix: &str, lease: Duration) -> VerifyCache<Arc<UserProfile>> {
-    let tier = RedisSharedTier::connect(url, options(prefix))
+    let tier = RedisSharedTier::connect(url, fast_options(prefix))
         .await
         .unwrap();
     let config = SharedCacheConfig {

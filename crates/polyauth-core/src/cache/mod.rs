@@ -26,8 +26,8 @@ pub mod shared;
 
 use shared::LocalTier;
 pub use shared::{
-    CacheId, Invalidation, InvalidationListener, Lookup, MemorySharedTier, SharedCache,
-    SharedCacheConfig, SharedTier,
+    CacheId, Invalidation, InvalidationListener, InvalidationListeners, Lookup, MemorySharedTier,
+    SharedCache, SharedCacheConfig, SharedTier,
 };
 
 use crate::error::{Error, Result};

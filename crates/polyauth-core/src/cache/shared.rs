@@ -122,6 +122,39 @@ pub trait InvalidationListener: Send + Sync + 'static {
     async fn invalidated(&self, what: &Invalidation);
 }
 
+/// The listeners of a [`SharedTier`]: what [`SharedTier::subscribe`] adds to, and what the
+/// tier hands each invalidation to.
+#[derive(Default)]
+pub struct InvalidationListeners(RwLock<Vec<Arc<dyn InvalidationListener>>>);
+
+impl fmt::Debug for InvalidationListeners {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InvalidationListeners")
+            .finish_non_exhaustive()
+    }
+}
+
+impl InvalidationListeners {
+    /// Adds a listener.
+    pub fn add(&self, listener: Arc<dyn InvalidationListener>) {
+        match self.0.write() {
+            Ok(mut l) => l.push(listener),
+            Err(poisoned) => poisoned.into_inner().push(listener),
+        }
+    }
+
+    /// Hands `what` to every listener, in the order they were added.
+    pub async fn dispatch(&self, what: &Invalidation) {
+        let listeners = match self.0.read() {
+            Ok(l) => l.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for listener in listeners {
+            listener.invalidated(what).await;
+        }
+    }
+}
+
 /// Storage of the shared tier: sealed values with a TTL under a namespace and a [`CacheId`],
 /// a lease per entry, an index of entries per user, and invalidation messages to every
 /// instance. `polyauth-redis`'s `RedisSharedTier` implements it on Redis (and Redis Cluster);
@@ -540,7 +573,7 @@ pub(crate) fn from_envelope(
 pub struct MemorySharedTier {
     entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
     users: Mutex<HashMap<CacheId, Vec<String>>>,
-    listeners: RwLock<Vec<Arc<dyn InvalidationListener>>>,
+    listeners: InvalidationListeners,
 }
 
 impl fmt::Debug for MemorySharedTier {
@@ -644,20 +677,11 @@ impl SharedTier for MemorySharedTier {
                 entries.remove(&key);
             }
         }
-        let listeners = match self.listeners.read() {
-            Ok(l) => l.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        for listener in listeners {
-            listener.invalidated(what).await;
-        }
+        self.listeners.dispatch(what).await;
         Ok(())
     }
 
     fn subscribe(&self, listener: Arc<dyn InvalidationListener>) {
-        match self.listeners.write() {
-            Ok(mut l) => l.push(listener),
-            Err(poisoned) => poisoned.into_inner().push(listener),
-        }
+        self.listeners.add(listener);
     }
 }

@@ -41,6 +41,16 @@ pub fn unique_prefix(test: &str) -> String {
     format!("polyauth-test:{test}:{}:{nanos}:", std::process::id())
 }
 
+/// Client settings that fail fast (500 ms timeouts, one reconnect try), for outage tests.
+pub fn fast_options(prefix: &str) -> polyauth_redis::RedisOptions {
+    polyauth_redis::RedisOptions {
+        key_prefix: prefix.to_owned(),
+        connect_timeout: Duration::from_millis(500),
+        response_timeout: Duration::from_millis(500),
+        reconnect_retries: 1,
+    }
+}
+
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -70,11 +80,16 @@ impl RedisProcess {
         if let Some(dir) = dir {
             command.current_dir(dir);
         }
+        Self::spawn(command, port)
+    }
+
+    /// Spawns `command` (a redis-server listening on `port`) and waits until it answers PING.
+    fn spawn(mut command: Command, port: u16) -> RedisProcess {
         let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let p = RedisProcess {
             port,
             child: Some(child),
@@ -107,28 +122,9 @@ impl RedisProcess {
             ),
         )
         .unwrap();
-        let bin = redis_server_binary();
-        let child = Command::new(&bin)
-            .arg(&conf)
-            .arg("--sentinel")
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin} --sentinel: {e}"));
-        let p = RedisProcess {
-            port,
-            child: Some(child),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !ping(port) {
-            assert!(
-                Instant::now() < deadline,
-                "the Sentinel on {port} did not answer PING"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        p
+        let mut command = Command::new(redis_server_binary());
+        command.arg(&conf).arg("--sentinel").current_dir(dir);
+        Self::spawn(command, port)
     }
 
     /// Kills the server and waits until the port is closed.
