@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 use polyauth_core::cache::{
-    CacheId, Invalidation, InvalidationListener, InvalidationListeners, Lookup, SharedTier,
+    CacheId, Invalidation, InvalidationListener, InvalidationListeners, Lease, Lookup, SharedTier,
 };
 use polyauth_core::{Error, Result};
 use tokio::sync::oneshot;
@@ -29,8 +29,8 @@ const USER_INDEX_TTL_MS: u64 = 86_400_000;
 /// | operation | Redis |
 /// |---|---|
 /// | lookup | `MGET {p}{<id>}:<ns> {p}{<id>}:<ns>:lease` (one slot: the id is the hash tag) |
-/// | lease | `SET {p}{<id>}:<ns>:lease 1 NX PX <lease ms>` |
-/// | store | `SET {p}{<id>}:<ns> <sealed> PX <ttl ms>`, `DEL …:lease`; `SADD {p}u:{<user>} <key>` and `PEXPIRE` one day |
+/// | lease | `SET {p}{<id>}:<ns>:lease 1 NX PX <lease ms>` and `GET {p}{<id>}:<ns>` (one pipeline: a value stored since the lookup is used) |
+/// | store | `SET {p}{<id>}:<ns> <sealed> PX <ttl ms>` and `DEL …:lease` (one pipeline); `SADD {p}u:{<user>} <key>` and `PEXPIRE` one day (another) |
 /// | release | `DEL {p}{<id>}:<ns>:lease` |
 /// | invalidate a token | `DEL` of its key in each namespace (one slot), then `PUBLISH {p}invalidate t:<id>` |
 /// | invalidate a user | `SMEMBERS {p}u:{<user>}`, `DEL` of each key and of the index, then `PUBLISH {p}invalidate u:<user>` |
@@ -118,6 +118,13 @@ impl RedisSharedTier {
 
     fn user_key(&self, user: &CacheId) -> String {
         format!("{}u:{{{}}}", self.prefix, user.to_hex())
+    }
+
+    async fn pipeline(&self, pipe: &redis::Pipeline, operation: &'static str) -> Result<()> {
+        let mut conn = self.conn.clone();
+        pipe.query_async(&mut conn)
+            .await
+            .map_err(|e| redis_error(e, operation))
     }
 
     async fn query<T: redis::FromRedisValue>(
@@ -229,15 +236,25 @@ impl SharedTier for RedisSharedTier {
         })
     }
 
-    async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<bool> {
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(self.lease_key(namespace, id))
+    async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<Lease> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("SET")
+            .arg(self.lease_key(namespace, id))
             .arg(1)
             .arg("NX")
             .arg("PX")
-            .arg(millis(ttl));
-        let taken: Option<String> = self.query(&cmd, "cache_lease").await?;
-        Ok(taken.is_some())
+            .arg(millis(ttl))
+            .cmd("GET")
+            .arg(self.key(namespace, id));
+        let mut conn = self.conn.clone();
+        let (taken, value): (Option<String>, Option<Vec<u8>>) =
+            pipe.query_async(&mut conn)
+                .await
+                .map_err(|e| redis_error(e, "cache_lease"))?;
+        Ok(Lease {
+            taken: taken.is_some(),
+            value,
+        })
     }
 
     async fn store(
@@ -249,13 +266,19 @@ impl SharedTier for RedisSharedTier {
         user: Option<&CacheId>,
     ) -> Result<()> {
         let key = self.key(namespace, id);
-        // The value first, then the lease: a waiter that sees the lease gone finds the value.
-        let mut set = redis::cmd("SET");
-        set.arg(&key).arg(value).arg("PX").arg(millis(ttl));
-        self.query::<()>(&set, "cache_store").await?;
-        let mut del = redis::cmd("DEL");
-        del.arg(self.lease_key(namespace, id));
-        self.query::<()>(&del, "cache_store").await?;
+        // One round trip (both keys share the token's slot), the value before the lease: a
+        // waiter that sees the lease gone finds the value.
+        let mut pipe = redis::pipe();
+        pipe.cmd("SET")
+            .arg(&key)
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl))
+            .ignore()
+            .cmd("DEL")
+            .arg(self.lease_key(namespace, id))
+            .ignore();
+        self.pipeline(&pipe, "cache_store").await?;
         if let Some(user) = user {
             let index = self.user_key(user);
             let mut pipe = redis::pipe();
@@ -267,10 +290,7 @@ impl SharedTier for RedisSharedTier {
                 .arg(&index)
                 .arg(USER_INDEX_TTL_MS)
                 .ignore();
-            let mut conn = self.conn.clone();
-            pipe.query_async::<()>(&mut conn)
-                .await
-                .map_err(|e| redis_error(e, "cache_store"))?;
+            self.pipeline(&pipe, "cache_store").await?;
         }
         Ok(())
     }

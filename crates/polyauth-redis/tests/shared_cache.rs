@@ -282,3 +282,42 @@ async fn a_redis_outage_degrades_to_the_provider_and_heals() {
         assert!(Instant::now() < deadline, "no invalidation after recovery");
     }
 }
+
+#[tokio::test]
+async fn a_frozen_redis_costs_a_timeout_not_a_failure() {
+    let port = free_port();
+    let server = RedisProcess::start(port);
+    let prefix = unique_prefix("frozen");
+    let cache = instance(&server.url(), &prefix, Duration::from_secs(1)).await;
+    server.signal("-STOP");
+    let started = Instant::now();
+    let p = cache
+        .get_or_verify(&AccessToken::new("while-frozen"), async {
+            Ok(profile("gina"))
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.id, "gina");
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "bounded by the response timeout: {took:?}"
+    );
+    assert!(cache.shared_cache().unwrap().failures() > 0);
+    server.signal("-CONT");
+    // Thawed: the shared tier answers again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let before = cache.shared_cache().unwrap().failures();
+        let t = AccessToken::new(format!("thawed-{}", started.elapsed().as_nanos()));
+        cache
+            .get_or_verify(&t, async { Ok(profile("gina")) })
+            .await
+            .unwrap();
+        if cache.shared_cache().unwrap().failures() == before {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the tier did not recover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

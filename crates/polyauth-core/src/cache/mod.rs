@@ -26,8 +26,8 @@ pub mod shared;
 
 use shared::LocalTier;
 pub use shared::{
-    CacheId, Invalidation, InvalidationListener, InvalidationListeners, Lookup, MemorySharedTier,
-    SharedCache, SharedCacheConfig, SharedTier,
+    CacheId, Invalidation, InvalidationListener, InvalidationListeners, Lease, Lookup,
+    MemorySharedTier, SharedCache, SharedCacheConfig, SharedTier,
 };
 
 use crate::error::{Error, Result};
@@ -501,8 +501,21 @@ impl<V: CacheValue> VerifyCache<V> {
             }
         }
         let lead = match tier.lease(ns, &id, shared.lease_ttl()).await {
-            Ok(true) => true,
-            Ok(false) => match self.follow(shared, token, &id).await {
+            // Stored since the lookup (its holder finished meanwhile): use it, free the lease.
+            Ok(lease) if lease.value.is_some() => {
+                let hit = lease.value.and_then(|b| self.open(shared, token, &id, &b));
+                if lease.taken
+                    && let Err(e) = tier.release(ns, &id).await
+                {
+                    shared.degraded("release", &e);
+                }
+                match hit {
+                    Some(hit) => return Ok(hit),
+                    None => lease.taken,
+                }
+            }
+            Ok(lease) if lease.taken => true,
+            Ok(_) => match self.follow(shared, token, &id).await {
                 Some(hit) => return Ok(hit),
                 None => false,
             },

@@ -114,6 +114,15 @@ pub struct Lookup {
     pub leased: bool,
 }
 
+/// What [`SharedTier::lease`] did and found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lease {
+    /// Whether the caller took the lease (no other instance held it).
+    pub taken: bool,
+    /// The value, when one was stored meanwhile (read in the same round trip).
+    pub value: Option<Vec<u8>>,
+}
+
 /// Receives the invalidations a [`SharedTier`] delivers (from any instance, its own
 /// included).
 #[async_trait]
@@ -169,9 +178,10 @@ pub trait SharedTier: Send + Sync + fmt::Debug + 'static {
     /// trip.
     async fn lookup(&self, namespace: &str, id: &CacheId) -> Result<Lookup>;
 
-    /// Takes the lease of `id` for `ttl` unless another instance holds it (`SET NX PX`);
-    /// `true` when the caller holds it now.
-    async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<bool>;
+    /// Takes the lease of `id` for `ttl` unless another instance holds it (`SET NX PX`), and
+    /// reads the value in the same round trip: one stored since the caller's lookup is used
+    /// instead of asking the provider again.
+    async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<Lease>;
 
     /// Stores `value` for `ttl`, indexes it under `user` when given (for
     /// [`Invalidation::User`]), and releases the lease.
@@ -620,14 +630,17 @@ impl SharedTier for MemorySharedTier {
         })
     }
 
-    async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<bool> {
+    async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<Lease> {
         let key = Self::key(namespace, id, true);
-        if self.live(&key).is_some() {
-            return Ok(false);
+        let taken = self.live(&key).is_none();
+        if taken {
+            self.entries()
+                .insert(key, (Vec::new(), Instant::now() + ttl));
         }
-        self.entries()
-            .insert(key, (Vec::new(), Instant::now() + ttl));
-        Ok(true)
+        Ok(Lease {
+            taken,
+            value: self.live(&Self::key(namespace, id, false)),
+        })
     }
 
     async fn store(

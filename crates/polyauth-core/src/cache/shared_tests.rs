@@ -184,7 +184,7 @@ impl SharedTier for Unreachable {
         self.0.fetch_add(1, Ordering::SeqCst);
         Err(Error::unavailable("down"))
     }
-    async fn lease(&self, _: &str, _: &CacheId, _: Duration) -> Result<bool> {
+    async fn lease(&self, _: &str, _: &CacheId, _: Duration) -> Result<Lease> {
         Err(Error::unavailable("down"))
     }
     async fn store(

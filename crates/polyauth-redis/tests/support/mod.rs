@@ -127,6 +127,14 @@ impl RedisProcess {
         Self::spawn(command, port)
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: it keeps its connections open
+    /// and answers nothing meanwhile, as a Redis stuck in a long command or a paused VM.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().map(|c| c.id().to_string()).unwrap();
+        let status = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+
     /// Kills the server and waits until the port is closed.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
