@@ -18,8 +18,10 @@ use crate::{RedisOptions, redact_url, redis_error};
 /// - `take` is `GETDEL {prefix}{key}` (Redis 6.2 or newer): one atomic command, so of any
 ///   number of concurrent takes of one key, across any number of instances, exactly one gets
 ///   the value.
-/// - The connection is a `redis` [`ConnectionManager`]: one multiplexed connection, cheap to
-///   clone, that reconnects by itself after Redis restarts or the network drops. While Redis is
+/// - On one server the connection is a `redis` [`ConnectionManager`](redis::aio::ConnectionManager):
+///   one multiplexed connection, cheap to clone, that reconnects by itself after Redis restarts
+///   or the network drops (a cluster connection follows `MOVED`/`ASK` and reloads the slot map;
+///   through Sentinel the client moves to the promoted master). While Redis is
 ///   unreachable every call fails with `ErrorKind::Unavailable` (temporary) carrying the Redis
 ///   error as its source; neither the URL nor its password appears in any message or `Debug`
 ///   output.

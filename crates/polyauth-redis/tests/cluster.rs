@@ -166,3 +166,56 @@ async fn a_killed_master_is_a_typed_outage_and_nothing_acknowledged_is_lost() {
     }
     store.put("after-restart", "v", minute).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn resharding_under_load_loses_nothing_and_errors_are_typed() {
+    let cluster = Arc::new(RedisCluster::start());
+    let prefix = unique_prefix("cluster-reshard");
+    let store = RedisStateStore::connect_with(&cluster.url(), fast_options(&prefix))
+        .await
+        .unwrap();
+    let cache = cache_instance(&cluster.url(), &prefix).await;
+    let minute = Duration::from_secs(60);
+    // Slots move from node 0 to node 2 while states are stored and tokens verified: the
+    // clients follow MOVED and ASK redirections.
+    let mover = {
+        let cluster = cluster.clone();
+        tokio::task::spawn_blocking(move || cluster.reshard(0, 2, 3000))
+    };
+    let (mut stored, mut refused) = (Vec::new(), 0);
+    let mut i = 0;
+    while !mover.is_finished() || i < 200 {
+        let key = format!("r{i}");
+        match store.put(&key, "v", minute).await {
+            Ok(()) => stored.push(key),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Unavailable, "{e:?}");
+                refused += 1;
+            }
+        }
+        let token = AccessToken::new(format!("reshard-token-{}", i % 50));
+        cache
+            .get_or_verify(&token, async {
+                Ok(Arc::new(UserProfile::new("test", "u")))
+            })
+            .await
+            .unwrap();
+        i += 1;
+    }
+    mover.await.unwrap();
+    eprintln!(
+        "during the reshard: {} puts stored, {refused} refused",
+        stored.len()
+    );
+    assert!(
+        stored.len() > refused * 10,
+        "most operations are served while slots move"
+    );
+    for key in &stored {
+        assert_eq!(
+            store.take(key).await.unwrap().as_deref(),
+            Some("v"),
+            "{key} was lost"
+        );
+    }
+}

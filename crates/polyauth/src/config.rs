@@ -124,7 +124,7 @@ impl ProviderConfig {
 
     /// Opens the state store [`state`](Self::state) names: Redis when a `redis_url` is set
     /// (each call opens a new connection manager), else a new in-process
-    /// [`MemoryStateStore`]. [`build`] hands it to the provider; call this to give the same
+    /// [`MemoryStateStore`](polyauth_core::MemoryStateStore). [`build`] hands it to the provider; call this to give the same
     /// store to components the application builds itself (an AIGC webhook receiver's replay
     /// guard).
     ///

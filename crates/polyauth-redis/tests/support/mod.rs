@@ -239,6 +239,34 @@ impl RedisCluster {
         format!("redis+cluster://{}/", list.join(","))
     }
 
+    /// Moves `slots` hash slots from node `from` to node `to` with `redis-cli --cluster
+    /// reshard` (clients meanwhile get `MOVED` and `ASK` redirections). Blocking: run it on a
+    /// blocking thread.
+    pub fn reshard(&self, from: usize, to: usize, slots: u32) {
+        let id = |i: usize| -> String {
+            let client = redis::Client::open(self.nodes[i].url()).unwrap();
+            let mut conn = client.get_connection().unwrap();
+            redis::cmd("CLUSTER").arg("MYID").query(&mut conn).unwrap()
+        };
+        let cli = std::env::var("POLYAUTH_TEST_REDIS_CLI").unwrap();
+        let out = Command::new(&cli)
+            .args([
+                "--cluster",
+                "reshard",
+                &format!("127.0.0.1:{}", self.nodes[0].port),
+            ])
+            .args(["--cluster-from", &id(from), "--cluster-to", &id(to)])
+            .args(["--cluster-slots", &slots.to_string(), "--cluster-yes"])
+            .args(["--cluster-pipeline", "10"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
     /// Kills node `i` (SIGKILL: no shutdown, no final save).
     pub fn kill(&mut self, i: usize) {
         self.nodes[i].stop();
