@@ -616,7 +616,8 @@ impl<V: CacheValue> VerifyCache<V> {
             Cached::Valid(v, ttl, user) => (Ok(v.to_json()?), *ttl, *user),
             Cached::Invalid(e, ttl) => (Err(e), *ttl, None),
         };
-        let envelope = shared::envelope(SystemTime::now() + ttl, entry);
+        // A TTL too large to be a point in time (a hand-built config) is not shared.
+        let envelope = shared::envelope(SystemTime::now().checked_add(ttl)?, entry);
         match shared.seal(token, &self.local.namespace, id, &envelope) {
             Ok(sealed) => Some((sealed, ttl, user)),
             Err(e) => {

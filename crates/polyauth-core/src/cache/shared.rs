@@ -554,7 +554,8 @@ pub(crate) fn envelope(until: SystemTime, entry: std::result::Result<Value, &Err
 pub(crate) fn from_envelope(
     mut envelope: Value,
 ) -> Option<(Duration, std::result::Result<Value, Error>)> {
-    let until = SystemTime::UNIX_EPOCH + Duration::from_millis(envelope.get("until")?.as_u64()?);
+    let until = SystemTime::UNIX_EPOCH
+        .checked_add(Duration::from_millis(envelope.get("until")?.as_u64()?))?;
     let left = until.duration_since(SystemTime::now()).ok()?;
     if let Some(value) = envelope.get_mut("ok") {
         return Some((left, Ok(value.take())));
@@ -621,6 +622,14 @@ impl MemorySharedTier {
     }
 }
 
+/// When an entry stored now for `ttl` expires. Errors: `InvalidInput` for a TTL too large to
+/// be a point in time.
+fn until(ttl: Duration) -> Result<Instant> {
+    Instant::now()
+        .checked_add(ttl)
+        .ok_or_else(|| Error::invalid_input("cache TTL is too large to be a point in time"))
+}
+
 #[async_trait]
 impl SharedTier for MemorySharedTier {
     async fn lookup(&self, namespace: &str, id: &CacheId) -> Result<Lookup> {
@@ -634,8 +643,7 @@ impl SharedTier for MemorySharedTier {
         let key = Self::key(namespace, id, true);
         let taken = self.live(&key).is_none();
         if taken {
-            self.entries()
-                .insert(key, (Vec::new(), Instant::now() + ttl));
+            self.entries().insert(key, (Vec::new(), until(ttl)?));
         }
         Ok(Lease {
             taken,
@@ -655,7 +663,7 @@ impl SharedTier for MemorySharedTier {
         {
             let mut entries = self.entries();
             entries.remove(&Self::key(namespace, id, true));
-            entries.insert(key.clone(), (value, Instant::now() + ttl));
+            entries.insert(key.clone(), (value, until(ttl)?));
         }
         if let Some(user) = user {
             let mut users = match self.users.lock() {

@@ -265,3 +265,30 @@ async fn local_user_invalidation_without_a_shared_tier() {
     c.invalidate_user("alice").await.unwrap();
     assert!(c.get(&token).await.is_none());
 }
+
+#[tokio::test]
+async fn a_ttl_too_large_for_the_clock_is_kept_in_process_not_a_panic() {
+    let tier = Arc::new(MemorySharedTier::default());
+    let config = CacheConfig {
+        ttl: Duration::MAX,
+        ..CacheConfig::default()
+    };
+    let c: VerifyCache<VerifiedToken> = VerifyCache::shared(config, &hub(tier.clone()), "huge");
+    let token = AccessToken::new("t");
+    let v = c
+        .get_or_verify(&token, async { Ok(VerifiedToken::new("u")) })
+        .await
+        .unwrap();
+    assert_eq!(v.subject, "u");
+    let id = c.key(&token);
+    assert_eq!(
+        tier.lookup("huge", &id).await.unwrap().value,
+        None,
+        "not shared"
+    );
+    let e = tier
+        .store("huge", &id, vec![1], Duration::MAX, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
