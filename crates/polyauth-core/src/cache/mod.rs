@@ -501,24 +501,28 @@ impl<V: CacheValue> VerifyCache<V> {
             }
         }
         let lead = match tier.lease(ns, &id, shared.lease_ttl()).await {
-            // Stored since the lookup (its holder finished meanwhile): use it, free the lease.
-            Ok(lease) if lease.value.is_some() => {
-                let hit = lease.value.and_then(|b| self.open(shared, token, &id, &b));
-                if lease.taken
-                    && let Err(e) = tier.release(ns, &id).await
-                {
-                    shared.degraded("release", &e);
+            Ok(lease) => {
+                let stored =
+                    (lease.value.as_deref()).and_then(|b| self.open(shared, token, &id, b));
+                if let Some(hit) = stored {
+                    // Stored since the lookup (its holder finished meanwhile): use it, and
+                    // free the lease if this call took it.
+                    if lease.taken
+                        && let Err(e) = tier.release(ns, &id).await
+                    {
+                        shared.degraded("release", &e);
+                    }
+                    return Ok(hit);
                 }
-                match hit {
-                    Some(hit) => return Ok(hit),
-                    None => lease.taken,
+                if lease.taken {
+                    true
+                } else {
+                    match self.follow(shared, token, &id).await {
+                        Some(hit) => return Ok(hit),
+                        None => false,
+                    }
                 }
             }
-            Ok(lease) if lease.taken => true,
-            Ok(_) => match self.follow(shared, token, &id).await {
-                Some(hit) => return Ok(hit),
-                None => false,
-            },
             Err(e) => {
                 shared.degraded("lease", &e);
                 return compute(&self.config, token, &user, verify).await;

@@ -583,7 +583,7 @@ pub(crate) fn from_envelope(
 #[derive(Default)]
 pub struct MemorySharedTier {
     entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
-    users: Mutex<HashMap<CacheId, Vec<String>>>,
+    users: Mutex<HashMap<CacheId, std::collections::HashSet<String>>>,
     listeners: InvalidationListeners,
 }
 
@@ -610,15 +610,19 @@ impl MemorySharedTier {
     }
 
     fn live(&self, key: &str) -> Option<Vec<u8>> {
-        let mut entries = self.entries();
-        match entries.get(key) {
-            Some((v, until)) if *until > Instant::now() => Some(v.clone()),
-            Some(_) => {
-                entries.remove(key);
-                None
-            }
-            None => None,
+        live_in(&mut self.entries(), key)
+    }
+}
+
+/// The value under `key` unless it expired (an expired one is removed).
+fn live_in(entries: &mut HashMap<String, (Vec<u8>, Instant)>, key: &str) -> Option<Vec<u8>> {
+    match entries.get(key) {
+        Some((v, until)) if *until > Instant::now() => Some(v.clone()),
+        Some(_) => {
+            entries.remove(key);
+            None
         }
+        None => None,
     }
 }
 
@@ -641,13 +645,15 @@ impl SharedTier for MemorySharedTier {
 
     async fn lease(&self, namespace: &str, id: &CacheId, ttl: Duration) -> Result<Lease> {
         let key = Self::key(namespace, id, true);
-        let taken = self.live(&key).is_none();
+        // Under one lock: of concurrent callers, exactly one takes the lease.
+        let mut entries = self.entries();
+        let taken = live_in(&mut entries, &key).is_none();
         if taken {
-            self.entries().insert(key, (Vec::new(), until(ttl)?));
+            entries.insert(key, (Vec::new(), until(ttl)?));
         }
         Ok(Lease {
             taken,
-            value: self.live(&Self::key(namespace, id, false)),
+            value: live_in(&mut entries, &Self::key(namespace, id, false)),
         })
     }
 
@@ -670,7 +676,11 @@ impl SharedTier for MemorySharedTier {
                 Ok(u) => u,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            users.entry(*user).or_default().push(key);
+            // Keys whose entries expired meanwhile leave the index here.
+            let index = users.entry(*user).or_default();
+            let mut entries = self.entries();
+            index.retain(|k| live_in(&mut entries, k).is_some());
+            index.insert(key);
         }
         Ok(())
     }
@@ -687,8 +697,13 @@ impl SharedTier for MemorySharedTier {
                 .map(|ns| Self::key(ns, id, false))
                 .collect(),
             Invalidation::User(user) => match self.users.lock() {
-                Ok(mut u) => u.remove(user).unwrap_or_default(),
-                Err(poisoned) => poisoned.into_inner().remove(user).unwrap_or_default(),
+                Ok(mut u) => u.remove(user).unwrap_or_default().into_iter().collect(),
+                Err(poisoned) => poisoned
+                    .into_inner()
+                    .remove(user)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
             },
             Invalidation::All => Vec::new(),
         };
