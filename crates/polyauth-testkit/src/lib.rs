@@ -20,6 +20,7 @@ pub mod server;
 #[cfg(feature = "shangcloud")]
 #[cfg_attr(docsrs, doc(cfg(feature = "shangcloud")))]
 pub mod shangcloud;
+pub mod wire;
 
 pub use conformance::{
     ConformanceHarness, ConformanceReport, TestUser, provider_conformance,
