@@ -17,6 +17,7 @@ use crate::error::error_from_code;
 
 pub(crate) const PROVIDER: &str = "authing";
 const SDK_VERSION: &str = concat!("rust-polyauth:", env!("CARGO_PKG_VERSION"));
+const LANG_HEADER: &str = "x-authing-lang";
 
 /// How a request authenticates.
 #[derive(Clone, Copy)]
@@ -33,7 +34,12 @@ pub(crate) struct Transport {
     http: HttpClient,
     /// `{scheme}://{host}[:port][/prefix]` without a trailing slash.
     base: String,
-    headers: HeaderMap,
+    /// The headers of REST and OAuth/OIDC calls: `x-authing-lang` always (empty when no
+    /// language is set), as the reference's REST client sends it.
+    rest_headers: HeaderMap,
+    /// The headers of GraphQL calls: `x-authing-lang` only when a language is set (the
+    /// reference's GraphQL client passes `None`, which its HTTP library drops).
+    graphql_headers: HeaderMap,
 }
 
 fn header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue)> {
@@ -69,18 +75,23 @@ impl Transport {
         timeout: Duration,
         connect_timeout: Duration,
     ) -> Result<Self> {
-        let mut headers = HeaderMap::new();
+        let mut graphql_headers = HeaderMap::new();
         for (name, value) in [
             ("x-authing-sdk-version", Some(SDK_VERSION)),
             ("x-authing-request-from", Some("sdk")),
             ("x-authing-userpool-id", user_pool_id),
             ("x-authing-app-id", app_id),
-            ("x-authing-lang", lang),
         ] {
             if let Some(v) = value {
                 let (n, v) = header(name, v)?;
-                headers.insert(n, v);
+                graphql_headers.insert(n, v);
             }
+        }
+        let mut rest_headers = graphql_headers.clone();
+        let (n, v) = header(LANG_HEADER, lang.unwrap_or(""))?;
+        rest_headers.insert(n.clone(), v.clone());
+        if lang.is_some() {
+            graphql_headers.insert(n, v);
         }
         let http = HttpClient::new(
             PROVIDER,
@@ -93,7 +104,8 @@ impl Transport {
         Ok(Transport {
             http,
             base,
-            headers,
+            rest_headers,
+            graphql_headers,
         })
     }
 
@@ -102,9 +114,10 @@ impl Transport {
         &self.http
     }
 
-    /// The `x-authing-*` headers sent with every call.
+    /// The `x-authing-*` headers of REST and OAuth/OIDC calls (`x-authing-lang` always,
+    /// empty when no language is set).
     pub(crate) fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.rest_headers
     }
 
     /// The same client and headers against another base (an `app_host`).
@@ -129,17 +142,24 @@ impl Transport {
         Ok(url)
     }
 
+    /// A request with the REST headers, or the GraphQL ones when `graphql`.
     fn request(
         &self,
         method: Method,
         url: url::Url,
         auth: Auth<'_>,
+        graphql: bool,
     ) -> Result<reqwest::RequestBuilder> {
+        let headers = if graphql {
+            &self.graphql_headers
+        } else {
+            &self.rest_headers
+        };
         let mut builder = self
             .http
             .reqwest()
             .request(method, url)
-            .headers(self.headers.clone());
+            .headers(headers.clone());
         match auth {
             Auth::None => {}
             Auth::Bearer(token) => {
@@ -171,7 +191,7 @@ impl Transport {
             body.insert("variables".into(), variables);
         }
         let url = self.url(&["graphql", "v2"])?;
-        let request = self.request(Method::POST, url, auth)?.json(&body);
+        let request = self.request(Method::POST, url, auth, true)?.json(&body);
         let response = self.http.send(op.name(), request, op.idempotency()).await?;
         parse_graphql(&response, op).map_err(|e| e.with_context(PROVIDER, op.name()))
     }
@@ -195,7 +215,7 @@ impl Transport {
         } else {
             Idempotency::NonIdempotent
         };
-        let mut request = self.request(method, url, auth)?;
+        let mut request = self.request(method, url, auth, false)?;
         if let Some(body) = body {
             request = request.json(&strip_nulls(body));
         }
@@ -222,7 +242,7 @@ impl Transport {
     /// `{code, message, data}` envelope). Errors: transport errors and HTTP statuses as
     /// [`HttpClient::send`]; a non-JSON body as `Protocol`.
     pub(crate) async fn get_json(&self, operation: &'static str, url: url::Url) -> Result<Value> {
-        let request = self.request(Method::GET, url, Auth::None)?;
+        let request = self.request(Method::GET, url, Auth::None, false)?;
         let response = self
             .http
             .send(operation, request, Idempotency::Idempotent)
@@ -244,7 +264,7 @@ impl Transport {
         form: &[(&str, &str)],
         auth: Auth<'_>,
     ) -> Result<Value> {
-        let request = self.request(Method::POST, url, auth)?.form(form);
+        let request = self.request(Method::POST, url, auth, false)?.form(form);
         let response = self
             .http
             .send(operation, request, Idempotency::NonIdempotent)
@@ -260,7 +280,7 @@ impl Transport {
         auth: Auth<'_>,
         method: Method,
     ) -> Result<Value> {
-        let request = self.request(method, url, auth)?;
+        let request = self.request(method, url, auth, false)?;
         let response = self
             .http
             .send(operation, request, Idempotency::Idempotent)
@@ -434,6 +454,21 @@ mod tests {
             headers: HeaderMap::new(),
             body: body.as_bytes().to_vec().into(),
         }
+    }
+
+    #[test]
+    fn lang_header_is_always_on_rest_and_only_when_set_on_graphql() {
+        let t = |lang| {
+            let timeout = Duration::from_secs(1);
+            Transport::new("http://x".into(), None, Some("app"), lang, timeout, timeout).unwrap()
+        };
+        let unset = t(None);
+        assert_eq!(unset.rest_headers.get(LANG_HEADER).unwrap(), "");
+        assert!(unset.graphql_headers.get(LANG_HEADER).is_none());
+        assert!(unset.rest_headers.get("x-authing-userpool-id").is_none());
+        let set = t(Some("en-US"));
+        assert_eq!(set.headers().get(LANG_HEADER).unwrap(), "en-US");
+        assert_eq!(set.graphql_headers.get(LANG_HEADER).unwrap(), "en-US");
     }
 
     #[test]

@@ -79,7 +79,9 @@ pub struct AuthenticationClientOptions {
     /// The password-encryption public key PEM; default Authing's published key
     /// ([`DEFAULT_ENC_PUBLIC_KEY`](crate::DEFAULT_ENC_PUBLIC_KEY)). Private deployments set their own.
     pub enc_public_key: Option<String>,
-    /// `x-authing-lang` (`zh-CN`, `en-US`).
+    /// The language of Authing's messages (`zh-CN`, `en-US`), sent as `x-authing-lang`: on
+    /// REST and OAuth/OIDC calls always (an empty value when unset), on GraphQL calls only when
+    /// set, as the reference SDK does.
     pub lang: Option<String>,
     /// The application secret (OIDC `client_secret`).
     pub secret: Option<ClientSecret>,
