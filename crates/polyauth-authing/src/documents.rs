@@ -13,6 +13,7 @@ use polyauth_core::http::Idempotency;
 use polyauth_core::{Error, Result};
 use serde_json::{Map, Value, json};
 
+use crate::pyjson;
 use crate::transport::PROVIDER;
 
 /// The 49 scalar fields of the v2 `User` type (every field but `externalId`).
@@ -519,29 +520,32 @@ operations! {
 
 // ----- Variables several clients build alike -----
 
-/// `params` of the register and `createUser` operations: the custom data as a JSON string of
-/// `[{"key": k, "value": v}]`, or null.
+/// `params` of the register, login and `createUser` operations: the custom data as a JSON
+/// string of `[{"key": k, "value": v}]` (written as the reference's `json.dumps` writes it), or
+/// null when there is none (absent or empty, as the reference).
 pub(crate) fn custom_data_params(custom_data: Option<&Map<String, Value>>) -> Value {
     match custom_data {
-        Some(m) => {
+        Some(m) if !m.is_empty() => {
             let list: Vec<Value> = m
                 .iter()
                 .map(|(k, v)| json!({"key": k, "value": v}))
                 .collect();
-            Value::String(Value::Array(list).to_string())
+            Value::String(pyjson::dumps(&Value::Array(list)))
         }
-        None => Value::Null,
+        _ => Value::Null,
     }
 }
 
-/// A map sent as a JSON string (`context`), or null.
+/// A map sent as a JSON string (`context`, written as the reference's `json.dumps` writes
+/// it), or null when absent or empty.
 pub(crate) fn json_string(map: Option<&Map<String, Value>>) -> Value {
-    map.map_or(Value::Null, |m| {
-        Value::String(Value::Object(m.clone()).to_string())
-    })
+    match map {
+        Some(m) if !m.is_empty() => Value::String(pyjson::dumps(&Value::Object(m.clone()))),
+        _ => Value::Null,
+    }
 }
 
-/// The `udvList` of [`SET_UDV_BATCH`]: each value JSON-encoded.
+/// The `udvList` of [`SET_UDV_BATCH`]: each value JSON-encoded (as `json.dumps` writes it).
 /// Errors: `InvalidInput` for an empty map.
 pub(crate) fn udv_list(data: &Map<String, Value>) -> Result<Vec<Value>> {
     if data.is_empty() {
@@ -550,7 +554,7 @@ pub(crate) fn udv_list(data: &Map<String, Value>) -> Result<Vec<Value>> {
     }
     Ok(data
         .iter()
-        .map(|(k, v)| json!({"key": k, "value": v.to_string()}))
+        .map(|(k, v)| json!({"key": k, "value": pyjson::dumps(v)}))
         .collect())
 }
 

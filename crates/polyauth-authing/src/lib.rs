@@ -10,6 +10,7 @@ pub mod error;
 mod factory;
 mod management;
 mod provider;
+mod pyjson;
 mod transport;
 pub mod types;
 

@@ -145,7 +145,8 @@ impl AuthenticationClient {
         self.remove_udv(session, key).await.map(|_| ())
     }
 
-    /// Sets one custom-data value (GraphQL `setUdv`, value JSON-encoded); answers the list.
+    /// Sets one custom-data value (GraphQL `setUdv`, the value JSON-encoded as the reference's
+    /// `json.dumps` writes it); answers the list.
     pub async fn set_udv(
         &self,
         session: &UserSession,
@@ -153,8 +154,8 @@ impl AuthenticationClient {
         value: &Value,
     ) -> Result<Vec<UdvItem>> {
         let id = self.user_id(session).await?;
-        let vars =
-            json!({"targetType": "USER", "targetId": id, "key": key, "value": value.to_string()});
+        let value = crate::pyjson::dumps(value);
+        let vars = json!({"targetType": "USER", "targetId": id, "key": key, "value": value});
         self.as_user(session, &doc::SET_UDV, vars).await
     }
 
