@@ -14,9 +14,9 @@ use polyauth_core::context;
 use polyauth_core::{IdentityProvider, RequestContext};
 use tower::{Layer, Service};
 
-use crate::extract::CurrentUser;
+use crate::extract::{CurrentUser, LayerMark};
 use crate::observe::{RequestObserver, RequestRecord};
-use crate::rejection::{AuthRejection, ErrorResponder, LayerResponder};
+use crate::rejection::{AuthRejection, ErrorResponder, HandlerRejection, LayerResponder};
 use crate::request::{self, Credential, TokenSource};
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -117,6 +117,13 @@ impl AuthLayer {
     /// Skips authentication for requests whose path is exactly `path` (such as `/health`): the
     /// provider is not called even if a token is present, and the handler runs in a request
     /// context without user.
+    ///
+    /// Excluded means unverified: there `Option<CurrentUser>` and [`MaybeUser`](crate::MaybeUser)
+    /// are `None` whatever the request carries, and [`CurrentUser`] answers 500 (a route that
+    /// needs a user must not be excluded). For routes that serve anonymous callers and
+    /// signed-in users alike, put them under a layer with
+    /// [`allow_anonymous`](AuthLayer::allow_anonymous) instead: a presented token is verified,
+    /// a missing one lets the request through without user.
     pub fn exclude_path(self, path: impl Into<String>) -> Self {
         self.with(|c| c.exclude_paths.push(path.into()))
     }
@@ -401,7 +408,8 @@ where
             let start = Instant::now();
             let mut ctx = Arc::new(config.base_context(&req));
             let captured = config.capture(&req);
-            let authenticated = if config.is_excluded(req.uri().path()) {
+            let excluded = config.is_excluded(req.uri().path());
+            let authenticated = if excluded {
                 Ok(())
             } else {
                 config.authenticate(req.headers(), &mut ctx).await
@@ -416,10 +424,14 @@ where
             if let Some(responder) = &config.responder {
                 extensions.insert(LayerResponder(responder.clone()));
             }
+            extensions.insert(LayerMark { excluded });
             extensions.insert(ctx.clone());
             let result = context::scope_shared(ctx.clone(), inner.call(req)).await;
             match result {
                 Ok(mut response) => {
+                    if let Some(responder) = &config.responder {
+                        response = reshape_handler_rejection(response, responder);
+                    }
                     echo_request_id(&mut response, &ctx);
                     config.observe(ctx, captured, response.status(), start, None);
                     Ok(response)
@@ -432,6 +444,19 @@ where
                 }
             }
         })
+    }
+}
+
+/// A handler that returned an [`AuthRejection`] (say through `?` on a polyauth error) answered
+/// with the default body; with a layer responder, it gets the responder's shape like every
+/// other rejection.
+fn reshape_handler_rejection(response: Response, responder: &ErrorResponder) -> Response {
+    match response.extensions().get::<HandlerRejection>() {
+        Some(HandlerRejection(rejection)) => rejection
+            .clone()
+            .with_responder(responder.clone())
+            .into_response(),
+        None => response,
     }
 }
 

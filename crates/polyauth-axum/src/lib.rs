@@ -15,4 +15,4 @@ pub use guard::{
 };
 pub use layer::{AuthLayer, AuthService};
 pub use observe::{REDACTED, RequestObserver, RequestRecord};
-pub use rejection::{AuthRejection, ErrorResponder, RejectionReason};
+pub use rejection::{AuthError, AuthRejection, ErrorResponder, RejectionReason};

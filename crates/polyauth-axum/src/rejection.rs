@@ -39,13 +39,19 @@ pub enum RejectionReason {
     /// The provider could not answer (`Unavailable`, `RateLimited`, `Protocol`): 503,
     /// `provider_unavailable`. Never reported as a bad token.
     ProviderUnavailable,
+    /// A handler's polyauth call was given invalid input (`InvalidInput`, `InvalidState`):
+    /// 400, `bad_request`. Only from [`AuthError`].
+    BadRequest,
+    /// A handler's polyauth call found nothing (`NotFound`): 404, `not_found`. Only from
+    /// [`AuthError`].
+    NotFound,
     /// Any other failure: 500, `internal_error`, with a generic message.
     InternalError,
 }
 
 impl RejectionReason {
     /// The snake_case code: `missing_token`, `malformed_authorization`, `invalid_token`,
-    /// `forbidden`, `provider_unavailable` or `internal_error`.
+    /// `forbidden`, `provider_unavailable`, `bad_request`, `not_found` or `internal_error`.
     pub fn as_str(&self) -> &'static str {
         match self {
             RejectionReason::MissingToken => "missing_token",
@@ -53,11 +59,13 @@ impl RejectionReason {
             RejectionReason::InvalidToken => "invalid_token",
             RejectionReason::Forbidden => "forbidden",
             RejectionReason::ProviderUnavailable => "provider_unavailable",
+            RejectionReason::BadRequest => "bad_request",
+            RejectionReason::NotFound => "not_found",
             RejectionReason::InternalError => "internal_error",
         }
     }
 
-    /// The HTTP status: 401, 403, 503 or 500 as listed on the variants.
+    /// The HTTP status: 401, 403, 503, 400, 404 or 500 as listed on the variants.
     pub fn status(&self) -> StatusCode {
         match self {
             RejectionReason::MissingToken
@@ -65,6 +73,8 @@ impl RejectionReason {
             | RejectionReason::InvalidToken => StatusCode::UNAUTHORIZED,
             RejectionReason::Forbidden => StatusCode::FORBIDDEN,
             RejectionReason::ProviderUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RejectionReason::BadRequest => StatusCode::BAD_REQUEST,
+            RejectionReason::NotFound => StatusCode::NOT_FOUND,
             RejectionReason::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -235,7 +245,11 @@ impl IntoResponse for AuthRejection {
                 self.add_challenge(&mut response);
                 response
             }
-            None => self.default_response(),
+            None => {
+                let mut response = self.default_response();
+                response.extensions_mut().insert(HandlerRejection(self));
+                response
+            }
         }
     }
 }
@@ -277,6 +291,77 @@ impl std::error::Error for AuthRejection {
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
+
+/// A polyauth [`Error`] returned from a handler, so that `?` works on any polyauth call in an
+/// axum handler returning `Result<_, AuthError>`.
+///
+/// It answers like the layer's rejections (same JSON body, same `WWW-Authenticate` on 401, and
+/// the [`AuthLayer`](crate::AuthLayer)'s [`error_responder`](crate::AuthLayer::error_responder)
+/// shape when one is set), with the status of
+/// [`ErrorKind::server_status`](polyauth_core::ErrorKind::server_status) read from the
+/// handler's point of view: 401 `invalid_token`, 403 `forbidden`, 400 `bad_request`, 404
+/// `not_found`, 503 `provider_unavailable`, 500 `internal_error`. The message is generic (the
+/// error's own text is not sent); 5xx answers are logged at `warn` with the error.
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{Json, extract::{Path, State}};
+/// use polyauth_axum::{AuthError, CurrentUser};
+/// use polyauth_core::{IdentityProvider, UserProfile};
+///
+/// async fn user(
+///     State(provider): State<Arc<dyn IdentityProvider>>,
+///     _caller: CurrentUser,
+///     Path(id): Path<String>,
+/// ) -> Result<Json<UserProfile>, AuthError> {
+///     Ok(Json(provider.directory()?.get_user(&id).await?))
+/// }
+/// # let _: axum::Router<Arc<dyn IdentityProvider>> =
+/// #     axum::Router::new().route("/users/{id}", axum::routing::get(user));
+/// ```
+#[derive(Debug)]
+pub struct AuthError(pub Error);
+
+impl From<Error> for AuthError {
+    fn from(error: Error) -> Self {
+        AuthError(error)
+    }
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        let (reason, message) = match self.0.kind().server_status() {
+            401 => (
+                RejectionReason::InvalidToken,
+                "the credentials are invalid or expired",
+            ),
+            403 => (RejectionReason::Forbidden, "access denied"),
+            400 => (RejectionReason::BadRequest, "the request is invalid"),
+            404 => (RejectionReason::NotFound, "not found"),
+            503 => (
+                RejectionReason::ProviderUnavailable,
+                "the identity provider is unavailable, try again later",
+            ),
+            _ => (
+                RejectionReason::InternalError,
+                "the request failed because of an internal error",
+            ),
+        };
+        if reason.status().is_server_error() {
+            tracing::warn!(error = %self.0, "polyauth call failed in a handler");
+        }
+        AuthRejection {
+            source: Some(self.0),
+            ..AuthRejection::new(reason, message)
+        }
+        .into_response()
+    }
+}
+
+/// A rendered rejection that had no responder (one a handler returned), left in the response
+/// extensions so that the [`AuthLayer`](crate::AuthLayer) can reshape it with its responder.
+#[derive(Clone)]
+pub(crate) struct HandlerRejection(pub(crate) AuthRejection);
 
 /// The layer's responder, left in the request extensions for extractors and guards.
 #[derive(Clone)]
