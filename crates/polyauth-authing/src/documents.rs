@@ -16,10 +16,17 @@ use serde_json::{Map, Value, json};
 use crate::pyjson;
 use crate::transport::PROVIDER;
 
+/// The scalar fields of the v2 `User` type from `username` on (the reference's documents
+/// select `id arn userPoolId status` before them in varying orders).
+macro_rules! user_fields_from_username {
+    () => {
+        "username email emailVerified phone phoneVerified unionid openid nickname registerSource photo password oauth token tokenExpiredAt loginsCount lastLogin lastIP signedUp blocked isDeleted device browser company name givenName familyName middleName profile preferredUsername website gender birthdate zoneinfo locale address formatted streetAddress locality region postalCode city province country createdAt updatedAt"
+    };
+}
 /// The 49 scalar fields of the v2 `User` type (every field but `externalId`).
 macro_rules! user_fields {
     () => {
-        "id arn userPoolId status username email emailVerified phone phoneVerified unionid openid nickname registerSource photo password oauth token tokenExpiredAt loginsCount lastLogin lastIP signedUp blocked isDeleted device browser company name givenName familyName middleName profile preferredUsername website gender birthdate zoneinfo locale address formatted streetAddress locality region postalCode city province country createdAt updatedAt"
+        concat!("id arn userPoolId status ", user_fields_from_username!())
     };
 }
 /// [`user_fields!`] and `externalId` (the id from a synchronised directory).
@@ -277,7 +284,9 @@ operations! {
 );
     LOGIN_BY_EMAIL = concat!(
     "mutation loginByEmail($input: LoginByEmailInput!) { loginByEmail(input: $input) { ",
-    user_fields_with_external_id!(),
+    "id arn status userPoolId ",
+    user_fields_from_username!(),
+    " externalId",
     " } }"
 );
     LOGIN_BY_USERNAME = concat!(
@@ -297,7 +306,9 @@ operations! {
 );
     LOGIN_BY_SUB_ACCOUNT = concat!(
     "mutation loginBySubAccount($account: String!, $password: String!, $captchaCode: String, $clientIp: String) { loginBySubAccount(account: $account, password: $password, captchaCode: $captchaCode, clientIp: $clientIp) { ",
-    user_fields_with_external_id!(),
+    "id arn status userPoolId ",
+    user_fields_from_username!(),
+    " externalId",
     " } }"
 );
     SEND_EMAIL = concat!(

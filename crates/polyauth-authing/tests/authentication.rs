@@ -345,10 +345,10 @@ async fn session_methods() {
         )
         .await
         .unwrap();
-    c.link_account(&s.token, other.token.as_ref().unwrap())
+    c.link_account(&s, &s.token, other.token.as_ref().unwrap())
         .await
         .unwrap();
-    c.unlink_account(&s.token, "github").await.unwrap();
+    c.unlink_account(&s, &s.token, "github").await.unwrap();
 
     let refreshed = c.refresh_token(&s).await.unwrap();
     assert_ne!(refreshed.token, s.token);
@@ -423,16 +423,20 @@ async fn password_resets_and_lookups() {
             .valid
     );
     assert!(
-        c.is_user_exists(Some("alice"), None, None, None)
+        c.is_user_exists(None, Some("alice"), None, None, None)
             .await
             .unwrap()
     );
     assert!(
-        !c.is_user_exists(None, Some("nobody@example.com"), None, None)
+        !c.is_user_exists(None, None, Some("nobody@example.com"), None, None)
             .await
             .unwrap()
     );
-    assert!(c.is_user_exists(None, None, None, None).await.is_err());
+    assert!(
+        c.is_user_exists(None, None, None, None, None)
+            .await
+            .is_err()
+    );
 
     let t = c.validate_ticket_v2("ST-123", "https://svc").await.unwrap();
     assert!(t["serviceResponse"]["authenticationSuccess"].is_object());

@@ -205,7 +205,8 @@ impl OAuthClient {
         }
     }
 
-    /// Revokes a token (RFC 7009) at `POST {revocation_endpoint}`; `token_type_hint` is
+    /// Revokes a token (RFC 7009) at `POST {revocation_endpoint}`, authenticating with
+    /// `revocation_auth` when configured (else the token endpoint's); `token_type_hint` is
     /// `access_token` or `refresh_token` when known. A token the server does not know counts
     /// as revoked (the server answers 200).
     ///
@@ -223,8 +224,13 @@ impl OAuthClient {
         if let Some(hint) = token_type_hint {
             form.push(("token_type_hint", hint.to_owned()));
         }
+        let auth = inner
+            .config
+            .revocation_auth
+            .clone()
+            .unwrap_or_else(|| self.client_auth());
         let response = self
-            .post_form("revoke", endpoint, form)
+            .post_form_as("revoke", endpoint, form, &auth)
             .await
             .map_err(ctx)?;
         if response.is_success() {

@@ -345,10 +345,12 @@ impl AuthenticationClient {
             .await
     }
 
-    /// Whether a user with any of the given identifiers exists (GraphQL `isUserExists`).
-    /// Errors: `InvalidInput` when no identifier is given.
+    /// Whether a user with any of the given identifiers exists (GraphQL `isUserExists`),
+    /// authorized with the session's token when one is given (the reference sends its current
+    /// user's token, none without one). Errors: `InvalidInput` when no identifier is given.
     pub async fn is_user_exists(
         &self,
+        session: Option<&UserSession>,
         username: Option<&str>,
         email: Option<&str>,
         phone: Option<&str>,
@@ -356,7 +358,8 @@ impl AuthenticationClient {
     ) -> Result<bool> {
         let op = &doc::IS_USER_EXISTS;
         let vars = doc::user_lookup_variables(op, username, email, phone, external_id)?;
-        let found: Option<bool> = self.gql(op, vars, Auth::None).await?;
+        let auth = session.map_or(Auth::None, |s| Auth::Bearer(&s.token));
+        let found: Option<bool> = self.gql(op, vars, auth).await?;
         Ok(found.unwrap_or(false))
     }
 }

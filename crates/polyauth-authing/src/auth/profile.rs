@@ -166,10 +166,13 @@ impl AuthenticationClient {
         self.as_user(session, &doc::REMOVE_UDV, vars).await
     }
 
-    /// Links a social account to a primary account: `POST {host}/api/v2/users/link`. The
-    /// answer is checked (the reference ignores it).
+    /// Links a social account to a primary account: `POST {host}/api/v2/users/link
+    /// {primaryUserToken, secondaryUserToken}`, authorized with the session's token (the
+    /// reference sends its current user's token). The answer is checked (the reference
+    /// ignores it).
     pub async fn link_account(
         &self,
+        session: &UserSession,
         primary_user_token: &AccessToken,
         secondary_user_token: &AccessToken,
     ) -> Result<()> {
@@ -177,31 +180,33 @@ impl AuthenticationClient {
             "primaryUserToken": primary_user_token.expose_secret(),
             "secondaryUserToken": secondary_user_token.expose_secret(),
         });
-        self.link_call("link_account", "link", primary_user_token, body)
-            .await
+        self.link_call(session, "link_account", "link", body).await
     }
 
-    /// Unlinks a social provider from a primary account: `POST {host}/api/v2/users/unlink`.
+    /// Unlinks a social provider from a primary account: `POST {host}/api/v2/users/unlink
+    /// {primaryUserToken, provider}`, authorized with the session's token (as
+    /// [`link_account`](Self::link_account)).
     pub async fn unlink_account(
         &self,
+        session: &UserSession,
         primary_user_token: &AccessToken,
         provider: &str,
     ) -> Result<()> {
         let body =
             json!({"primaryUserToken": primary_user_token.expose_secret(), "provider": provider});
-        self.link_call("unlink_account", "unlink", primary_user_token, body)
+        self.link_call(session, "unlink_account", "unlink", body)
             .await
     }
 
     async fn link_call(
         &self,
+        session: &UserSession,
         op: &'static str,
         path: &str,
-        primary_user_token: &AccessToken,
         body: Value,
     ) -> Result<()> {
         let url = self.transport.url(&["api", "v2", "users", path])?;
-        let auth = Auth::Bearer(primary_user_token);
+        let auth = Auth::Bearer(&session.token);
         let _: Value = self
             .transport
             .rest(op, Method::POST, url, Some(body), auth)
