@@ -1,4 +1,14 @@
-"""AIGC auth center: huace-aigc-auth-client 1.1.45."""
+"""AIGC auth center: huace-aigc-auth-client 1.1.45.
+
+Every `AigcAuthClient` call polyauth implements, the outbound helpers of `auth_request.py`
+(`auth_request` with a query, a form and a JSON body, `AuthSession`) and the statistics
+upload of `api_stats_collector.py` (one record collected directly, one made by
+`auth_request`). The Rust side is `crates/polyauth-aigc/tests/wire.rs`; the inputs here and
+there must stay the same.
+
+The outbound calls go to the recorder itself (`{base_url}/third/...`), a loopback origin: the
+fixture shows what a third-party service receives.
+"""
 
 from record import Op, ok
 
@@ -6,11 +16,20 @@ AREA = "aigc"
 APP_ID = "wire-app"
 APP_SECRET = "wire-app-secret"
 TOKEN = "wire-user-token"
+# The reference caches answers per token and URL: operations that repeat a URL use their own.
+TRACED_TOKEN = "wire-traced-token"
+ACCESS_KEY = "ak_wire_user_key"
+TRACE_ID = "wire-trace-1"
+CLIENT_IP = "203.0.113.9"
+USER_AGENT = "wire-agent/1.0"
+
+BASE = {}
 
 
 def clients(base_url):
     from huace_aigc_auth_client import AigcAuthClient
 
+    BASE["url"] = base_url
     return {"client": AigcAuthClient(app_id=APP_ID, app_secret=APP_SECRET, base_url=base_url)}
 
 
@@ -34,11 +53,234 @@ def envelope(data):
     return ok({"code": 0, "message": "success", "data": data})
 
 
+def in_context(call, **context):
+    """Runs `call` with the request context the reference middleware would have set."""
+
+    def run(clients_):
+        from huace_aigc_auth_client import clear_request_context, set_request_context
+
+        set_request_context(**context)
+        try:
+            return call(clients_)
+        finally:
+            clear_request_context()
+
+    return run
+
+
+IDENTITY = {"ip_address": CLIENT_IP, "user_agent": USER_AGENT, "trace_id": TRACE_ID}
+# What the reference middleware adds for an authenticated request (`_extract_token`).
+SESSION = dict(IDENTITY, token=TOKEN, app_id=APP_ID, app_secret=APP_SECRET)
+
+
+def third(path):
+    return BASE["url"] + "/third" + path
+
+
+def with_collector(call):
+    """Runs `call` with the global statistics collector started, then stops it (the upload)."""
+
+    def run(clients_):
+        from huace_aigc_auth_client import init_api_stats_collector, stop_api_stats_collector
+
+        init_api_stats_collector(
+            api_url=BASE["url"] + "/sdk",
+            app_id=APP_ID,
+            app_secret=APP_SECRET,
+            batch_size=10,
+            flush_interval=60.0,
+        )
+        try:
+            return call(clients_)
+        finally:
+            stop_api_stats_collector()
+
+    return run
+
+
+def auth_request_get(_):
+    from huace_aigc_auth_client import auth_request
+
+    return auth_request("GET", third("/orders"), params={"page": 1, "q": "wire"})
+
+
+def auth_request_form(_):
+    from huace_aigc_auth_client import auth_request
+
+    return auth_request("POST", third("/upload"), data={"field1": "value1", "field2": "value 2"})
+
+
+def auth_request_json(_):
+    from huace_aigc_auth_client import auth_request_post
+
+    return auth_request_post(third("/orders"), json={"amount": 3, "currency": "CNY"})
+
+
+def auth_session_get(_):
+    from huace_aigc_auth_client import AuthSession
+
+    with AuthSession() as session:
+        return session.get(third("/orders"), params={"page": 2})
+
+
+def collect_api_stat(_):
+    from huace_aigc_auth_client import collect_api_stat as collect
+
+    collect(
+        api_path="/api/orders",
+        api_method="GET",
+        status_code=200,
+        response_time=0.25,
+        token=TOKEN,
+        error_message=None,
+        request_params={
+            "headers": {"user-agent": USER_AGENT, "x-trace-id": TRACE_ID},
+            "query_params": {"page": "1"},
+        },
+    )
+
+
+THIRD_PARTY_OK = ok({"ok": True})
+STATS_OK = envelope({"received": True})
+
 OPS = [
     Op(
         "verify_token",
         lambda c: c["client"].verify_token(TOKEN),
         "AigcAuthClient.verify_token(token)",
-        [envelope({"valid": True, "user_id": 7, "username": "alice", "expires_at": None})],
+        [envelope({"valid": True, "userId": 7, "username": "alice", "expiresAt": None})],
+    ),
+    Op(
+        "get_user_info",
+        lambda c: c["client"].get_user_info(TOKEN),
+        "AigcAuthClient.get_user_info(token)",
+        [envelope(USER)],
+    ),
+    Op(
+        "check_permissions",
+        lambda c: c["client"].check_permissions(TOKEN, ["user:read", "user:write"]),
+        "AigcAuthClient.check_permissions(token, permission_codes)",
+        [envelope({"results": {"user:read": True, "user:write": False}})],
+    ),
+    Op(
+        "verify_access_key",
+        lambda c: c["client"].verify_access_key(ACCESS_KEY),
+        "AigcAuthClient.verify_access_key(access_key)",
+        [
+            envelope(
+                {
+                    "valid": True,
+                    "keyType": "user",
+                    "appId": None,
+                    "userId": 7,
+                    "username": "alice",
+                    "nickname": "Alice",
+                    "email": "alice@example.com",
+                    "isAdmin": False,
+                }
+            )
+        ],
+    ),
+    Op(
+        "batch_get_users",
+        lambda c: c["client"].batch_get_users(["alice", "bob"]),
+        "AigcAuthClient.batch_get_users(usernames)",
+        [envelope({"users": [USER], "not_found": ["bob"]})],
+    ),
+    Op(
+        "batch_get_users_by_ids",
+        lambda c: c["client"].batch_get_users_by_ids([7, 999]),
+        "AigcAuthClient.batch_get_users_by_ids(user_ids)",
+        [envelope({"users": [USER, {"id": 999, "username": "未知用户"}]})],
+    ),
+    Op(
+        "sync_user_to_auth",
+        lambda c: c["client"].sync_user_to_auth(
+            {
+                "username": "carol",
+                "password": "carol-password",
+                "email": "carol@example.com",
+                "nickname": "Carol",
+            },
+            headers={"X-Sync-Source": "legacy"},
+        ),
+        "AigcAuthClient.sync_user_to_auth(user_data, headers)",
+        [envelope({"success": True, "created": True, "user_id": 8, "message": "User created"})],
+    ),
+    Op(
+        "batch_sync_users_to_auth",
+        lambda c: c["client"].batch_sync_users_to_auth(
+            [
+                {"username": "dave", "password_hashed": "$2b$12$wirewirewirewirewirewu"},
+                {"username": "erin", "password": "erin-password", "email": "erin@example.com"},
+            ]
+        ),
+        "AigcAuthClient.batch_sync_users_to_auth(users, headers)",
+        [envelope({"total": 2, "success": 2, "failed": 0, "skipped": 0, "errors": []})],
+    ),
+    Op(
+        "register_webhook",
+        lambda c: c["client"].register_webhook(
+            "https://legacy.example.com/webhook/auth",
+            ["user.created", "user.updated"],
+            secret="wire-webhook-secret",
+        ),
+        "AigcAuthClient.register_webhook(webhook_url, events, secret)",
+        [envelope({"webhook_id": 12, "success": True})],
+    ),
+    Op(
+        "unregister_webhook",
+        # The id as register_webhook returned it (a number).
+        lambda c: c["client"].unregister_webhook(12),
+        "AigcAuthClient.unregister_webhook(webhook_id)",
+        [envelope({"success": True})],
+    ),
+    Op(
+        "trace_id_header",
+        in_context(lambda c: c["client"].verify_token(TRACED_TOKEN), trace_id=TRACE_ID),
+        "set_request_context(trace_id=...); AigcAuthClient.verify_token(token)",
+        [envelope({"valid": True, "userId": 7, "username": "alice", "expiresAt": None})],
+    ),
+    Op(
+        "auth_request_get",
+        in_context(auth_request_get, **IDENTITY),
+        "auth_request('GET', url, params={...}) (identity headers only)",
+        [THIRD_PARTY_OK],
+    ),
+    Op(
+        "auth_request_form",
+        in_context(auth_request_form, **IDENTITY),
+        "auth_request('POST', url, data={...}) (a form body, identity headers only)",
+        [THIRD_PARTY_OK],
+    ),
+    Op(
+        "auth_request_json",
+        in_context(auth_request_json, **IDENTITY),
+        "auth_request_post(url, json={...}) (identity headers only)",
+        [THIRD_PARTY_OK],
+    ),
+    Op(
+        "auth_session_get",
+        in_context(auth_session_get, **SESSION),
+        "AuthSession().get(url, params={...}) (app credentials and the caller's token)",
+        [THIRD_PARTY_OK],
+    ),
+    Op(
+        "collect_api_stat",
+        with_collector(collect_api_stat),
+        "init_api_stats_collector(...); collect_api_stat(...); stop_api_stats_collector()",
+        [STATS_OK],
+    ),
+    Op(
+        "auth_request_stats",
+        with_collector(in_context(auth_request_get, **SESSION)),
+        "init_api_stats_collector(...); auth_request('GET', url, params={...}); "
+        "stop_api_stats_collector()",
+        [THIRD_PARTY_OK, STATS_OK],
+        # The recorder's port is in the recorded URL; the duration is measured.
+        mask=[
+            "/1/request/body/json/stats/0/api_path",
+            "/1/request/body/json/stats/0/response_time",
+        ],
     ),
 ]

@@ -357,7 +357,7 @@ async fn outbound_calls_are_recorded_and_time_out() {
     for secret in ["pw-out", emu.app_secret(), "rec-tok"] {
         assert!(!text.contains(secret), "{secret} uploaded: {text}");
     }
-    assert_eq!(item["request_params"]["headers"]["x-app-secret"], REDACTED);
+    assert_eq!(item["request_params"]["headers"]["X-App-Secret"], REDACTED);
 
     // Timeout: a typed error.
     let stall = Emulator::serve(Router::new().route(

@@ -1,6 +1,13 @@
-//! Authenticated outbound requests (the reference's `AuthSession` / `AsyncAuthClient`):
-//! calls to other services that carry the app credentials, the caller's token and the
-//! request's identity headers.
+//! Outbound requests on behalf of the current request (the reference's `auth_request.py`):
+//! calls to other services that carry the request's identity headers and, to allow-listed
+//! origins, the app credentials and the caller's token.
+//!
+//! The reference has two kinds of helper, and so does this module:
+//!
+//! | reference | sends | here |
+//! |---|---|---|
+//! | `auth_request`, `auth_request_get`, `auth_request_post`, `async_auth_httpx_request*` | `x-real-ip`, `user-agent`, `X-Trace-ID` | [`OutboundConfig::identity_only`], or [`OutboundRequest::identity_only`] per request |
+//! | `AuthSession`, `AsyncAuthClient` | the same, plus `X-App-ID`, `X-App-Secret`, `Authorization: Bearer` | [`OutboundConfig::for_client`] (credentials to allow-listed origins only) |
 //!
 //! Unlike the reference, credentials (`X-App-ID`, `X-App-Secret`, `Authorization`) go only to
 //! allow-listed **origins** (scheme, host and port) and never over plain `http` except to a
@@ -18,11 +25,14 @@ use polyauth_core::http::{
 };
 use polyauth_core::{ClientSecret, Error, Result, context};
 use serde_json::{Map, Value};
-use url::{Host, Url};
+use url::Url;
 
 use crate::PROVIDER;
 use crate::config::AigcConfig;
 use crate::stats::{ApiStat, REDACTED, StatsCollector};
+
+mod origin;
+use origin::{OriginPattern, credentials_allowed, is_loopback};
 
 /// Default timeout of an outbound request: 30 s (the reference has none).
 pub const DEFAULT_OUTBOUND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -37,9 +47,9 @@ const OPERATION: &str = "outbound_request";
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OutboundConfig {
-    /// The application id (`X-App-ID`).
+    /// The application id (`X-App-ID`); empty for an identity-only client.
     pub app_id: String,
-    /// The application secret (`X-App-Secret`).
+    /// The application secret (`X-App-Secret`); empty for an identity-only client.
     pub app_secret: ClientSecret,
     /// Origins that receive credentials: `scheme://host[:port]` (`https://api.example.com`
     /// means port 443 only; host case-insensitive), or `scheme://*.domain[:port]` for any
@@ -54,6 +64,10 @@ pub struct OutboundConfig {
     /// Largest answer body accepted, in bytes; a bigger one is a `Protocol` error. Default
     /// 16 MiB.
     pub max_response_bytes: usize,
+    /// Whether the client never sends credentials, whatever the target (the reference's plain
+    /// `auth_request`): every request carries the identity headers only. Such a client has
+    /// no allow-list. Default `false`; see [`identity_only`](Self::identity_only).
+    pub identity_only: bool,
 }
 
 impl OutboundConfig {
@@ -71,6 +85,23 @@ impl OutboundConfig {
             allowed_origins: origin.into_iter().collect(),
             timeout: DEFAULT_OUTBOUND_TIMEOUT,
             max_response_bytes: DEFAULT_OUTBOUND_MAX_RESPONSE_BYTES,
+            identity_only: false,
+        }
+    }
+
+    /// A client configuration that sends only the identity headers (`x-real-ip`,
+    /// `user-agent`, `X-Trace-ID`, from the request context) and never a credential: the
+    /// reference's plain `auth_request` / `auth_request_get` / `auth_request_post`, for
+    /// calls to third-party services. It needs no app credentials and has no allow-list
+    /// (adding an origin makes [`AuthRequestClient::new`] refuse it).
+    pub fn identity_only() -> Self {
+        OutboundConfig {
+            app_id: String::new(),
+            app_secret: ClientSecret::new(""),
+            allowed_origins: Vec::new(),
+            timeout: DEFAULT_OUTBOUND_TIMEOUT,
+            max_response_bytes: DEFAULT_OUTBOUND_MAX_RESPONSE_BYTES,
+            identity_only: true,
         }
     }
 
@@ -93,99 +124,21 @@ impl OutboundConfig {
         self
     }
 
-    /// Whether a request to `url` may receive credentials: its origin matches an entry of
-    /// [`allowed_origins`](Self::allowed_origins) (entries that do not parse match nothing),
-    /// and it is `https` or goes to a loopback host.
+    /// Whether a request to `url` may receive credentials: the client is not identity-only,
+    /// the URL's origin matches an entry of [`allowed_origins`](Self::allowed_origins)
+    /// (entries that do not parse match nothing), and it is `https` or goes to a loopback
+    /// host.
     pub fn is_allowed(&self, url: &Url) -> bool {
-        credentials_allowed(
-            &self
-                .allowed_origins
-                .iter()
-                .filter_map(|e| OriginPattern::parse(e))
-                .collect::<Vec<_>>(),
-            url,
-        )
+        !self.identity_only
+            && credentials_allowed(
+                &self
+                    .allowed_origins
+                    .iter()
+                    .filter_map(|e| OriginPattern::parse(e))
+                    .collect::<Vec<_>>(),
+                url,
+            )
     }
-}
-
-/// One parsed allow-list entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct OriginPattern {
-    scheme: String,
-    /// Lower-case host (IPv6 in brackets); for a wildcard, the domain after `*.`.
-    host: String,
-    wildcard: bool,
-    port: u16,
-    loopback: bool,
-}
-
-impl OriginPattern {
-    /// `scheme://host[:port]` or `scheme://*.domain[:port]` (a trailing `/` allowed); `None`
-    /// for anything else (a path, a query, user info, another scheme).
-    fn parse(entry: &str) -> Option<OriginPattern> {
-        let (scheme, rest) = entry.trim().split_once("://")?;
-        let (wildcard, rest) = match rest.strip_prefix("*.") {
-            Some(rest) => (true, rest),
-            None => (false, rest),
-        };
-        let url = Url::parse(&format!("{scheme}://{rest}")).ok()?;
-        let plain = url.path() == "/"
-            && url.query().is_none()
-            && url.fragment().is_none()
-            && url.username().is_empty()
-            && url.password().is_none();
-        if !plain || !matches!(url.scheme(), "http" | "https") {
-            return None;
-        }
-        if wildcard && !matches!(url.host(), Some(Host::Domain(_))) {
-            return None;
-        }
-        Some(OriginPattern {
-            scheme: url.scheme().to_owned(),
-            host: url.host_str()?.to_ascii_lowercase(),
-            wildcard,
-            port: url.port_or_known_default()?,
-            loopback: !wildcard && is_loopback(&url),
-        })
-    }
-
-    /// Whether credentials could ever be sent under this entry (`https`, or `http` to a
-    /// loopback host).
-    fn can_carry_credentials(&self) -> bool {
-        self.scheme == "https" || self.loopback
-    }
-
-    fn matches(&self, url: &Url) -> bool {
-        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
-            return false;
-        };
-        if url.scheme() != self.scheme || url.port_or_known_default() != Some(self.port) {
-            return false;
-        }
-        if self.wildcard {
-            matches!(url.host(), Some(Host::Domain(_)))
-                && host
-                    .strip_suffix(self.host.as_str())
-                    .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.'))
-        } else {
-            host == self.host
-        }
-    }
-}
-
-/// Whether `url`'s host is a loopback address or `localhost`.
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
-fn credentials_allowed(patterns: &[OriginPattern], url: &Url) -> bool {
-    let secure = url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url));
-    secure && patterns.iter().any(|p| p.matches(url))
 }
 
 /// `scheme://host[:port]/path` of `url`: no user info, query or fragment.
@@ -198,16 +151,34 @@ fn display_url(url: &Url) -> String {
     shown.to_string()
 }
 
+/// The app credential header values.
+#[derive(Clone)]
+struct Credentials {
+    app_id: HeaderValue,
+    secret: HeaderValue,
+}
+
+/// A header the client adds: its name as the reference spells it (kept in the statistics
+/// record, as the reference's headers dict has it), the wire name and the value.
+struct Injected {
+    shown: &'static str,
+    name: HeaderName,
+    value: HeaderValue,
+}
+
 /// A client for calls to other services on behalf of the current request, over
 /// polyauth-core's [`HttpClient`] (shared timeouts, body cap, no redirects, error mapping).
 ///
-/// Every request gets, from the request context ([`crate::context`]), `X-Real-IP` (client IP),
-/// `User-Agent` (the caller's) and `X-Trace-ID`; requests to allowed origins (see
+/// Every request gets, from the request context ([`crate::context`]), `x-real-ip` (client IP),
+/// `user-agent` (the caller's) and `X-Trace-ID`; requests to allowed origins (see
 /// [`OutboundConfig::allowed_origins`]) also get `X-App-ID`, `X-App-Secret` and
-/// `Authorization: Bearer <current token>`. These overwrite headers of the same name set by
-/// the caller. With a [`StatsCollector`], each call made for an authenticated user is recorded
-/// (`scheme://host/path`, method, status, duration, error, and the query, headers and JSON
-/// body, redacted when recorded).
+/// `Authorization: Bearer <current token>`, unless the client or the request is
+/// identity-only ([`OutboundConfig::identity_only`], [`OutboundRequest::identity_only`]).
+/// These overwrite headers of the same name set by the caller. With a [`StatsCollector`],
+/// each call made for an authenticated user is recorded (`scheme://host/path`, method,
+/// status, duration, error, and `request_params` in the reference's shape: `query_params`
+/// and `headers` as given, then `request_body` for a non-empty JSON body or `form_params` for
+/// a form; redacted when recorded).
 ///
 /// ```no_run
 /// use polyauth_aigc::{AigcConfig, AuthRequestClient, OutboundConfig};
@@ -221,6 +192,15 @@ fn display_url(url: &Url) -> String {
 ///     .send()
 ///     .await?;
 /// assert!(response.is_success());
+///
+/// // A third-party service: identity headers only (the reference's plain `auth_request`).
+/// let third_party = AuthRequestClient::new(OutboundConfig::identity_only())?;
+/// let response = third_party
+///     .post("https://forms.example.org/submit")?
+///     .form(&[("field1", "value1"), ("field2", "value2")])
+///     .send()
+///     .await?;
+/// # let _ = response;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -228,8 +208,7 @@ pub struct AuthRequestClient {
     http: HttpClient,
     config: OutboundConfig,
     origins: Vec<OriginPattern>,
-    secret: HeaderValue,
-    app_id: HeaderValue,
+    credentials: Option<Credentials>,
     stats: Option<StatsCollector>,
 }
 
@@ -237,6 +216,7 @@ impl fmt::Debug for AuthRequestClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthRequestClient")
             .field("allowed_origins", &self.config.allowed_origins)
+            .field("identity_only", &self.config.identity_only)
             .field("timeout", &self.config.timeout)
             .field("stats", &self.stats.is_some())
             .finish()
@@ -246,9 +226,14 @@ impl fmt::Debug for AuthRequestClient {
 impl AuthRequestClient {
     /// A client. Errors: `ConfigInvalid` when an allow-list entry is not an origin, or is a
     /// plain-`http` origin on a host that is not loopback (credentials would travel in clear
-    /// text), when the credentials cannot be sent as headers, or when the HTTP client cannot be
-    /// built.
+    /// text), when an identity-only configuration has an allow-list, when the credentials
+    /// cannot be sent as headers, or when the HTTP client cannot be built.
     pub fn new(config: OutboundConfig) -> Result<Self> {
+        if config.identity_only && !config.allowed_origins.is_empty() {
+            return Err(Error::config(
+                "an identity-only outbound client sends no credentials: it takes no allow-list",
+            ));
+        }
         let mut origins = Vec::with_capacity(config.allowed_origins.len());
         for entry in &config.allowed_origins {
             let pattern = OriginPattern::parse(entry).ok_or_else(|| {
@@ -276,14 +261,18 @@ impl AuthRequestClient {
                 ..defaults
             },
         )?;
-        let (app_id, secret) =
-            crate::client::credential_headers(&config.app_id, &config.app_secret)?;
+        let credentials = if config.identity_only {
+            None
+        } else {
+            let (app_id, secret) =
+                crate::client::credential_headers(&config.app_id, &config.app_secret)?;
+            Some(Credentials { app_id, secret })
+        };
         Ok(AuthRequestClient {
             http,
             config,
             origins,
-            secret,
-            app_id,
+            credentials,
             stats: None,
         })
     }
@@ -315,6 +304,7 @@ impl AuthRequestClient {
             query: Vec::new(),
             body: None,
             timeout: None,
+            identity_only: false,
         })
     }
 
@@ -328,31 +318,90 @@ impl AuthRequestClient {
         self.request(Method::POST, url)
     }
 
-    /// The headers injected for a request to `url` from the current context.
-    fn injected(&self, url: &Url) -> Result<HeaderMap> {
-        let mut h = HeaderMap::new();
+    /// The headers added to a request to `url` from the current context, in the order the
+    /// reference adds them: the credentials (when `credentials` and the origin is allowed),
+    /// then `x-real-ip`, `user-agent`, `X-Trace-ID`.
+    fn injected(&self, url: &Url, credentials: bool) -> Result<Vec<Injected>> {
+        let mut out = Vec::new();
         let ctx = context::current();
         let ctx = ctx.as_deref();
-        if credentials_allowed(&self.origins, url) {
-            h.insert(HeaderName::from_static("x-app-id"), self.app_id.clone());
-            h.insert(HeaderName::from_static("x-app-secret"), self.secret.clone());
+        let mut add = |shown: &'static str, name: &'static str, value: HeaderValue| {
+            let name = HeaderName::from_static(name);
+            out.push(Injected { shown, name, value });
+        };
+        if credentials
+            && let Some(creds) = &self.credentials
+            && credentials_allowed(&self.origins, url)
+        {
+            add("X-App-ID", "x-app-id", creds.app_id.clone());
+            add("X-App-Secret", "x-app-secret", creds.secret.clone());
             if let Some(token) = ctx.and_then(|c| c.token.as_ref()) {
-                h.insert(http::header::AUTHORIZATION, bearer_header(token)?);
+                add("Authorization", "authorization", bearer_header(token)?);
             }
         }
         let text = |v: &Option<String>| v.as_deref().and_then(|s| HeaderValue::from_str(s).ok());
         if let Some(ctx) = ctx {
             if let Some(v) = text(&ctx.client_ip) {
-                h.insert(HeaderName::from_static("x-real-ip"), v);
+                add("x-real-ip", "x-real-ip", v);
             }
             if let Some(v) = text(&ctx.user_agent) {
-                h.insert(http::header::USER_AGENT, v);
+                add("user-agent", "user-agent", v);
             }
             if let Some(v) = text(&ctx.trace_id) {
-                h.insert(HeaderName::from_static("x-trace-id"), v);
+                add("X-Trace-ID", "x-trace-id", v);
             }
         }
-        Ok(h)
+        Ok(out)
+    }
+}
+
+/// A request body.
+#[derive(Clone)]
+enum Body {
+    Json(Value),
+    Form(Vec<(String, Value)>),
+}
+
+/// Name-value pairs as given (`&str`, numbers, booleans, lists...).
+fn pairs<V: Into<Value> + Clone>(pairs: &[(&str, V)]) -> Vec<(String, Value)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone().into()))
+        .collect()
+}
+
+/// The pairs as text, the way `requests` encodes a `params` or `data` dict: text as it is,
+/// numbers and booleans printed (`1`, `true`), each element of a list as a repeated name,
+/// `null` left out.
+fn encoded(pairs: &[(String, Value)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in pairs {
+        let values = match value {
+            Value::Array(items) => items.as_slice(),
+            single => std::slice::from_ref(single),
+        };
+        for v in values {
+            let text = match v {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.push((name.clone(), text));
+        }
+    }
+    out
+}
+
+/// Whether Python would take `value` as true (`if json_data:`): not null, `false`, `0`, `""`,
+/// `[]` or `{}`.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
     }
 }
 
@@ -365,9 +414,10 @@ pub struct OutboundRequest<'c> {
     method: Method,
     url: Url,
     headers: HeaderMap,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
+    query: Vec<(String, Value)>,
+    body: Option<Body>,
     timeout: Option<Duration>,
+    identity_only: bool,
 }
 
 impl fmt::Debug for OutboundRequest<'_> {
@@ -381,6 +431,7 @@ impl fmt::Debug for OutboundRequest<'_> {
             .field("query", &query_names)
             .field("body", &self.body.as_ref().map(|_| REDACTED))
             .field("timeout", &self.timeout)
+            .field("identity_only", &self.identity_only)
             .finish_non_exhaustive()
     }
 }
@@ -392,25 +443,40 @@ impl OutboundRequest<'_> {
         self
     }
 
-    /// Adds query parameters.
-    pub fn query(mut self, pairs: &[(&str, &str)]) -> Self {
-        self.query.extend(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
+    /// Adds query parameters: text, or any JSON value (`&[("page", 1)]`). Numbers and
+    /// booleans are sent printed (`page=1`), each element of a list as a repeated parameter,
+    /// `null` not at all (as `requests` does with a `params` dict); the statistics record
+    /// keeps the values as given (`{"page": 1}`), as the reference does.
+    pub fn query<V: Into<Value> + Clone>(mut self, pairs: &[(&str, V)]) -> Self {
+        self.query.extend(self::pairs(pairs));
         self
     }
 
-    /// Sets a JSON body.
+    /// Sets a JSON body (`Content-Type: application/json`), replacing a form body.
     pub fn json(mut self, body: Value) -> Self {
-        self.body = Some(body);
+        self.body = Some(Body::Json(body));
+        self
+    }
+
+    /// Sets a form body (`application/x-www-form-urlencoded`, the reference's
+    /// `data={...}`), replacing a JSON body; values are encoded as
+    /// [`query`](Self::query)'s. The statistics record keeps them under `form_params`.
+    pub fn form<V: Into<Value> + Clone>(mut self, pairs: &[(&str, V)]) -> Self {
+        self.body = Some(Body::Form(self::pairs(pairs)));
         self
     }
 
     /// Overrides the timeout for this request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends this request with the identity headers only (`x-real-ip`, `user-agent`,
+    /// `X-Trace-ID`), even to an allow-listed origin: the reference's plain `auth_request`,
+    /// from a client that otherwise sends credentials. The allow-list is unchanged.
+    pub fn identity_only(mut self) -> Self {
+        self.identity_only = true;
         self
     }
 
@@ -428,10 +494,23 @@ impl OutboundRequest<'_> {
             .http
             .reqwest()
             .request(self.method.clone(), self.url.clone())
-            .query(&self.query)
+            .query(&encoded(&self.query))
             .headers(self.headers.clone());
-        if let Some(body) = &self.body {
-            builder = builder.json(body);
+        match &self.body {
+            Some(Body::Json(body)) => builder = builder.json(body),
+            Some(Body::Form(fields)) => {
+                let text = url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(encoded(fields))
+                    .finish();
+                if !self.headers.contains_key(http::header::CONTENT_TYPE) {
+                    builder = builder.header(
+                        http::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    );
+                }
+                builder = builder.body(text);
+            }
+            None => {}
         }
         if let Some(t) = self.timeout {
             builder = builder.timeout(t);
@@ -441,24 +520,64 @@ impl OutboundRequest<'_> {
                 .with_source(e.without_url())
                 .with_context(PROVIDER, OPERATION)
         })?;
-        for (name, value) in &c.injected(&self.url)? {
-            request.headers_mut().insert(name.clone(), value.clone());
+        let injected = c.injected(&self.url, !self.identity_only)?;
+        for h in &injected {
+            request
+                .headers_mut()
+                .insert(h.name.clone(), h.value.clone());
         }
-        let stat_headers = c.stats.as_ref().map(|_| request.headers().clone());
         let builder = reqwest::RequestBuilder::from_parts(c.http.reqwest().clone(), request);
         let started = Instant::now();
         let outcome = c
             .http
             .send(OPERATION, builder, Idempotency::NonIdempotent)
             .await;
-        if let Some(headers) = stat_headers {
-            self.record(&headers, started.elapsed(), &outcome);
+        if c.stats.is_some() {
+            self.record(&injected, started.elapsed(), &outcome);
         }
         outcome
     }
 
+    /// The reference's `request_params` of this call: `query_params` and `headers` (the
+    /// caller's, then the added ones under the reference's names), then `request_body` for a
+    /// JSON body Python takes as true, else `form_params` for a form. Not redacted yet.
+    fn request_params(&self, injected: &[Injected]) -> Value {
+        let mut headers: Map<String, Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), Value::String(v))
+            })
+            .collect();
+        for h in injected {
+            headers.remove(h.name.as_str());
+            let v = String::from_utf8_lossy(h.value.as_bytes()).into_owned();
+            headers.insert(h.shown.to_owned(), Value::String(v));
+        }
+        let mut params = Map::new();
+        params.insert(
+            "query_params".into(),
+            Value::Object(self.query.iter().cloned().collect()),
+        );
+        params.insert("headers".into(), Value::Object(headers));
+        match &self.body {
+            Some(Body::Json(body)) if truthy(body) => {
+                params.insert("request_body".into(), body.clone());
+            }
+            Some(Body::Form(fields)) => {
+                params.insert(
+                    "form_params".into(),
+                    Value::Object(fields.iter().cloned().collect()),
+                );
+            }
+            _ => {}
+        }
+        Value::Object(params)
+    }
+
     /// Records the call for the current authenticated user, parameters redacted.
-    fn record(&self, headers: &HeaderMap, elapsed: Duration, outcome: &Result<HttpResponse>) {
+    fn record(&self, injected: &[Injected], elapsed: Duration, outcome: &Result<HttpResponse>) {
         let Some(stats) = &self.client.stats else {
             return;
         };
@@ -472,27 +591,6 @@ impl OutboundRequest<'_> {
             Ok(r) => (r.status, None),
             Err(e) => (500, Some(e.to_string())),
         };
-        let header_map: Map<String, Value> = headers
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    Value::String(v.to_str().unwrap_or("").to_owned()),
-                )
-            })
-            .collect();
-        let query: Map<String, Value> = self
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        let mut params = Map::new();
-        params.insert("query_params".into(), Value::Object(query));
-        params.insert("headers".into(), Value::Object(header_map));
-        params.insert(
-            "request_body".into(),
-            self.body.clone().unwrap_or(Value::Null),
-        );
         // `with_params` redacts: the queued record never holds the secret or the token.
         let mut stat = ApiStat::new(
             display_url(&self.url),
@@ -500,7 +598,7 @@ impl OutboundRequest<'_> {
             status,
             elapsed,
         )
-        .with_params(Value::Object(params))
+        .with_params(self.request_params(injected))
         .with_token(Some(token));
         stat.error = error;
         stats.record(stat);
@@ -508,171 +606,4 @@ impl OutboundRequest<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    use polyauth_core::{AccessToken, RequestContext, UserProfile};
-
-    fn config(origins: &[&str]) -> OutboundConfig {
-        OutboundConfig {
-            app_id: "a".into(),
-            app_secret: ClientSecret::new("s"),
-            allowed_origins: origins.iter().map(|o| (*o).to_owned()).collect(),
-            timeout: DEFAULT_OUTBOUND_TIMEOUT,
-            max_response_bytes: DEFAULT_OUTBOUND_MAX_RESPONSE_BYTES,
-        }
-    }
-
-    fn allowed(c: &OutboundConfig, url: &str) -> bool {
-        c.is_allowed(&Url::parse(url).unwrap())
-    }
-
-    #[test]
-    fn allow_list_entries_are_origins() {
-        let c = config(&[
-            "https://api.example.com",
-            "https://*.internal.test:8443/",
-            "http://127.0.0.1:9000",
-        ]);
-        assert!(allowed(&c, "https://API.example.com/x?y=1"));
-        assert!(allowed(&c, "https://api.example.com:443/x"));
-        // Same host, other scheme or port: no credentials.
-        assert!(!allowed(&c, "http://api.example.com/x"));
-        assert!(!allowed(&c, "http://api.example.com:8080/x"));
-        assert!(!allowed(&c, "https://api.example.com:8443/x"));
-        // Wildcards: subdomains only, same scheme and port.
-        assert!(allowed(&c, "https://x.internal.test:8443/"));
-        assert!(allowed(&c, "https://a.b.internal.test:8443/"));
-        assert!(!allowed(&c, "https://x.internal.test/"));
-        assert!(!allowed(&c, "http://x.internal.test:8443/"));
-        assert!(!allowed(&c, "https://internal.test:8443/"));
-        assert!(!allowed(&c, "https://evilinternal.test:8443/"));
-        assert!(!allowed(&c, "https://api.example.com.evil.test/"));
-        // Plain http: loopback only.
-        assert!(allowed(&c, "http://127.0.0.1:9000/"));
-        assert!(!allowed(&c, "http://127.0.0.1:9001/"));
-        assert!(!allowed(
-            &config(&["http://auth.example.com"]),
-            "http://auth.example.com/"
-        ));
-    }
-
-    #[test]
-    fn bad_or_cleartext_entries_are_refused() {
-        for entry in [
-            "api.example.com",
-            "https://api.example.com/path",
-            "https://u:p@api.example.com",
-            "ftp://api.example.com",
-            "https://*.127.0.0.1",
-            "http://auth.example.com",
-            "http://*.example.com",
-        ] {
-            let e = AuthRequestClient::new(config(&[entry])).unwrap_err();
-            assert_eq!(e.kind(), polyauth_core::ErrorKind::ConfigInvalid, "{entry}");
-        }
-        for entry in [
-            "http://localhost:8080",
-            "http://[::1]:1",
-            "https://*.example.com",
-        ] {
-            AuthRequestClient::new(config(&[entry])).unwrap();
-        }
-        // The auth center's origin, when it may carry credentials.
-        let aigc = |base: &str| AigcConfig::new("1", ClientSecret::new("s"), base).unwrap();
-        let c = OutboundConfig::for_client(&aigc("https://auth.example.com/aigc-auth"));
-        assert_eq!(c.allowed_origins, vec!["https://auth.example.com"]);
-        assert!(!allowed(&c, "http://auth.example.com:8080/"));
-        let c = OutboundConfig::for_client(&aigc("http://auth.example.com/aigc-auth"));
-        assert!(c.allowed_origins.is_empty());
-        AuthRequestClient::new(c).unwrap();
-    }
-
-    #[test]
-    fn request_debug_shows_no_values() {
-        let client = AuthRequestClient::new(config(&[])).unwrap();
-        let req = client
-            .post("https://u:pw-in-url@api.example.com/x?token=q-secret")
-            .unwrap()
-            .header(
-                http::header::AUTHORIZATION,
-                HeaderValue::from_static("Bearer hdr-secret"),
-            )
-            .query(&[("password", "query-secret")])
-            .json(serde_json::json!({"password": "body-secret"}));
-        let text = format!("{req:?}");
-        for secret in [
-            "pw-in-url",
-            "q-secret",
-            "hdr-secret",
-            "query-secret",
-            "body-secret",
-        ] {
-            assert!(!text.contains(secret), "{secret} in {text}");
-        }
-        assert!(text.contains("api.example.com/x"), "{text}");
-        assert!(text.contains("authorization"), "{text}");
-    }
-
-    /// A real call over loopback: the record queued for the statistics holds neither the app
-    /// secret nor the caller's token, in its parameters or its `Debug`.
-    #[tokio::test]
-    async fn recorded_outbound_calls_hold_no_credentials() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let origin = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(std::sync::Mutex::new(None::<http::HeaderMap>));
-        let sink = seen.clone();
-        let app = axum::Router::new().route(
-            "/charge",
-            axum::routing::post(move |headers: http::HeaderMap| {
-                let sink = sink.clone();
-                async move {
-                    *sink.lock().unwrap() = Some(headers);
-                    "ok"
-                }
-            }),
-        );
-        tokio::spawn(async move { axum::serve(listener, app).await });
-
-        let mut cfg = config(&[origin.as_str()]);
-        cfg.app_secret = ClientSecret::new("app-secret-value");
-        let (stats, mut queued) = StatsCollector::capture(8);
-        let client = AuthRequestClient::new(cfg).unwrap().with_stats(stats);
-        let ctx = RequestContext {
-            user: Some(Arc::new(UserProfile::new("aigc", "7"))),
-            token: Some(AccessToken::new("user-token-value")),
-            ..Default::default()
-        };
-        let response = context::scope(ctx, async {
-            client
-                .post(&format!("{origin}/charge"))
-                .unwrap()
-                .query(&[("access_token", "user-token-value")])
-                .json(serde_json::json!({"amount": 3, "password": "pw-body"}))
-                .send()
-                .await
-                .unwrap()
-        })
-        .await;
-        assert_eq!(response.status, 200);
-        let sent = seen.lock().unwrap().clone().unwrap();
-        assert_eq!(
-            sent["x-app-secret"], "app-secret-value",
-            "credentials were sent"
-        );
-        assert_eq!(sent["authorization"], "Bearer user-token-value");
-
-        let stat = queued.try_recv().unwrap();
-        let debug = format!("{stat:?}");
-        let params = stat.request_params.clone().unwrap().to_string();
-        for secret in ["app-secret-value", "user-token-value", "pw-body"] {
-            assert!(!debug.contains(secret), "{secret} in {debug}");
-            assert!(!params.contains(secret), "{secret} in {params}");
-        }
-        assert_eq!(
-            stat.request_params.unwrap()["headers"]["x-app-secret"],
-            REDACTED
-        );
-    }
-}
+mod tests;
