@@ -41,7 +41,11 @@ struct Demo {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    polyauth_examples::report(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     polyauth_examples::init_tracing();
 
     let env = Env::dotenv()?;
@@ -101,7 +105,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let provider = std::sync::Arc::new(AigcProvider::from_client(client));
     let app = legacy_sync::router(provider, legacy, webhook.clone());
 
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let listener = polyauth_examples::listen(SocketAddr::from(([127, 0, 0, 1], port)))?;
     let base = format!("http://{}", listener.local_addr()?);
     println!("polyauth legacy-sync example listening on {base}");
     println!();

@@ -50,13 +50,17 @@ use polyauth::env::Env;
 use polyauth_examples::oidc_login::LoginApp;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    polyauth_examples::report(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     polyauth_examples::init_tracing();
     let env = Env::dotenv()?;
     // Discovers the issuer: a wrong issuer or client configuration fails here, at start-up.
     let app = LoginApp::from_env(&env).await?;
     let port: u16 = env.parse("PORT")?.unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = polyauth_examples::listen(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
     println!(
         "OpenID Connect login example on http://{}/",
         listener.local_addr()?

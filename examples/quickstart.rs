@@ -16,7 +16,11 @@ use std::net::SocketAddr;
 use polyauth_examples::quickstart::{self, DevSetup};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    polyauth_examples::report(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     polyauth_examples::init_tracing();
 
     let port: u16 = match std::env::var("PORT") {
@@ -44,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = polyauth_examples::listen(addr)?;
     let base = format!("http://{}", listener.local_addr()?);
     println!("polyauth quickstart listening on {base}");
     if let Some(dev) = &dev {

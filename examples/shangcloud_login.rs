@@ -12,12 +12,16 @@ use polyauth::env::Env;
 use polyauth_examples::shangcloud_login::{client_from_env, router};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    polyauth_examples::report(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     polyauth_examples::init_tracing();
     let env = Env::dotenv()?;
     let client = client_from_env(&env).await?;
     let port: u16 = env.parse("PORT")?.unwrap_or(3000);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = polyauth_examples::listen(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
     println!(
         "ShangCloud login example on http://{}/login (states in {})",
         listener.local_addr()?,
