@@ -386,11 +386,7 @@ operations! {
     user_defined_data_selection!(),
     " }"
 );
-    SET_UDF_VALUE_BATCH = concat!(
-    "mutation setUdfValueBatch($targetType: UDFTargetType!, $input: [SetUdfValueBatchInput!]!) { setUdfValueBatch(targetType: $targetType, input: $input) ",
-    common_message_selection!(),
-    " }"
-);
+    SET_UDF_VALUE_BATCH = "mutation setUdfValueBatch($targetType: UDFTargetType!, $input: [SetUdfValueBatchInput!]!) { setUdfValueBatch(targetType: $targetType, input: $input) { code message } }";
     SET_UDV = concat!(
     "mutation setUdv($targetType: UDFTargetType!, $targetId: String!, $key: String!, $value: String!) { setUdv(targetType: $targetType, targetId: $targetId, key: $key, value: $value) ",
     user_defined_data_selection!(),
@@ -418,29 +414,29 @@ operations! {
     " }"
 );
     ASSIGN_ROLE = concat!(
-    "mutation assignRole($namespace: String, $roleCodes: [String], $userIds: [String!]) { assignRole(namespace: $namespace, roleCodes: $roleCodes, userIds: $userIds) ",
+    "mutation assignRole($namespace: String, $roleCode: String, $roleCodes: [String], $userIds: [String!], $groupCodes: [String!], $nodeCodes: [String!]) { assignRole(namespace: $namespace, roleCode: $roleCode, roleCodes: $roleCodes, userIds: $userIds, groupCodes: $groupCodes, nodeCodes: $nodeCodes) ",
     common_message_selection!(),
     " }"
 );
     REVOKE_ROLE = concat!(
-    "mutation revokeRole($namespace: String, $roleCodes: [String], $userIds: [String!]) { revokeRole(namespace: $namespace, roleCodes: $roleCodes, userIds: $userIds) ",
+    "mutation revokeRole($namespace: String, $roleCode: String, $roleCodes: [String], $userIds: [String!], $groupCodes: [String!], $nodeCodes: [String!]) { revokeRole(namespace: $namespace, roleCode: $roleCode, roleCodes: $roleCodes, userIds: $userIds, groupCodes: $groupCodes, nodeCodes: $nodeCodes) ",
     common_message_selection!(),
     " }"
 );
-    POLICY_ASSIGNMENTS = "query policyAssignments($targetType: PolicyAssignmentTargetType, $targetIdentifier: String, $page: Int, $limit: Int) { policyAssignments(targetType: $targetType, targetIdentifier: $targetIdentifier, page: $page, limit: $limit) { totalCount list { code targetType targetIdentifier } } }";
+    POLICY_ASSIGNMENTS = "query policyAssignments($namespace: String, $code: String, $targetType: PolicyAssignmentTargetType, $targetIdentifier: String, $page: Int, $limit: Int) { policyAssignments(namespace: $namespace, code: $code, targetType: $targetType, targetIdentifier: $targetIdentifier, page: $page, limit: $limit) { totalCount list { code targetType targetIdentifier } } }";
     ADD_POLICY_ASSIGNMENTS = concat!(
-    "mutation addPolicyAssignments($policies: [String!]!, $targetType: PolicyAssignmentTargetType!, $targetIdentifiers: [String!]) { addPolicyAssignments(policies: $policies, targetType: $targetType, targetIdentifiers: $targetIdentifiers) ",
+    "mutation addPolicyAssignments($policies: [String!]!, $targetType: PolicyAssignmentTargetType!, $targetIdentifiers: [String!], $inheritByChildren: Boolean, $namespace: String) { addPolicyAssignments(policies: $policies, targetType: $targetType, targetIdentifiers: $targetIdentifiers, inheritByChildren: $inheritByChildren, namespace: $namespace) ",
     common_message_selection!(),
     " }"
 );
     REMOVE_POLICY_ASSIGNMENTS = concat!(
-    "mutation removePolicyAssignments($policies: [String!]!, $targetType: PolicyAssignmentTargetType!, $targetIdentifiers: [String!]) { removePolicyAssignments(policies: $policies, targetType: $targetType, targetIdentifiers: $targetIdentifiers) ",
+    "mutation removePolicyAssignments($policies: [String!]!, $targetType: PolicyAssignmentTargetType!, $targetIdentifiers: [String!], $namespace: String) { removePolicyAssignments(policies: $policies, targetType: $targetType, targetIdentifiers: $targetIdentifiers, namespace: $namespace) ",
     common_message_selection!(),
     " }"
 );
     // User management (`authing/v2/management/users.py`).
     CREATE_USER = concat!(
-    "mutation createUser($userInfo: CreateUserInput!, $params: String, $keepPassword: Boolean) { createUser(userInfo: $userInfo, params: $params, keepPassword: $keepPassword) { ",
+    "mutation createUser($userInfo: CreateUserInput!, $params: String, $identity: CreateUserIdentityInput, $keepPassword: Boolean, $resetPasswordOnFirstLogin: Boolean) { createUser(userInfo: $userInfo, params: $params, identity: $identity, keepPassword: $keepPassword, resetPasswordOnFirstLogin: $resetPasswordOnFirstLogin) { ",
     user_fields_with_external_id!(),
     " } }"
 );
@@ -478,28 +474,28 @@ operations! {
     " } }"
 );
     USERS = concat!(
-    "query users($page: Int, $limit: Int) { users(page: $page, limit: $limit) { totalCount list { ",
+    "query users($page: Int, $limit: Int, $sortBy: SortByEnum, $excludeUsersInOrg: Boolean) { users(page: $page, limit: $limit, sortBy: $sortBy, excludeUsersInOrg: $excludeUsersInOrg) { totalCount list { ",
     identities_field!(),
     " ",
     user_fields_with_external_id!(),
     " } } }"
 );
     USERS_WITH_CUSTOM_DATA = concat!(
-    "query usersWithCustomData($page: Int, $limit: Int) { users(page: $page, limit: $limit) { totalCount list { ",
+    "query usersWithCustomData($page: Int, $limit: Int, $sortBy: SortByEnum, $excludeUsersInOrg: Boolean) { users(page: $page, limit: $limit, sortBy: $sortBy, excludeUsersInOrg: $excludeUsersInOrg) { totalCount list { id ",
     identities_field!(),
-    " ",
-    user_fields_with_external_id!(),
-    " ",
+    " arn userPoolId status ",
+    user_fields_from_username!(),
+    " externalId ",
     custom_data_field!(),
     " } } }"
 );
     ARCHIVED_USERS = concat!(
-    "query archivedUsers($page: Int, $limit: Int) { archivedUsers(page: $page, limit: $limit) { totalCount list { ",
-    user_fields_with_external_id!(),
-    " } } }"
+    "query archivedUsers($page: Int, $limit: Int) { archivedUsers(page: $page, limit: $limit) { totalCount list { id arn status userPoolId ",
+    user_fields_from_username!(),
+    " externalId } } }"
 );
     FIND_USER = concat!(
-    "query findUser($email: String, $phone: String, $username: String, $externalId: String) { findUser(email: $email, phone: $phone, username: $username, externalId: $externalId) { ",
+    "query findUser($email: String, $phone: String, $username: String, $externalId: String, $identity: FindUserByIdentityInput) { findUser(email: $email, phone: $phone, username: $username, externalId: $externalId, identity: $identity) { ",
     user_fields_with_external_id!(),
     " } }"
 );
@@ -511,12 +507,12 @@ operations! {
     " } }"
 );
     SEARCH_USER = concat!(
-    "query searchUser($query: String!, $page: Int, $limit: Int, $departmentOpts: [SearchUserDepartmentOpt], $groupOpts: [SearchUserGroupOpt], $roleOpts: [SearchUserRoleOpt]) { searchUser(query: $query, page: $page, limit: $limit, departmentOpts: $departmentOpts, groupOpts: $groupOpts, roleOpts: $roleOpts) { totalCount list { ",
+    "query searchUser($query: String!, $fields: [String], $page: Int, $limit: Int, $departmentOpts: [SearchUserDepartmentOpt], $groupOpts: [SearchUserGroupOpt], $roleOpts: [SearchUserRoleOpt]) { searchUser(query: $query, fields: $fields, page: $page, limit: $limit, departmentOpts: $departmentOpts, groupOpts: $groupOpts, roleOpts: $roleOpts) { totalCount list { ",
     user_fields_with_external_id!(),
     " } } }"
 );
     SEARCH_USER_WITH_CUSTOM_DATA = concat!(
-    "query searchUserWithCustomData($query: String!, $page: Int, $limit: Int, $departmentOpts: [SearchUserDepartmentOpt], $groupOpts: [SearchUserGroupOpt], $roleOpts: [SearchUserRoleOpt]) { searchUser(query: $query, page: $page, limit: $limit, departmentOpts: $departmentOpts, groupOpts: $groupOpts, roleOpts: $roleOpts) { totalCount list { ",
+    "query searchUserWithCustomData($query: String!, $fields: [String], $page: Int, $limit: Int, $departmentOpts: [SearchUserDepartmentOpt], $groupOpts: [SearchUserGroupOpt], $roleOpts: [SearchUserRoleOpt]) { searchUser(query: $query, fields: $fields, page: $page, limit: $limit, departmentOpts: $departmentOpts, groupOpts: $groupOpts, roleOpts: $roleOpts) { totalCount list { ",
     user_fields_with_external_id!(),
     " ",
     custom_data_field!(),
