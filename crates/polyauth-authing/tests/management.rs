@@ -333,6 +333,60 @@ async fn relations_custom_data_and_sessions() {
 }
 
 #[tokio::test]
+async fn search_filters_travel_as_the_reference_sends_them() {
+    let emu = AuthingEmulator::start().await;
+    let m = mgmt_client(&emu);
+    let users = m.users();
+    let id = seed(&emu, "hana", "Hana-pass");
+    users
+        .add_roles(&id, &["viewer".into()], Some("billing"))
+        .await
+        .unwrap();
+
+    users
+        .search("hana", 1, 10, &SearchOptions::default())
+        .await
+        .unwrap();
+    let sent = emu.last_variables("searchUser").unwrap();
+    for filter in ["departmentOpts", "groupOpts", "roleOpts"] {
+        assert_eq!(
+            sent[filter],
+            Value::Null,
+            "{filter} not given: null, not []"
+        );
+    }
+
+    let bare = SearchOptions {
+        roles: vec![(None, "viewer".into())],
+        ..Default::default()
+    };
+    assert_eq!(users.search("", 1, 10, &bare).await.unwrap().total_count, 1);
+    let sent = emu.last_variables("searchUser").unwrap();
+    assert_eq!(sent["roleOpts"], json!([{"code": "viewer"}]), "a bare code");
+    let other_namespace = SearchOptions {
+        roles: vec![(Some("default".into()), "viewer".into())],
+        groups: vec!["staff".into()],
+        departments: vec![("dep-root".into(), false)],
+        ..Default::default()
+    };
+    let found = users.search("", 1, 10, &other_namespace).await.unwrap();
+    assert_eq!(found.total_count, 0, "viewer is a role of `billing` only");
+    let sent = emu.last_variables("searchUser").unwrap();
+    assert_eq!(
+        (
+            &sent["roleOpts"],
+            &sent["groupOpts"],
+            &sent["departmentOpts"]
+        ),
+        (
+            &json!([{"namespace": "default", "code": "viewer"}]),
+            &json!([{"code": "staff"}]),
+            &json!([{"departmentId": "dep-root", "includeChildrenDepartments": false}])
+        )
+    );
+}
+
+#[tokio::test]
 async fn management_token_is_single_flight_cached_and_refetched_once() {
     let emu = AuthingEmulator::start().await;
     seed(&emu, "hana", "Hana-pass");

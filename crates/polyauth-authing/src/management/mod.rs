@@ -232,14 +232,17 @@ impl QueryField {
     }
 }
 
-/// Filters of [`Users::search`].
+/// Filters of [`Users::search`]. An empty list is no filter: it is sent as `null`, as the
+/// reference sends a filter it was not given.
 #[derive(Clone, Debug, Default)]
 pub struct SearchOptions {
-    /// `(departmentId, includeChildrenDepartments)` pairs.
+    /// `(departmentId, includeChildrenDepartments)` pairs, sent as `departmentOpts`
+    /// `[{"departmentId", "includeChildrenDepartments"}]`.
     pub departments: Vec<(String, bool)>,
-    /// Group codes.
+    /// Group codes, sent as `groupOpts` `[{"code"}]`.
     pub groups: Vec<String>,
-    /// `(namespace, role code)` pairs.
+    /// `(namespace, role code)` pairs, sent as `roleOpts`: `{"code"}` for a bare code (no
+    /// namespace: the server's default), `{"namespace", "code"}` otherwise.
     pub roles: Vec<(Option<String>, String)>,
     /// Select `customData` too.
     pub with_custom_data: bool,
@@ -251,6 +254,35 @@ pub struct UserLookup {
     /// Username.
     pub username: Option<String>,
     /// E-mail.
+impl SearchOptions {
+    /// `items` as a JSON list, or `null` when there are none.
+    fn list_or_null<T>(items: &[T], item: impl Fn(&T) -> Value) -> Value {
+        if items.is_empty() {
+            Value::Null
+        } else {
+            Value::Array(items.iter().map(item).collect())
+        }
+    }
+
+    fn department_opts(&self) -> Value {
+        Self::list_or_null(
+            &self.departments,
+            |(id, children)| json!({"departmentId": id, "includeChildrenDepartments": children}),
+        )
+    }
+
+    fn group_opts(&self) -> Value {
+        Self::list_or_null(&self.groups, |code| json!({"code": code}))
+    }
+
+    fn role_opts(&self) -> Value {
+        Self::list_or_null(&self.roles, |(namespace, code)| match namespace {
+            Some(ns) => json!({"namespace": ns, "code": code}),
+            None => json!({"code": code}),
+        })
+    }
+}
+
     pub email: Option<String>,
     /// Phone.
     pub phone: Option<String>,

@@ -152,7 +152,13 @@ impl Users<'_> {
         self.client.gql(op, lookup.variables(op)?).await
     }
 
-    /// Searches users by text with department, group and role filters (GraphQL `searchUser`).
+    /// Searches users by text with department, group and role filters (GraphQL `searchUser`;
+    /// `searchUserWithCustomData` with `options.with_custom_data`). The filters travel as the
+    /// reference sends them: `departmentOpts` `[{departmentId, includeChildrenDepartments}]`,
+    /// `groupOpts` `[{code}]`, `roleOpts` `[{code}]` or `[{namespace, code}]`, each `null` when
+    /// empty (see [`SearchOptions`]). Page from 1.
+    ///
+    /// Errors: `Provider` and transport errors.
     pub async fn search(
         &self,
         query: &str,
@@ -167,9 +173,9 @@ impl Users<'_> {
         );
         let vars = json!({
             "query": query, "page": page, "limit": limit,
-            "departmentOpts": options.departments.iter().map(|(id, c)| json!({"departmentId": id, "includeChildrenDepartments": c})).collect::<Vec<_>>(),
-            "groupOpts": options.groups.iter().map(|c| json!({"code": c})).collect::<Vec<_>>(),
-            "roleOpts": options.roles.iter().map(|(ns, c)| json!({"namespace": ns, "code": c})).collect::<Vec<_>>(),
+            "departmentOpts": options.department_opts(),
+            "groupOpts": options.group_opts(),
+            "roleOpts": options.role_opts(),
         });
         paged_users(self.client.gql(op, vars).await?)
     }

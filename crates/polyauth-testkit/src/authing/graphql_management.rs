@@ -134,7 +134,19 @@ fn search_user(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
             .filter_map(|g| str_field(g, "code").map(str::to_owned))
             .collect()
     };
-    let (groups, roles) = (codes("groupOpts"), codes("roleOpts"));
+    let groups = codes("groupOpts");
+    // `{code}` matches the role in any namespace, `{namespace, code}` in that one.
+    let roles: Vec<(Option<String>, String)> = call
+        .args
+        .get("roleOpts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let code = str_field(r, "code")?.to_owned();
+            Some((str_field(r, "namespace").map(str::to_owned), code))
+        })
+        .collect();
     let matched = db
         .users
         .iter()
@@ -146,7 +158,13 @@ fn search_user(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
                     .any(|f| f.as_deref().is_some_and(|f| f.contains(&text)))
         })
         .filter(|u| groups.iter().all(|g| u.groups.contains(g)))
-        .filter(|u| roles.iter().all(|r| u.roles.iter().any(|(_, c)| c == r)));
+        .filter(|u| {
+            roles.iter().all(|(ns, code)| {
+                u.roles
+                    .iter()
+                    .any(|(n, c)| c == code && ns.as_ref().is_none_or(|ns| ns == n))
+            })
+        });
     let list = users_json(s, matched);
     let (page, limit) = call.page();
     Ok(paged(list, page, limit))
