@@ -9,6 +9,8 @@
 //! malformed document does not compile. The clients' methods are thin typed wrappers that build
 //! the variables and name a row; adding an operation is adding a row.
 
+use std::borrow::Borrow;
+
 use polyauth_core::http::Idempotency;
 use polyauth_core::{Error, Result};
 use serde_json::{Map, Value, json};
@@ -552,17 +554,22 @@ pub(crate) fn json_string(map: Option<&Map<String, Value>>) -> Value {
     }
 }
 
-/// The `udvList` of [`SET_UDV_BATCH`]: each value JSON-encoded (as `json.dumps` writes it).
-/// Errors: `InvalidInput` for an empty map.
-pub(crate) fn udv_list(data: &Map<String, Value>) -> Result<Vec<Value>> {
-    if data.is_empty() {
+/// The `udvList` of [`SET_UDV_BATCH`]: `[{"key", "value"}]` in the order `data` yields the
+/// pairs (a `serde_json::Map` yields its keys sorted; a list keeps the caller's order, as the
+/// reference keeps its dict's), each value JSON-encoded (as `json.dumps` writes it).
+/// Errors: `InvalidInput` when there is nothing to set.
+pub(crate) fn udv_list<K: AsRef<str>, V: Borrow<Value>>(
+    data: impl IntoIterator<Item = (K, V)>,
+) -> Result<Vec<Value>> {
+    let list: Vec<Value> = data
+        .into_iter()
+        .map(|(k, v)| json!({"key": k.as_ref(), "value": pyjson::dumps(v.borrow())}))
+        .collect();
+    if list.is_empty() {
         return Err(Error::invalid_input("no custom data to set")
             .with_context(PROVIDER, SET_UDV_BATCH.name()));
     }
-    Ok(data
-        .iter()
-        .map(|(k, v)| json!({"key": k, "value": pyjson::dumps(v)}))
-        .collect())
+    Ok(list)
 }
 
 /// The variables of [`IS_USER_EXISTS`] and [`FIND_USER`]: the identifiers to match.

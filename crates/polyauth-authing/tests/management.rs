@@ -387,6 +387,78 @@ async fn search_filters_travel_as_the_reference_sends_them() {
 }
 
 #[tokio::test]
+async fn custom_data_is_sent_in_the_callers_order() {
+    let emu = AuthingEmulator::start().await;
+    let m = mgmt_client(&emu);
+    let users = m.users();
+    let (id, other) = (
+        seed(&emu, "ines", "Ines-pass"),
+        seed(&emu, "jon", "Jon-pass"),
+    );
+
+    let data = [
+        ("zone", json!("eu")),
+        ("age", json!(30)),
+        ("tags", json!({"b": 1, "a": [true]})),
+    ];
+    users.set_udf_value(&id, data.clone()).await.unwrap();
+    let sent = emu.last_variables("setUdvBatch").unwrap();
+    assert_eq!(
+        sent["udvList"],
+        json!([
+            {"key": "zone", "value": "\"eu\""},
+            {"key": "age", "value": "30"},
+            {"key": "tags", "value": "{\"a\": [true], \"b\": 1}"},
+        ]),
+        "caller's order, values encoded as json.dumps encodes them"
+    );
+    let got = users.get_udf_value(&id).await.unwrap();
+    assert_eq!((&got["zone"], &got["age"]), (&json!("eu"), &json!(30)));
+    let none: [(&str, Value); 0] = [];
+    assert_eq!(
+        users.set_udf_value(&id, none).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+
+    let batch = vec![
+        (
+            other.as_str(),
+            vec![("tier", json!("gold")), ("rank", json!(2))],
+        ),
+        (id.as_str(), vec![("tier", json!("silver"))]),
+    ];
+    users.set_udf_value_batch(batch).await.unwrap();
+    let sent = emu.last_variables("setUdfValueBatch").unwrap();
+    let order: Vec<(&str, &str)> = sent["input"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["targetId"].as_str().unwrap(), i["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (other.as_str(), "tier"),
+            (other.as_str(), "rank"),
+            (id.as_str(), "tier")
+        ]
+    );
+    let all = users
+        .get_udf_value_batch(&[id.clone(), other.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        (&all[&id]["tier"], &all[&other]["rank"]),
+        (&json!("silver"), &json!(2))
+    );
+    let empty: Vec<(&str, Vec<(&str, Value)>)> = vec![(id.as_str(), Vec::new())];
+    assert_eq!(
+        users.set_udf_value_batch(empty).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+#[tokio::test]
 async fn management_token_is_single_flight_cached_and_refetched_once() {
     let emu = AuthingEmulator::start().await;
     seed(&emu, "hana", "Hana-pass");

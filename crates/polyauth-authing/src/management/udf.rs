@@ -1,12 +1,14 @@
 //! A user's custom data (user-defined values, `udv`; values travel JSON-encoded).
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Borrow;
+use std::collections::HashMap;
 
 use polyauth_core::{Error, Result};
 use serde_json::{Map, Value, json};
 
 use super::Users;
 use crate::documents as doc;
+use crate::pyjson;
 use crate::transport::PROVIDER;
 use crate::types::{CommonMessage, UdfValueBatchItem, UdvItem, udv_map};
 
@@ -34,29 +36,60 @@ impl Users<'_> {
             .collect())
     }
 
-    /// Sets several custom-data values of a user (GraphQL `setUdvBatch`; values
-    /// JSON-encoded). Errors: `InvalidInput` for an empty map.
-    pub async fn set_udf_value(&self, user_id: &str, data: &Map<String, Value>) -> Result<()> {
+    /// Sets several custom-data values of a user (GraphQL `setUdvBatch` with
+    /// `udvList: [{"key", "value"}]`, each value JSON-encoded as the reference encodes it).
+    ///
+    /// `data` is any sequence of `(key, value)` pairs, sent in the order it yields them: a
+    /// list such as `[("school", json!("MIT")), ("age", json!(20))]` keeps the caller's order
+    /// (the reference sends its dict's insertion order); a `&serde_json::Map` yields its keys
+    /// sorted.
+    ///
+    /// Errors: `InvalidInput` when `data` is empty; `Provider` and transport errors.
+    pub async fn set_udf_value<K, V>(
+        &self,
+        user_id: &str,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()>
+    where
+        K: AsRef<str>,
+        V: Borrow<Value>,
+    {
         let list = doc::udv_list(data)?;
         let vars = json!({"targetType": "USER", "targetId": user_id, "udvList": list});
         let _: Vec<UdvItem> = self.client.gql(&doc::SET_UDV_BATCH, vars).await?;
         Ok(())
     }
 
-    /// Sets custom data of several users at once (GraphQL `setUdfValueBatch`).
-    /// Errors: `InvalidInput` when there is nothing to set.
-    pub async fn set_udf_value_batch(
+    /// Sets custom data of several users at once (GraphQL `setUdfValueBatch` with
+    /// `input: [{"targetId", "key", "value"}]`, each value JSON-encoded as the reference
+    /// encodes it).
+    ///
+    /// `data` is a sequence of `(user id, pairs)`, each `pairs` a sequence of `(key, value)`;
+    /// both are sent in the order they are yielded, so lists keep the caller's order as the
+    /// reference keeps its dicts' (`&BTreeMap<String, Map<String, Value>>` works too, sorted).
+    ///
+    /// Errors: `InvalidInput` when there is nothing to set; `Provider` and transport errors.
+    pub async fn set_udf_value_batch<U, D, K, V>(
         &self,
-        data: &BTreeMap<String, Map<String, Value>>,
-    ) -> Result<()> {
+        data: impl IntoIterator<Item = (U, D)>,
+    ) -> Result<()>
+    where
+        U: AsRef<str>,
+        D: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Borrow<Value>,
+    {
         let op = &doc::SET_UDF_VALUE_BATCH;
-        let input: Vec<Value> = data
-            .iter()
-            .flat_map(|(id, m)| {
-                m.iter()
-                    .map(move |(k, v)| json!({"targetId": id, "key": k, "value": v.to_string()}))
-            })
-            .collect();
+        let mut input = Vec::new();
+        for (user_id, pairs) in data {
+            for (key, value) in pairs {
+                input.push(json!({
+                    "targetId": user_id.as_ref(),
+                    "key": key.as_ref(),
+                    "value": pyjson::dumps(value.borrow()),
+                }));
+            }
+        }
         if input.is_empty() {
             return Err(
                 Error::invalid_input("no custom data to set").with_context(PROVIDER, op.name())
@@ -78,9 +111,11 @@ impl Users<'_> {
         self.client.gql(&doc::UDV, vars).await
     }
 
-    /// Sets one custom-data value (GraphQL `setUdv`); answers the list.
+    /// Sets one custom-data value (GraphQL `setUdv`, the value JSON-encoded as the reference
+    /// encodes it); answers the user's custom data after the change.
     pub async fn set_udv(&self, user_id: &str, key: &str, value: &Value) -> Result<Vec<UdvItem>> {
-        let vars = json!({"targetType": "USER", "targetId": user_id, "key": key, "value": value.to_string()});
+        let value = pyjson::dumps(value);
+        let vars = json!({"targetType": "USER", "targetId": user_id, "key": key, "value": value});
         self.client.gql(&doc::SET_UDV, vars).await
     }
 
