@@ -459,6 +459,86 @@ async fn custom_data_is_sent_in_the_callers_order() {
 }
 
 #[tokio::test]
+async fn resource_permissions_in_batch_and_by_kind() {
+    let emu = AuthingEmulator::start().await;
+    let m = mgmt_client(&emu);
+    let users = m.users();
+    let id = seed(&emu, "kim", "Kim-pass");
+    emu.grant_resource(&id, "library", "books:1", "DATA", &["books:read"]);
+    emu.grant_resource(&id, "library", "books:2", "DATA", &["*"]);
+    emu.grant_resource(&id, "library", "films:1", "DATA", &["films:read"]);
+
+    let asked: Vec<String> = [
+        "books:1:read",
+        "books:1:write",
+        "books:2:delete",
+        "films:9:read",
+    ]
+    .map(String::from)
+    .to_vec();
+    let verdicts = users
+        .check_resource_permission_batch(&id, "library", &asked)
+        .await
+        .unwrap();
+    let allowed: Vec<bool> = verdicts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["allow"].as_bool().unwrap())
+        .collect();
+    assert_eq!(allowed, [true, false, true, false]);
+    assert_eq!(verdicts[0]["resource"], "books:1:read");
+    let elsewhere = users
+        .check_resource_permission_batch(&id, "default", &asked[..1])
+        .await
+        .unwrap();
+    assert_eq!(elsewhere[0]["allow"], false, "another namespace");
+
+    let books = users
+        .list_authorized_resources_of_resource_kind(&id, "library", "books")
+        .await
+        .unwrap();
+    assert_eq!(books["totalCount"], 2);
+    let codes: Vec<&str> = books["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["books:1", "books:2"]);
+    let none = users
+        .list_authorized_resources_of_resource_kind(&id, "library", "book")
+        .await
+        .unwrap();
+    assert_eq!(none["totalCount"], 0, "`book` is not the kind of `books:1`");
+
+    for e in [
+        users
+            .check_resource_permission_batch("ghost", "library", &asked)
+            .await
+            .unwrap_err(),
+        users
+            .list_authorized_resources_of_resource_kind("ghost", "library", "books")
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(
+            (e.kind(), e.provider_code()),
+            (ErrorKind::NotFound, Some("2004"))
+        );
+    }
+
+    // An expired management token is refetched once, as for every management call.
+    let fetched = m.token_fetch_count();
+    emu.expire_management_tokens();
+    users
+        .list_authorized_resources_of_resource_kind(&id, "library", "films")
+        .await
+        .unwrap();
+    assert_eq!(m.token_fetch_count(), fetched + 1);
+}
+
+#[tokio::test]
 async fn management_token_is_single_flight_cached_and_refetched_once() {
     let emu = AuthingEmulator::start().await;
     seed(&emu, "hana", "Hana-pass");

@@ -105,6 +105,65 @@ impl Users<'_> {
             .await
     }
 
+    /// Checks a batch of resource permissions of the user in one call:
+    /// `POST {host}/api/v2/acl/check-resource-permission-batch`
+    /// `{"userId", "namespace", "resources": [...]}` (each resource as Authing names it, for
+    /// example `books:1:read`). Answers the envelope's `data` as Authing sends it (one verdict
+    /// per resource); the reference SDK does not type it either.
+    ///
+    /// Errors: a `code` other than 200 through [`crate::error_from_code`] (`NotFound` for an
+    /// unknown user, 2004); transport errors.
+    pub async fn check_resource_permission_batch(
+        &self,
+        user_id: &str,
+        namespace: &str,
+        resources: &[String],
+    ) -> Result<Value> {
+        let url = self
+            .client
+            .url(&["api", "v2", "acl", "check-resource-permission-batch"])?;
+        let body = json!({"userId": user_id, "namespace": namespace, "resources": resources});
+        self.client
+            .rest(
+                "check_resource_permission_batch",
+                Method::POST,
+                url,
+                Some(body),
+            )
+            .await
+    }
+
+    /// The user's authorized permissions on one kind of resource (the resources whose code is
+    /// `resource` or starts with `resource:`):
+    /// `POST {host}/api/v2/acl/get-authorized-resources-of-resource-kind`
+    /// `{"userId", "namespace", "resource"}`. Answers the envelope's `data` as Authing sends it;
+    /// the reference SDK does not type it either.
+    ///
+    /// Errors: a `code` other than 200 through [`crate::error_from_code`] (`NotFound` for an
+    /// unknown user, 2004); transport errors.
+    pub async fn list_authorized_resources_of_resource_kind(
+        &self,
+        user_id: &str,
+        namespace: &str,
+        resource: &str,
+    ) -> Result<Value> {
+        let url = self.client.url(&[
+            "api",
+            "v2",
+            "acl",
+            "get-authorized-resources-of-resource-kind",
+        ])?;
+        let body = json!({"userId": user_id, "namespace": namespace, "resource": resource});
+        self.client
+            .rest(
+                "list_authorized_resources_of_resource_kind",
+                Method::POST,
+                url,
+                Some(body),
+            )
+            .await
+    }
+
     /// The user's policy assignments (GraphQL `policyAssignments`).
     pub async fn list_policies(
         &self,

@@ -160,6 +160,14 @@ impl AuthingEmulator {
             .route("/api/v2/users/{id}/has-role", get(rest::rest_has_role))
             .route("/api/v2/users/{id}/orgs", get(rest::rest_user_orgs))
             .route("/api/v2/analysis/user-action", get(rest::rest_user_actions))
+            .route(
+                "/api/v2/acl/check-resource-permission-batch",
+                post(rest::rest_check_permission_batch),
+            )
+            .route(
+                "/api/v2/acl/get-authorized-resources-of-resource-kind",
+                post(rest::rest_resources_of_kind),
+            )
             .route("/logout", get(rest::rest_mgmt_logout))
             .route(
                 "/cas-idp/{app}/serviceValidate",
@@ -331,6 +339,29 @@ impl AuthingEmulator {
             .iter()
             .find(|u| u.id == user_id)
             .and_then(|u| u.password.clone())
+    }
+
+    /// Authorizes a user for a resource: `code` (for example `books:1`) of `resource_type`
+    /// (`DATA`, `API`, `MENU`, `UI`, `BUTTON`) in `namespace`, with `actions` (for example
+    /// `books:read`, or `*`). A later grant of the same namespace and code replaces it.
+    pub fn grant_resource(
+        &self,
+        user_id: &str,
+        namespace: &str,
+        code: &str,
+        resource_type: &str,
+        actions: &[&str],
+    ) {
+        if let Some(u) = self.shared.db().users.iter_mut().find(|u| u.id == user_id) {
+            u.resources
+                .retain(|(n, c, _, _)| !(n == namespace && c == code));
+            u.resources.push((
+                namespace.to_owned(),
+                code.to_owned(),
+                resource_type.to_owned(),
+                actions.iter().map(|a| (*a).to_owned()).collect(),
+            ));
+        }
     }
 
     /// Sets a custom-data value directly.

@@ -244,6 +244,68 @@ pub(super) async fn rest_user_actions(
     })
 }
 
+/// `POST /api/v2/acl/check-resource-permission-batch {userId, namespace, resources}`: one
+/// `{"resource", "allow"}` per requested `"<code>:<verb>"`, allowed when the user holds, in the
+/// namespace, the resource `<code>` with the action `<verb>`, `<kind>:<verb>` or `*`.
+pub(super) async fn rest_check_permission_batch(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    with_management(&s, &headers, |db| {
+        let (id, ns) = (str_field(&body, "userId"), str_field(&body, "namespace"));
+        let Some(i) = find_idx(db, |u| Some(u.id.as_str()) == id) else {
+            return envelope_error(2004, "用户不存在");
+        };
+        let held = &db.users[i].resources;
+        let verdicts: Vec<Value> = str_list(body.get("resources"))
+            .into_iter()
+            .map(|resource| {
+                let allow = resource.rsplit_once(':').is_some_and(|(code, verb)| {
+                    held.iter().any(|(n, c, _, actions)| {
+                        Some(n.as_str()) == ns
+                            && c == code
+                            && actions.iter().any(|a| {
+                                a == "*"
+                                    || a == verb
+                                    || a.strip_suffix(verb).is_some_and(|k| k.ends_with(':'))
+                            })
+                    })
+                });
+                json!({"resource": resource, "allow": allow})
+            })
+            .collect();
+        envelope_ok(Value::Array(verdicts))
+    })
+}
+
+/// `POST /api/v2/acl/get-authorized-resources-of-resource-kind {userId, namespace, resource}`:
+/// the user's resources in the namespace whose code is `resource` or starts with `resource:`,
+/// as `{totalCount, list: [{code, type, actions}]}`.
+pub(super) async fn rest_resources_of_kind(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    with_management(&s, &headers, |db| {
+        let (id, ns) = (str_field(&body, "userId"), str_field(&body, "namespace"));
+        let kind = str_field(&body, "resource").unwrap_or_default();
+        let Some(i) = find_idx(db, |u| Some(u.id.as_str()) == id) else {
+            return envelope_error(2004, "用户不存在");
+        };
+        let list: Vec<Value> = db.users[i]
+            .resources
+            .iter()
+            .filter(|(n, code, _, _)| {
+                Some(n.as_str()) == ns
+                    && (code == kind || code.strip_prefix(kind).is_some_and(|r| r.starts_with(':')))
+            })
+            .map(|(_, code, t, actions)| json!({"code": code, "type": t, "actions": actions}))
+            .collect();
+        envelope_ok(json!({"totalCount": list.len(), "list": list}))
+    })
+}
+
 pub(super) async fn rest_mgmt_logout(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
