@@ -248,12 +248,6 @@ pub struct SearchOptions {
     pub with_custom_data: bool,
 }
 
-/// Identifiers for [`Users::exists`] and [`Users::find`]; at least one must be set.
-#[derive(Clone, Debug, Default)]
-pub struct UserLookup {
-    /// Username.
-    pub username: Option<String>,
-    /// E-mail.
 impl SearchOptions {
     /// `items` as a JSON list, or `null` when there are none.
     fn list_or_null<T>(items: &[T], item: impl Fn(&T) -> Value) -> Value {
@@ -283,6 +277,12 @@ impl SearchOptions {
     }
 }
 
+/// Identifiers for [`Users::exists`] and [`Users::find`]; at least one must be set.
+#[derive(Clone, Debug, Default)]
+pub struct UserLookup {
+    /// Username.
+    pub username: Option<String>,
+    /// E-mail.
     pub email: Option<String>,
     /// Phone.
     pub phone: Option<String>,
