@@ -13,6 +13,7 @@
 //! | `get_current_username()` | [`current_username`] |
 //! | `get_current_app_id()` | [`current_app_id`] |
 //! | `is_current_user_admin()` | [`is_current_user_admin`] |
+//! | `get_current_app_code()` | [`current_app_code`] |
 //! | `get_client_ip()` / `get_user_agent()` / `get_request_id()` / `get_trace_id()` | [`client_ip`] / [`user_agent`] / [`request_id`] / [`trace_id`] |
 //! | `get_request_token()` | [`request_token`] |
 //! | `set_request_context(...)` for jobs | [`scope`] / [`job_context`]; [`propagate`] into `tokio::spawn` |
@@ -36,6 +37,7 @@
 use std::sync::Arc;
 
 use polyauth_core::{AccessToken, RequestContext, UserProfile};
+use serde_json::Value;
 
 pub use polyauth_core::context::{
     client_ip, current, current_token as request_token, current_user, propagate, request_id, scope,
@@ -80,6 +82,22 @@ pub fn current_app_id() -> Option<String> {
     text(obj, &["appId", "app_id"])
 }
 
+/// The code of the AIGC application the current user was authenticated for (the reference's
+/// `get_current_app_code`): the user object's `appCode` or `app_code`, else the `code` of its
+/// `app` object. `None` outside a request, without a user, or when the auth center's answer
+/// has no app code (the 1.1.45 answer has none, and the reference's middleware never sets
+/// one either; a job sets it in the user's `raw`, as the reference's
+/// `set_current_user({"app_code": ..})`).
+pub fn current_app_code() -> Option<String> {
+    let user = current_user()?;
+    let obj = user.raw.as_object()?;
+    text(obj, &["appCode", "app_code"]).or_else(|| {
+        obj.get("app")
+            .and_then(Value::as_object)
+            .and_then(|app| text(app, &["code"]))
+    })
+}
+
 /// The current request's `User-Agent`.
 pub fn user_agent() -> Option<String> {
     current().and_then(|c| c.user_agent.clone())
@@ -100,5 +118,37 @@ pub fn job_context(
         request_id: Some(trace_id.clone()),
         trace_id: Some(trace_id),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    async fn app_code_of(raw: Value) -> Option<String> {
+        let user = UserProfile::new("aigc", "7").with_raw(raw);
+        scope(job_context(Some(user), None, "t"), async {
+            current_app_code()
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn app_code_is_read_from_each_shape() {
+        assert_eq!(
+            app_code_of(json!({"appCode": "a1"})).await.as_deref(),
+            Some("a1")
+        );
+        assert_eq!(
+            app_code_of(json!({"app_code": "a2"})).await.as_deref(),
+            Some("a2")
+        );
+        let nested = json!({"app": {"id": 1, "code": "a3"}});
+        assert_eq!(app_code_of(nested).await.as_deref(), Some("a3"));
+        let both = json!({"app_code": "flat", "app": {"code": "nested"}});
+        assert_eq!(app_code_of(both).await.as_deref(), Some("flat"));
+        assert_eq!(app_code_of(json!({"appId": "1001"})).await, None);
+        assert_eq!(current_app_code(), None, "outside a request");
     }
 }

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::routing::get;
 use polyauth_aigc::stats::REDACTED;
 use polyauth_aigc::{AigcConfig, AigcProvider, StatsCollector, StatsConfig, context, web};
-use polyauth_axum::CurrentUser;
+use polyauth_axum::{CurrentUser, require_any_permission};
 use polyauth_core::ClientSecret;
 use polyauth_testkit::aigc::AigcEmulator;
 use serde_json::{Value, json};
@@ -56,6 +56,25 @@ async fn serve_with(
     let app = Router::new()
         .route("/me", get(whoami))
         .route("/health", get(|| async { "ok" }))
+        // The reference's `require_auth(client, permissions, any_permission=True)`.
+        .route(
+            "/reports",
+            get(|| async { "reports" })
+                .route_layer(require_any_permission(["report:read", "user:read"])),
+        )
+        .route(
+            "/billing",
+            get(|| async { "billing" })
+                .route_layer(require_any_permission(["billing:write", "billing:admin"])),
+        )
+        .route(
+            "/refunds",
+            get(|| async { "refunds" }).route_layer(require_any_permission(["order:refund"])),
+        )
+        .route(
+            "/app",
+            get(|| async { axum::Json(json!({"app_code": context::current_app_code()})) }),
+        )
         .route(
             "/public/info",
             get(|| async { axum::Json(json!({"user": context::current_user_id()})) }),
@@ -353,4 +372,63 @@ async fn proxy_headers_are_not_trusted_unless_configured() {
     let (status, body) = get_json_with(&format!("{proxied}/me"), Some(&token), None, &spoof).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["client_ip"], "203.0.113.66");
+}
+
+/// `require_any_permission` behind the AIGC `AuthLayer`: one held permission of the list is
+/// enough (wildcards count), none is a 403 in the reference's `{code, message, data}` shape,
+/// no token a 401 before the guard runs.
+#[tokio::test]
+async fn require_any_permission_through_the_auth_layer() {
+    let emu = AigcEmulator::start().await;
+    emu.add_user("alice", &[], &["user:read"]);
+    emu.add_user("olga", &[], &["order:*"]);
+    let alice = emu.issue_token("alice").unwrap();
+    let olga = emu.issue_token("olga").unwrap();
+    let base = serve(&emu, None).await;
+    let status = |path: &str, token: Option<&str>| {
+        let url = format!("{base}{path}");
+        let token = token.map(str::to_owned);
+        async move { get_json(&url, token.as_deref(), None).await }
+    };
+
+    // One of the two is enough.
+    assert_eq!(status("/reports", Some(&alice)).await.0, 200);
+    // A held wildcard grants a listed permission.
+    assert_eq!(status("/refunds", Some(&olga)).await.0, 200);
+    // None of the listed permissions: 403, in the AIGC body.
+    for (path, token) in [("/billing", &alice), ("/reports", &olga)] {
+        let (code, body) = status(path, Some(token)).await;
+        assert_eq!(code, 403, "{path}: {body}");
+        assert_eq!(body["code"], 403);
+        assert_eq!(body["data"], Value::Null);
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    // No token: the layer answers 401 before the guard.
+    let (code, body) = status("/reports", None).await;
+    assert_eq!(code, 401);
+    assert_eq!(body["message"], "未提供认证信息");
+    assert_eq!(
+        emu.calls("/permission/check"),
+        0,
+        "checked locally, on the user info"
+    );
+}
+
+/// `get_current_app_code` through the layer: the code of the user's `/user/info` answer, and
+/// `None` when the answer has none (the 1.1.45 server's).
+#[tokio::test]
+async fn current_app_code_comes_from_the_user_info() {
+    let emu = AigcEmulator::start().await;
+    emu.add_user("alice", &[], &[]);
+    let base = serve(&emu, None).await;
+    let token = emu.issue_token("alice").unwrap();
+    let (code, body) = get_json(&format!("{base}/app"), Some(&token), None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["app_code"], Value::Null);
+
+    emu.set_app_code(Some("wire-app-code"));
+    let fresh = emu.issue_token("alice").unwrap();
+    let (code, body) = get_json(&format!("{base}/app"), Some(&fresh), None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["app_code"], "wire-app-code");
 }

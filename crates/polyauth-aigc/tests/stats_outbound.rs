@@ -379,3 +379,157 @@ async fn outbound_calls_are_recorded_and_time_out() {
     assert_eq!(e.operation(), Some("outbound_request"));
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// A loopback server that answers with what it received: headers, query string and body.
+async fn mirror() -> Emulator {
+    Emulator::serve(Router::new().route(
+        "/{*rest}",
+        any(
+            |uri: axum::http::Uri, headers: HeaderMap, body: String| async move {
+                let map: serde_json::Map<String, Value> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap_or(""))))
+                    .collect();
+                axum::Json(json!({"headers": map, "query": uri.query(), "body": body}))
+            },
+        ),
+    ))
+    .await
+}
+
+/// The reference's plain `auth_request`: identity headers only (the user agent included),
+/// to any target, from an identity-only client or per request from a client with an
+/// allow-list; and its `data={...}` form body.
+#[tokio::test]
+async fn identity_only_requests_and_form_bodies() {
+    let server = mirror().await;
+    let origin = server.base_url();
+    let emu = AigcEmulator::start().await;
+    let cfg = config(&emu);
+    let plain = AuthRequestClient::new(OutboundConfig::identity_only()).unwrap();
+    let with_creds =
+        AuthRequestClient::new(OutboundConfig::for_client(&cfg).allow_origin(&origin)).unwrap();
+
+    let (form, per_request, allowed) = context::scope(request_context("id-tok"), async {
+        let form: Value = plain
+            .post(&format!("{origin}/submit"))
+            .unwrap()
+            .query(&[("page", 1)])
+            .query(&[("tags", json!(["a", "b"])), ("none", Value::Null)])
+            .form(&[("field1", "value1"), ("field2", "value 2&more")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .unwrap();
+        let per_request: Value = with_creds
+            .get(&format!("{origin}/third"))
+            .unwrap()
+            .identity_only()
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .unwrap();
+        let allowed: Value = with_creds
+            .get(&format!("{origin}/own"))
+            .unwrap()
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .unwrap();
+        (form, per_request, allowed)
+    })
+    .await;
+    for (what, seen) in [
+        ("identity-only client", &form),
+        ("per request", &per_request),
+    ] {
+        let headers = &seen["headers"];
+        for h in ["x-app-id", "x-app-secret", "authorization"] {
+            assert!(headers.get(h).is_none(), "{h} sent ({what}): {seen}");
+        }
+        assert_eq!(headers["x-real-ip"], "203.0.113.9", "{what}");
+        assert_eq!(headers["user-agent"], "caller-agent/1", "{what}");
+        assert_eq!(headers["x-trace-id"], "trace-out-1", "{what}");
+    }
+    // The allow-list is not widened or narrowed by the per-request mode.
+    assert_eq!(allowed["headers"]["authorization"], "Bearer id-tok");
+    assert_eq!(
+        form["headers"]["content-type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(form["body"], "field1=value1&field2=value+2%26more");
+    assert_eq!(form["query"], "page=1&tags=a&tags=b");
+
+    // An identity-only client takes no allow-list.
+    let mut refused = OutboundConfig::identity_only();
+    refused.allowed_origins.push(origin.clone());
+    let e = AuthRequestClient::new(refused).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
+    assert!(!OutboundConfig::identity_only().is_allowed(&url::Url::parse(&origin).unwrap()));
+}
+
+/// Statistics of outbound calls in the reference's shape: query values as given, the added
+/// headers under the reference's names, `form_params` for a form, no `request_body` key
+/// without a body.
+#[tokio::test]
+async fn outbound_stats_keep_the_reference_request_params() {
+    let server = mirror().await;
+    let origin = server.base_url();
+    let emu = AigcEmulator::start().await;
+    let stats = StatsCollector::start(StatsConfig::for_client(&config(&emu))).unwrap();
+    let plain = AuthRequestClient::new(OutboundConfig::identity_only())
+        .unwrap()
+        .with_stats(stats.clone());
+    context::scope(request_context("st-tok"), async {
+        plain
+            .get(&format!("{origin}/list"))
+            .unwrap()
+            .query(&[("page", 2)])
+            .send()
+            .await
+            .unwrap();
+        plain
+            .post(&format!("{origin}/form"))
+            .unwrap()
+            .form(&[("field1", "value1")])
+            .send()
+            .await
+            .unwrap();
+        plain
+            .post(&format!("{origin}/empty"))
+            .unwrap()
+            .json(json!({}))
+            .send()
+            .await
+            .unwrap();
+    })
+    .await;
+    stats.shutdown().await;
+    let reports = emu.stats_reports();
+    assert_eq!(reports.len(), 1, "one token, one upload");
+    let items = reports[0].body["stats"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 3);
+    let list = &items[0]["request_params"];
+    assert_eq!(
+        list,
+        &json!({
+            "query_params": {"page": 2},
+            "headers": {
+                "x-real-ip": "203.0.113.9",
+                "user-agent": "caller-agent/1",
+                "X-Trace-ID": "trace-out-1",
+            },
+        })
+    );
+    assert_eq!(
+        items[1]["request_params"]["form_params"],
+        json!({"field1": "value1"})
+    );
+    assert!(items[1]["request_params"].get("request_body").is_none());
+    // `{}` is false to Python: no `request_body`, as the reference's `if json_data:`.
+    assert!(items[2]["request_params"].get("request_body").is_none());
+    assert!(items[2]["request_params"].get("form_params").is_none());
+}

@@ -125,6 +125,8 @@ struct State0 {
     max_id: i64,
     /// username → (`password` or `password_hashed`, value) of users created by a sync call.
     synced_passwords: HashMap<String, (String, String)>,
+    /// The application code `/user/info` answers carry, when set.
+    app_code: Option<String>,
 }
 
 impl State0 {
@@ -367,6 +369,13 @@ impl AigcEmulator {
     pub fn webhooks(&self) -> HashMap<i64, Value> {
         self.shared.lock().webhooks.clone()
     }
+
+    /// Makes `/user/info` answers carry the application's code as `appCode`, `app_code` and
+    /// `app: {"code"}` (the shapes `polyauth_aigc::context::current_app_code` reads), or
+    /// none of them (`None`, the default: the 1.1.45 answer has no app code).
+    pub fn set_app_code(&self, code: Option<&str>) {
+        self.shared.lock().app_code = code.map(str::to_owned);
+    }
 }
 
 /// Lower-case hex HMAC-SHA256 (RFC 2104 over SHA-256), independent of the `hmac` crate.
@@ -556,7 +565,15 @@ fn token_verify(s: &Shared, req: &Map<String, Value>) -> axum::Json<Value> {
 fn user_info(s: &Shared, req: &Map<String, Value>) -> axum::Json<Value> {
     match token_user(s, req.get("token")) {
         Some((u, _)) if u.status != "active" => fail(403, "用户已被禁用"),
-        Some((u, _)) => ok(u.to_json()),
+        Some((u, _)) => {
+            let mut user = u.to_json();
+            if let (Some(code), Value::Object(obj)) = (s.lock().app_code.clone(), &mut user) {
+                obj.insert("appCode".into(), json!(code));
+                obj.insert("app_code".into(), json!(code));
+                obj.insert("app".into(), json!({ "id": s.app_id, "code": code }));
+            }
+            ok(user)
+        }
         None => fail(401, "Token 无效或已过期"),
     }
 }
