@@ -9,6 +9,7 @@ mod documents;
 pub mod error;
 mod factory;
 mod management;
+mod observer;
 mod provider;
 mod pyjson;
 mod transport;
@@ -27,6 +28,7 @@ pub use management::{
     MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions,
     QueryField, SearchOptions, UserLookup, Users,
 };
+pub use observer::ErrorObserver;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};
 pub use types::{EmailScene, User, UserSession};
 

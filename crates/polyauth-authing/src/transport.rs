@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::documents::GqlOp;
 use crate::error::error_from_code;
+use crate::observer::ErrorObserver;
 
 pub(crate) const PROVIDER: &str = "authing";
 const SDK_VERSION: &str = concat!("rust-polyauth:", env!("CARGO_PKG_VERSION"));
@@ -40,6 +41,8 @@ pub(crate) struct Transport {
     /// The headers of GraphQL calls: `x-authing-lang` only when a language is set (the
     /// reference's GraphQL client passes `None`, which its HTTP library drops).
     graphql_headers: HeaderMap,
+    /// Told about every error a call to Authing ends with.
+    on_error: Option<ErrorObserver>,
 }
 
 fn header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue)> {
@@ -106,7 +109,42 @@ impl Transport {
             base,
             rest_headers,
             graphql_headers,
+            on_error: None,
         })
+    }
+
+    /// The same transport reporting the errors of its calls to `observer` (none: not
+    /// reported).
+    pub(crate) fn with_error_observer(self, observer: Option<ErrorObserver>) -> Transport {
+        Transport {
+            on_error: observer,
+            ..self
+        }
+    }
+
+    /// `error`, after the observer (if any) saw it: the one place every error of a call that
+    /// reached Authing passes through (the transport's calls and the OAuth engine's).
+    pub(crate) fn observed(&self, error: Error) -> Error {
+        if let Some(observer) = &self.on_error {
+            observer.notify(&error);
+        }
+        error
+    }
+
+    /// Sends `request` and reads the answer with `parse`; every error (transport, HTTP status,
+    /// provider answer) carries `operation` and passes through the observer.
+    async fn exchange<T>(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+        idempotency: Idempotency,
+        parse: impl FnOnce(&HttpResponse) -> Result<T>,
+    ) -> Result<T> {
+        let result = match self.http.send(operation, request, idempotency).await {
+            Ok(response) => parse(&response).map_err(|e| e.with_context(PROVIDER, operation)),
+            Err(e) => Err(e),
+        };
+        result.map_err(|e| self.observed(e))
     }
 
     /// The HTTP client.
@@ -192,8 +230,10 @@ impl Transport {
         }
         let url = self.url(&["graphql", "v2"])?;
         let request = self.request(Method::POST, url, auth, true)?.json(&body);
-        let response = self.http.send(op.name(), request, op.idempotency()).await?;
-        parse_graphql(&response, op).map_err(|e| e.with_context(PROVIDER, op.name()))
+        self.exchange(op.name(), request, op.idempotency(), |response| {
+            parse_graphql(response, op)
+        })
+        .await
     }
 
     /// A REST call whose answer is the `{code, message, data}` envelope; answers `data` when
@@ -219,23 +259,8 @@ impl Transport {
         if let Some(body) = body {
             request = request.json(&strip_nulls(body));
         }
-        let response = self.http.send(operation, request, idempotency).await?;
-        let envelope = json_body(&response).map_err(|e| e.with_context(PROVIDER, operation))?;
-        let fail = |e: Error| e.with_context(PROVIDER, operation);
-        let code = envelope.get("code").and_then(Value::as_i64);
-        match code {
-            Some(200) => {
-                let data = envelope.get("data").cloned().unwrap_or(Value::Null);
-                serde_json::from_value(data).map_err(|e| {
-                    fail(
-                        Error::protocol("the envelope's data has an unexpected shape")
-                            .with_source(e),
-                    )
-                })
-            }
-            Some(code) => Err(fail(error_from_code(code, &message_of(&envelope)))),
-            None => Err(fail(Error::protocol("the answer has no `code` field"))),
-        }
+        self.exchange(operation, request, idempotency, parse_envelope)
+            .await
     }
 
     /// An unauthenticated GET answering its JSON body unchecked (for endpoints without the
@@ -243,11 +268,8 @@ impl Transport {
     /// [`HttpClient::send`]; a non-JSON body as `Protocol`.
     pub(crate) async fn get_json(&self, operation: &'static str, url: url::Url) -> Result<Value> {
         let request = self.request(Method::GET, url, Auth::None, false)?;
-        let response = self
-            .http
-            .send(operation, request, Idempotency::Idempotent)
-            .await?;
-        json_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
+        self.exchange(operation, request, Idempotency::Idempotent, json_body)
+            .await
     }
 
     /// A form POST to an OAuth 2.0 / OIDC endpoint; answers the raw JSON.
@@ -265,11 +287,8 @@ impl Transport {
         auth: Auth<'_>,
     ) -> Result<Value> {
         let request = self.request(Method::POST, url, auth, false)?.form(form);
-        let response = self
-            .http
-            .send(operation, request, Idempotency::NonIdempotent)
-            .await?;
-        oauth_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
+        self.exchange(operation, request, Idempotency::NonIdempotent, oauth_body)
+            .await
     }
 
     /// A GET answering raw JSON with OAuth-style error handling.
@@ -281,11 +300,24 @@ impl Transport {
         method: Method,
     ) -> Result<Value> {
         let request = self.request(method, url, auth, false)?;
-        let response = self
-            .http
-            .send(operation, request, Idempotency::Idempotent)
-            .await?;
-        oauth_body(&response).map_err(|e| e.with_context(PROVIDER, operation))
+        self.exchange(operation, request, Idempotency::Idempotent, oauth_body)
+            .await
+    }
+}
+
+/// The `{code, message, data}` envelope: `data` as `T` when `code` is 200, the code's error
+/// otherwise.
+fn parse_envelope<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
+    let envelope = json_body(response)?;
+    match envelope.get("code").and_then(Value::as_i64) {
+        Some(200) => {
+            let data = envelope.get("data").cloned().unwrap_or(Value::Null);
+            serde_json::from_value(data).map_err(|e| {
+                Error::protocol("the envelope's data has an unexpected shape").with_source(e)
+            })
+        }
+        Some(code) => Err(error_from_code(code, &message_of(&envelope))),
+        None => Err(Error::protocol("the answer has no `code` field")),
     }
 }
 

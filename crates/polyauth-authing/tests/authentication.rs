@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{
-    AuthenticationClient, AuthorizeParams, EmailScene, LoginOptions, RegisterOptions,
+    AuthenticationClient, AuthorizeParams, EmailScene, LoginOptions, Protocol, RegisterOptions,
     TokenEndpointAuthMethod, UserSession, code_challenge_s256,
 };
 use polyauth_core::{AccessToken, ClientSecret, ErrorKind, Password, VerificationCode};
@@ -470,6 +470,61 @@ async fn authorize(emu: &AuthingEmulator, url: &url::Url, user: &str) -> (String
     };
     let _ = emu;
     (get("code"), get("state"))
+}
+
+#[tokio::test]
+async fn oauth_protocol_calls_the_oauth_endpoints() {
+    let emu = AuthingEmulator::start().await;
+    seed(&emu, "alice", "Passw0rd!");
+    let mut o = auth_options(&emu);
+    o.protocol = Protocol::OAuth;
+    let c = AuthenticationClient::new(o).unwrap();
+    let mut p = AuthorizeParams::new();
+    p.scope = Some("openid profile offline_access".into());
+    let a = c.build_authorize_url(p).unwrap();
+    assert_eq!(a.url.path(), "/oauth/auth");
+    let (code, _) = authorize(&emu, &a.url, "alice").await;
+    let tokens = c
+        .get_access_token_by_code(&code, a.code_verifier.as_ref(), None)
+        .await
+        .unwrap();
+    let info = c
+        .get_user_info_by_access_token(&tokens.access_token)
+        .await
+        .unwrap();
+    assert_eq!(info["preferred_username"], "alice");
+    let intro = c.introspect_token(&tokens.access_token).await.unwrap();
+    assert_eq!(intro["active"], true);
+    let rt = tokens.refresh_token.clone().unwrap();
+    let again = c.get_new_access_token_by_refresh_token(&rt).await.unwrap();
+    c.revoke_token(again.access_token.expose_secret())
+        .await
+        .unwrap();
+    let options = emu.options();
+    c.get_access_token_by_client_credentials(
+        "read",
+        &options.app_id,
+        &ClientSecret::new(options.app_secret.clone()),
+    )
+    .await
+    .unwrap();
+    let paths: Vec<String> = emu
+        .received()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/oauth/token",
+            "/oauth/me",
+            "/oauth/token/introspection",
+            "/oauth/token",
+            "/oauth/token/revocation",
+            "/oauth/token",
+        ]
+    );
 }
 
 #[tokio::test]

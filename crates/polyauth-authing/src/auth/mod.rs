@@ -73,7 +73,8 @@ impl AuthenticationClient {
             options.lang.as_deref(),
             options.timeout,
             options.connect_timeout,
-        )?;
+        )?
+        .with_error_observer(options.on_error.clone());
         let ws_base = match &options.websocket_host {
             Some(h) => Some(normalize_base("websocket_host", h)?),
             None => default_ws_host(&base),

@@ -6,6 +6,8 @@ use std::time::Duration;
 use polyauth_core::{ClientSecret, Error, Result, Secret};
 use serde_json::{Map, Value};
 
+use crate::observer::ErrorObserver;
+
 /// Authing's public cloud API host.
 pub const DEFAULT_HOST: &str = "https://core.authing.cn";
 
@@ -99,6 +101,8 @@ pub struct AuthenticationClientOptions {
     pub timeout: Duration,
     /// Connect timeout (default 5 s).
     pub connect_timeout: Duration,
+    /// Told about every error of a call to Authing (the reference's `on_error`); default none.
+    pub on_error: Option<ErrorObserver>,
 }
 
 impl AuthenticationClientOptions {
@@ -120,6 +124,7 @@ impl AuthenticationClientOptions {
             revocation_endpoint_auth_method: TokenEndpointAuthMethod::ClientSecretPost,
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
+            on_error: None,
         }
     }
 }

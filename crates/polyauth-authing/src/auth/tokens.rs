@@ -170,7 +170,7 @@ impl AuthenticationClient {
             .exchange_code(code, verifier, redirect_uri, None)
             .await
             .map(OidcTokens::from)
-            .map_err(|e| e.with_context(PROVIDER, OP))
+            .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
 
     /// Refreshes tokens: `POST {host}/{oidc|oauth}/token` with `grant_type=refresh_token`.
@@ -184,7 +184,7 @@ impl AuthenticationClient {
             .refresh(refresh_token)
             .await
             .map(OidcTokens::from)
-            .map_err(|e| e.with_context(PROVIDER, OP))
+            .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
 
     /// A machine token: `POST {host}/{oidc|oauth}/token` with `grant_type=client_credentials`,
@@ -224,7 +224,7 @@ impl AuthenticationClient {
             .introspect(token.expose_secret())
             .await
             .map(Value::Object)
-            .map_err(|e| e.with_context(PROVIDER, OP))
+            .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
 
     /// RFC 7009 revocation: `POST {host}/{oidc|oauth}/token/revocation` with the configured
@@ -234,7 +234,7 @@ impl AuthenticationClient {
         self.oauth(OP)?
             .revoke(token, None)
             .await
-            .map_err(|e| e.with_context(PROVIDER, OP))
+            .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
 
     /// OIDC user info: `POST {host}/{oidc|oauth}/me` with `Bearer {access_token}` (the raw

@@ -24,6 +24,7 @@ pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
 use crate::auth::DEFAULT_HOST;
 use crate::crypto::PasswordEncryptor;
 use crate::documents::{self as doc, GqlOp};
+use crate::observer::ErrorObserver;
 use crate::transport::{Auth, PROVIDER, Transport, normalize_base};
 use crate::types::{CommonMessage, EmailScene, LoginStatus};
 use token::CachedToken;
@@ -51,6 +52,9 @@ pub struct ManagementClientOptions {
     /// Refetch the management token this long before its `exp` (default 300 s; at most half
     /// the token's lifetime is used, so short-lived tokens are not refetched on every call).
     pub token_refresh_margin: Duration,
+    /// Told about every error of a call to Authing, the token query included (the
+    /// reference's `on_error`); default none.
+    pub on_error: Option<ErrorObserver>,
 }
 
 impl ManagementClientOptions {
@@ -65,6 +69,7 @@ impl ManagementClientOptions {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             token_refresh_margin: Duration::from_secs(300),
+            on_error: None,
         }
     }
 }
@@ -113,7 +118,8 @@ impl ManagementClient {
             options.lang.as_deref(),
             options.timeout,
             options.connect_timeout,
-        )?;
+        )?
+        .with_error_observer(options.on_error.clone());
         let encryptor = PasswordEncryptor::configured(options.enc_public_key.as_deref())?;
         Ok(ManagementClient {
             inner: Arc::new(Inner {

@@ -10,7 +10,10 @@
 //!   `/oidc/.well-known/jwks.json`; or HS256 with a configured secret) and are tracked as
 //!   sessions, so logouts are visible to online checks.
 //! - A per-operation call counter ([`AuthingEmulator::op_calls`]), the last variables per
-//!   operation, and fault injection through [`AuthingEmulator::emulator`].
+//!   operation, every request's method, path and headers ([`AuthingEmulator::received`]), and
+//!   fault injection through [`AuthingEmulator::emulator`].
+//! - The OAuth 2.0 endpoints under `/oauth` are the OIDC ones under `/oidc` (a client
+//!   configured for either protocol finds them).
 //! - [`read_operation`] reads a GraphQL document as the dispatcher does (operation type and
 //!   name, root field), so a client can check its documents against it.
 //!
@@ -28,6 +31,7 @@ mod oidc;
 mod rest;
 mod store;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -84,6 +88,17 @@ impl Default for EmulatorOptions {
             hs256_secret: None,
         }
     }
+}
+
+/// A request the emulator received (see [`AuthingEmulator::received`]).
+#[derive(Clone, Debug)]
+pub struct ReceivedRequest {
+    /// The HTTP method (`GET`, `POST`).
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The headers, names lowercase (a repeated header keeps its last value).
+    pub headers: BTreeMap<String, String>,
 }
 
 /// A user to seed the pool with.
@@ -184,11 +199,20 @@ impl AuthingEmulator {
             .route("/oidc/token/revocation", post(oidc::oidc_revoke))
             .route("/oidc/me", get(oidc::oidc_me).post(oidc::oidc_me))
             .route("/oidc/.well-known/jwks.json", get(oidc::oidc_jwks))
+            .route("/oauth/auth", get(oidc::oidc_auth))
+            .route("/oauth/token", post(oidc::oidc_token))
+            .route("/oauth/token/introspection", post(oidc::oidc_introspect))
+            .route("/oauth/token/revocation", post(oidc::oidc_revoke))
+            .route("/oauth/me", get(oidc::oidc_me).post(oidc::oidc_me))
             .route("/api/v2/oidc/validate_token", get(oidc::oidc_validate))
             .with_state(shared.clone())
             .layer(axum::middleware::from_fn_with_state(
                 shared.clone(),
                 json_fault_layer,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                record_layer,
             ));
         let emulator = Emulator::serve(router).await;
         *shared.base.lock().unwrap_or_else(|p| p.into_inner()) = emulator.base_url();
@@ -326,6 +350,11 @@ impl AuthingEmulator {
         self.shared.db().issued_checks
     }
 
+    /// Every request received so far, in order (faulted ones included).
+    pub fn received(&self) -> Vec<ReceivedRequest> {
+        self.shared.db().received.clone()
+    }
+
     /// The variables of the last request of an operation.
     pub fn last_variables(&self, operation: &str) -> Option<Value> {
         self.shared.db().last_vars.get(operation).cloned()
@@ -371,6 +400,27 @@ impl AuthingEmulator {
             u.udv.insert(key.into(), (data_type_of(&wire).into(), wire));
         }
     }
+}
+
+async fn record_layer(
+    State(s): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    s.db().received.push(ReceivedRequest {
+        method: request.method().as_str().to_owned(),
+        path: request.uri().path().to_owned(),
+        headers,
+    });
+    next.run(request).await
 }
 
 async fn json_fault_layer(

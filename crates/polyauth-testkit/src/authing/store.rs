@@ -68,6 +68,8 @@ pub(super) struct Db {
     pub(super) issued: HashSet<String>,
     /// `checkLoginStatus` requests about a token in `issued`.
     pub(super) issued_checks: u64,
+    /// Every request received, in order (method, path, headers).
+    pub(super) received: Vec<super::ReceivedRequest>,
 }
 
 pub(super) struct Shared {
