@@ -12,6 +12,21 @@ pub use registry::{
     EXEMPT_ENV_PREFIXES, KNOWN_PROVIDERS, OWNED_ENV_PREFIXES, Registry, compiled_providers,
 };
 
+/// Types from other crates that appear in polyauth's public signatures, re-exported so an
+/// application need not depend on the same versions by hand: header types from `http` 1.x
+/// (the ones reqwest and axum use), `url::Url`, and `serde_json`'s `Map` and `Value`
+/// (profiles' raw claims, custom data, management payloads).
+pub use ::http::{HeaderMap, HeaderName, HeaderValue};
+pub use serde_json::{Map, Value};
+pub use url::Url;
+
+/// The crates themselves, for the rest of their API (`polyauth::deps::serde_json::json!`, ...).
+pub mod deps {
+    pub use ::http;
+    pub use serde_json;
+    pub use url;
+}
+
 /// The local JWT provider (feature `jwt`).
 #[cfg(feature = "jwt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
