@@ -31,16 +31,24 @@ def clients(base_url):
     from authing.v2.management.authing import ManagementClient
     from authing.v2.management.types import ManagementClientOptions
 
-    def new():
+    def new(lang=None):
         options = ManagementClientOptions(
             user_pool_id=POOL_ID,
             secret=POOL_SECRET,
             host=base_url,
             enc_public_key=ENC_PUBLIC_KEY,
+            lang=lang,
         )
         return ManagementClient(options)
 
     return {"new": new}
+
+
+def token_reused(c):
+    """Two calls on one client: the token is fetched once (its exp is far away)."""
+    users = c["new"]().users
+    users.list(page=1, limit=10)
+    users.delete(USER_ID)
 
 
 def users(c):
@@ -111,6 +119,12 @@ OPS = [
         [TOKEN],
     ),
     Op(
+        "management_token_reused",
+        token_reused,
+        "users.list(); users.delete(userId) on one client",
+        token_then(gql("users", paged([USER_IN_LIST])), gql("deleteUser", MESSAGE)),
+    ),
+    Op(
         "check_login_status",
         lambda c: c["new"]().check_login_status(USER_TOKEN),
         "ManagementClient.check_login_status(token)",
@@ -158,6 +172,18 @@ OPS = [
         token_then(rest(USER_WITH_CUSTOM_DATA)),
     ),
     Op(
+        "users.detail_without_custom_data",
+        lambda c: users(c).detail(USER_ID),
+        "users.detail(user_id)",
+        token_then(rest(USER)),
+    ),
+    Op(
+        "users.detail_lang",
+        lambda c: c["new"](lang="en-US").users.detail(USER_ID),
+        "users.detail(user_id) with lang='en-US'",
+        token_then(rest(USER)),
+    ),
+    Op(
         "users.delete",
         lambda c: users(c).delete(USER_ID),
         "users.delete(userId)",
@@ -185,6 +211,12 @@ OPS = [
         "users.list",
         lambda c: users(c).list(page=2, limit=5),
         "users.list(page=2, limit=5)",
+        token_then(gql("users", paged([USER_IN_LIST]))),
+    ),
+    Op(
+        "users.list_lang",
+        lambda c: c["new"](lang="en-US").users.list(page=1, limit=10),
+        "users.list() with lang='en-US'",
         token_then(gql("users", paged([USER_IN_LIST]))),
     ),
     Op(
@@ -263,10 +295,22 @@ OPS = [
         token_then(rest(None)),
     ),
     Op(
+        "users.logout_everywhere",
+        lambda c: users(c).logout(USER_ID),
+        "users.logout(user_id)",
+        token_then(rest(None)),
+    ),
+    Op(
         "users.check_login_status",
         lambda c: users(c).check_login_status(USER_ID, app_id=APP_ID, device_id="wire-device"),
         "users.check_login_status(user_id, app_id, device_id)",
         token_then(rest({"isLogin": True})),
+    ),
+    Op(
+        "users.check_login_status_of_user",
+        lambda c: users(c).check_login_status(USER_ID),
+        "users.check_login_status(user_id)",
+        token_then(rest({"isLogin": False})),
     ),
     Op(
         "users.list_user_actions",
@@ -344,6 +388,12 @@ OPS = [
         lambda c: users(c).remove_group(USER_ID, "staff"),
         "users.remove_group(userId, group)",
         token_then(gql("removeUserFromGroup", MESSAGE)),
+    ),
+    Op(
+        "users.list_roles_default_namespace",
+        lambda c: users(c).list_roles(USER_ID),
+        "users.list_roles(userId)",
+        token_then(gql("user", {"roles": paged([])})),
     ),
     Op(
         "users.list_roles",

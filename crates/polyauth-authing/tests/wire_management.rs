@@ -48,6 +48,11 @@ async fn requests_match_the_reference_sdk() {
     options.enc_public_key = Some(ENC_PUBLIC_PEM.to_owned());
     // A new client per operation: each starts with the management token query.
     let fresh = || ManagementClient::new(options.clone()).unwrap();
+    let with_lang = || {
+        let mut options = options.clone();
+        options.lang = Some("en-US".into());
+        ManagementClient::new(options).unwrap()
+    };
     let user_token = AccessToken::new(USER_TOKEN);
     let both = strings(&[USER_ID, OTHER_ID]);
 
@@ -55,6 +60,13 @@ async fn requests_match_the_reference_sdk() {
     check
         .run("management_token", || async {
             fresh().management_token().await
+        })
+        .await;
+    check
+        .run("management_token_reused", || async {
+            let m = fresh();
+            let _ = m.users().list(1, 10, false).await;
+            m.users().delete(USER_ID).await
         })
         .await;
     check
@@ -101,6 +113,16 @@ async fn requests_match_the_reference_sdk() {
         })
         .await;
     check
+        .run("users.detail_without_custom_data", || async {
+            fresh().users().detail(USER_ID, false).await
+        })
+        .await;
+    check
+        .run("users.detail_lang", || async {
+            with_lang().users().detail(USER_ID, false).await
+        })
+        .await;
+    check
         .run("users.delete", || async {
             fresh().users().delete(USER_ID).await
         })
@@ -128,6 +150,11 @@ async fn requests_match_the_reference_sdk() {
     check
         .run("users.list", || async {
             fresh().users().list(2, 5, false).await
+        })
+        .await;
+    check
+        .run("users.list_lang", || async {
+            with_lang().users().list(1, 10, false).await
         })
         .await;
     check
@@ -206,10 +233,23 @@ async fn requests_match_the_reference_sdk() {
         })
         .await;
     check
+        .run("users.logout_everywhere", || async {
+            fresh().users().logout(USER_ID, None).await
+        })
+        .await;
+    check
         .run("users.check_login_status", || async {
             fresh()
                 .users()
                 .check_login_status(USER_ID, Some(APP_ID), Some("wire-device"))
+                .await
+        })
+        .await;
+    check
+        .run("users.check_login_status_of_user", || async {
+            fresh()
+                .users()
+                .check_login_status(USER_ID, None, None)
                 .await
         })
         .await;
@@ -289,6 +329,11 @@ async fn requests_match_the_reference_sdk() {
     check
         .run("users.remove_group", || async {
             fresh().users().remove_group(USER_ID, "staff").await
+        })
+        .await;
+    check
+        .run("users.list_roles_default_namespace", || async {
+            fresh().users().list_roles(USER_ID, None).await
         })
         .await;
     check
