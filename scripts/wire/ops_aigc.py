@@ -1,10 +1,15 @@
-"""AIGC auth center: huace-aigc-auth-client 1.1.45.
+"""AIGC auth center: huace-aigc-auth-client 1.1.45 (and 1.1.62 for the calls 1.1.45 lacks).
 
 Every `AigcAuthClient` call polyauth implements, the outbound helpers of `auth_request.py`
 (`auth_request` with a query, a form and a JSON body, `AuthSession`) and the statistics
 upload of `api_stats_collector.py` (one record collected directly, one made by
 `auth_request`). The Rust side is `crates/polyauth-aigc/tests/wire.rs`; the inputs here and
 there must stay the same.
+
+polyauth also implements five calls that appeared after 1.1.45 (`list_users`, `list_groups`,
+`create_access_key`, `compare_users`, `authorize_user_by_token`); their fixtures come from
+1.1.62, which `reference_1162` downloads with pip and loads beside 1.1.45 under another
+module name (it needs only `requests`; its own imports are relative).
 
 The outbound calls go to the recorder itself (`{base_url}/third/...`), a loopback origin: the
 fixture shows what a third-party service receives.
@@ -23,14 +28,52 @@ TRACE_ID = "wire-trace-1"
 CLIENT_IP = "203.0.113.9"
 USER_AGENT = "wire-agent/1.0"
 
+LATER = "1.1.62"
+
 BASE = {}
+
+
+def reference_1162():
+    """huace-aigc-auth-client 1.1.62 as the module `huace_aigc_auth_client_1_1_62`."""
+    import atexit
+    import glob
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    import zipfile
+
+    folder = tempfile.mkdtemp(prefix="aigc-wire-")
+    atexit.register(shutil.rmtree, folder, True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+         "--disable-pip-version-check", "-d", folder, "huace-aigc-auth-client==" + LATER],
+        check=True,
+    )
+    src = os.path.join(folder, "src")
+    with zipfile.ZipFile(glob.glob(os.path.join(folder, "*.whl"))[0]) as wheel:
+        wheel.extractall(src)
+    os.rename(
+        os.path.join(src, "huace_aigc_auth_client"),
+        os.path.join(src, "huace_aigc_auth_client_1_1_62"),
+    )
+    sys.path.insert(0, src)
+    import huace_aigc_auth_client_1_1_62 as later
+
+    assert later.__version__ == LATER, later.__version__
+    return later
 
 
 def clients(base_url):
     from huace_aigc_auth_client import AigcAuthClient
 
     BASE["url"] = base_url
-    return {"client": AigcAuthClient(app_id=APP_ID, app_secret=APP_SECRET, base_url=base_url)}
+    later = reference_1162()
+    return {
+        "client": AigcAuthClient(app_id=APP_ID, app_secret=APP_SECRET, base_url=base_url),
+        "later": later.AigcAuthClient(app_id=APP_ID, app_secret=APP_SECRET, base_url=base_url),
+    }
 
 
 USER = {
@@ -234,6 +277,50 @@ OPS = [
         lambda c: c["client"].unregister_webhook(12),
         "AigcAuthClient.unregister_webhook(webhook_id)",
         [envelope({"success": True})],
+    ),
+    # Calls 1.1.45 does not have, recorded from 1.1.62.
+    Op(
+        "list_users",
+        lambda c: c["later"].list_users(keyword="ali", page=2, page_size=50),
+        "AigcAuthClient.list_users(keyword, page, page_size) (1.1.62)",
+        [envelope({"total": 51, "items": [USER]})],
+    ),
+    Op(
+        "list_groups",
+        lambda c: c["later"].list_groups(),
+        "AigcAuthClient.list_groups() (1.1.62)",
+        [envelope({"items": [{"id": 1, "name": "Editors", "code": "editors"}]})],
+    ),
+    Op(
+        "create_access_key",
+        lambda c: c["later"].create_access_key(TOKEN, name=" ci key ", description="  "),
+        "AigcAuthClient.create_access_key(token, name, description) (1.1.62)",
+        [
+            envelope(
+                {
+                    "keyId": 3,
+                    "key": "ak_wire_created",
+                    "keyPrefix": "ak_wire",
+                    "keyType": "user",
+                    "userId": 7,
+                    "name": "ci key",
+                    "createdAt": "2026-12-01T00:00:00Z",
+                }
+            )
+        ],
+    ),
+    Op(
+        "compare_users",
+        lambda c: c["later"].compare_users(1001, 1002, " source-token ", "target-token"),
+        "AigcAuthClient.compare_users(source_app_id, target_app_id, source_token, "
+        "target_token) (1.1.62)",
+        [envelope({"sameUser": True})],
+    ),
+    Op(
+        "authorize_user_by_token",
+        lambda c: c["later"].authorize_user_by_token(1001, "source-token"),
+        "AigcAuthClient.authorize_user_by_token(source_app_id, source_token) (1.1.62)",
+        [envelope(USER)],
     ),
     Op(
         "trace_id_header",

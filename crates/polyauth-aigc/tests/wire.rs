@@ -4,7 +4,7 @@
 //! in that folder's `deviations.toml`.
 //!
 //! The inputs are those of `scripts/wire/ops_aigc.py`: every `AigcAuthClient` call polyauth
-//! implements, a trace id taken from the request context, the outbound helpers of
+//! implements (the five that 1.1.45 lacks recorded from 1.1.62), a trace id taken from the request context, the outbound helpers of
 //! `auth_request.py` (to `{base_url}/third/...`, the recorder standing in for a third-party
 //! service) and the statistics upload, one record collected directly and one made by an
 //! outbound call.
@@ -148,6 +148,32 @@ async fn requests_match_the_reference_sdk() {
     check
         .run("unregister_webhook", || client.unregister_webhook("12"))
         .await;
+    // Calls 1.1.45 does not have, recorded from 1.1.62.
+    check
+        .run("list_users", || client.list_users(Some("ali"), 2, 50))
+        .await;
+    check.run("list_groups", || client.list_groups()).await;
+    check
+        .run("create_access_key", || {
+            client.create_access_key(&token, Some(" ci key "), Some("  "))
+        })
+        .await;
+    let (source, target) = (
+        AccessToken::new(" source-token "),
+        AccessToken::new("target-token"),
+    );
+    check
+        .run("compare_users", || {
+            client.compare_users(1001, 1002, &source, &target)
+        })
+        .await;
+    let source = AccessToken::new("source-token");
+    check
+        .run("authorize_user_by_token", || {
+            client.authorize_user_by_token(1001, &source)
+        })
+        .await;
+
     let traced = AccessToken::new(TRACED_TOKEN);
     check
         .run("trace_id_header", || {
