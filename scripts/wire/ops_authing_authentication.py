@@ -349,7 +349,7 @@ OPS = [
     Op(
         "set_udf_value",
         lambda c: c["user"]().set_udf_value(
-            {"age": 20, "school": "MIT", "tags": {"a": [1, True, None], "b": 1.5}}),
+            {"school": "MIT", "age": 20, "tags": {"a": [1, True, None], "b": 1.5}}),
         "set_token(token); set_udf_value(data)",
         [ME, gql("setUdvBatch", UDV)],
     ),

@@ -234,9 +234,14 @@ async fn requests_match_the_reference_sdk() {
         .run("get_udf_value", || c.get_udf_value(&session))
         .await;
     check.run("list_udv", || c.list_udv(&session)).await;
-    let udf = object(json!({"age": 20, "school": "MIT", "tags": {"a": [1, true, null], "b": 1.5}}));
+    // In the caller's order (the reference keeps its dict's order).
+    let udf = [
+        ("school", json!("MIT")),
+        ("age", json!(20)),
+        ("tags", json!({"a": [1, true, null], "b": 1.5})),
+    ];
     check
-        .run("set_udf_value", || c.set_udf_value(&session, &udf))
+        .run("set_udf_value", || c.set_udf_value(&session, udf.clone()))
         .await;
     check
         .run("remove_udf_value", || {

@@ -126,13 +126,24 @@ impl AuthenticationClient {
         self.as_user(session, &doc::UDV, vars).await
     }
 
-    /// Sets several custom-data values (GraphQL `setUdvBatch`; each value JSON-encoded).
-    /// Errors: `InvalidInput` for an empty map.
-    pub async fn set_udf_value(
+    /// Sets several custom-data values of the session user (GraphQL `setUdvBatch` with
+    /// `udvList: [{"key", "value"}]`, each value JSON-encoded as the reference encodes it).
+    ///
+    /// `data` is any sequence of `(key, value)` pairs, sent in the order it yields them: a
+    /// list such as `[("school", json!("MIT")), ("age", json!(20))]` keeps the caller's order
+    /// (the reference sends its dict's insertion order); a `&serde_json::Map` yields its keys
+    /// sorted.
+    ///
+    /// Errors: `InvalidInput` when `data` is empty; `Provider` and transport errors.
+    pub async fn set_udf_value<K, V>(
         &self,
         session: &UserSession,
-        data: &Map<String, Value>,
-    ) -> Result<()> {
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()>
+    where
+        K: AsRef<str>,
+        V: std::borrow::Borrow<Value>,
+    {
         let list = doc::udv_list(data)?;
         let id = self.user_id(session).await?;
         let vars = json!({"targetType": "USER", "targetId": id, "udvList": list});
