@@ -113,6 +113,18 @@ TOKENS = {"access_token": "wire-access-token", "id_token": "wire-id-token",
           "scope": "openid profile"}
 
 
+# The S256 challenge of the verifier "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq".
+PKCE_VERIFIER = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq"
+PKCE_CHALLENGE = "kUaLSjXhsOCVA7wFqR444EX_ec7ltFCcMqGdmw9A7iA"
+
+
+def visit(url):
+    """GET a built URL, as the user agent would: the recorder then holds its path and query."""
+    import requests
+
+    requests.get(url)
+
+
 def user(root):
     return gql(root, USER)
 
@@ -574,6 +586,45 @@ OPS = [
         lambda c: c["new"]().validate_token(access_token="wire-access-token"),
         "validate_token(access_token=...)",
         [ok({"sub": USER_ID, "scope": "openid"})],
+    ),
+    # URL builders: no request of their own; the recorded request is a GET of the built URL
+    # (what the user agent sends), so the fixture holds its path and query.
+    Op(
+        "build_authorize_url",
+        lambda c: visit(c["new"]().build_authorize_url(
+            scope="openid profile offline_access", state="wire-state", nonce="wire-nonce",
+            response_mode="form_post")),
+        "GET build_authorize_url(scope, state, nonce, response_mode)",
+        [ok({})],
+    ),
+    Op(
+        "build_authorize_url_pkce",
+        lambda c: visit(c["new"]().build_authorize_url(
+            state="wire-state", nonce="wire-nonce", code_challenge_method="S256",
+            code_challenge=PKCE_CHALLENGE)),
+        "GET build_authorize_url(state, nonce, code_challenge_method='S256', code_challenge)",
+        [ok({})],
+        # polyauth draws the verifier itself (CSPRNG), so the challenge differs every time.
+        mask=["/0/request/query/code_challenge"],
+    ),
+    Op(
+        "build_authorize_url_oauth",
+        lambda c: visit(c["new"](protocol="oauth").build_authorize_url(state="wire-state")),
+        "GET build_authorize_url(state) with protocol='oauth'",
+        [ok({})],
+    ),
+    Op(
+        "build_logout_url",
+        lambda c: visit(c["new"]().build_logout_url(redirect_uri=REDIRECT)),
+        "GET build_logout_url(redirect_uri=...)",
+        [ok({})],
+    ),
+    Op(
+        "build_logout_url_expert",
+        lambda c: visit(c["new"]().build_logout_url(
+            expert=True, redirect_uri=REDIRECT, id_token="wire-id-token")),
+        "GET build_logout_url(expert=True, redirect_uri, id_token)",
+        [ok({})],
     ),
     # x-authing-lang with a language set: REST and GraphQL both carry it.
     Op(

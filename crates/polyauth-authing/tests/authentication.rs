@@ -483,6 +483,7 @@ async fn oauth_protocol_calls_the_oauth_endpoints() {
     p.scope = Some("openid profile offline_access".into());
     let a = c.build_authorize_url(p).unwrap();
     assert_eq!(a.url.path(), "/oauth/auth");
+    assert!(a.nonce.is_none(), "OAuth 2.0 has no nonce");
     let (code, _) = authorize(&emu, &a.url, "alice").await;
     let tokens = c
         .get_access_token_by_code(&code, a.code_verifier.as_ref(), None)
@@ -551,7 +552,7 @@ async fn oidc_helpers_with_every_client_auth_method() {
             code_challenge_s256(a.code_verifier.as_ref().unwrap().expose_secret())
         );
         assert_eq!(q["prompt"], "consent");
-        assert!(a.state.len() >= 43 && a.nonce.len() >= 43);
+        assert!(a.state.len() >= 43 && a.nonce.unwrap().len() >= 43);
         let (code, state) = authorize(&emu, &a.url, "alice").await;
         assert_eq!(state, a.state);
         let tokens = c

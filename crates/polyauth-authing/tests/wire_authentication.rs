@@ -12,10 +12,12 @@
 
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{
-    AuthenticationClient, AuthenticationClientOptions, EmailScene, LoginOptions, Protocol,
-    RegisterOptions, TokenEndpointAuthMethod, UserSession,
+    AuthenticationClient, AuthenticationClientOptions, AuthorizeParams, EmailScene, LoginOptions,
+    Protocol, RegisterOptions, TokenEndpointAuthMethod, UserSession,
 };
-use polyauth_core::{AccessToken, ClientSecret, Password, RefreshToken, Secret, VerificationCode};
+use polyauth_core::{
+    AccessToken, ClientSecret, IdToken, Password, RefreshToken, Secret, VerificationCode,
+};
 use polyauth_testkit::authing::ENC_PUBLIC_PEM;
 use polyauth_testkit::wire::WireCheck;
 use serde_json::{Map, Value, json};
@@ -417,6 +419,51 @@ async fn requests_match_the_reference_sdk() {
     check
         .run("validate_token_access_token", || {
             c.validate_token("wire-access-token", false)
+        })
+        .await;
+
+    // URL builders: the recorded request is a GET of the built URL.
+    let visit = |url: url::Url| async move { reqwest::get(url).await };
+    check
+        .run("build_authorize_url", || {
+            let params = AuthorizeParams {
+                scope: Some("openid profile offline_access".to_owned()),
+                state: Some("wire-state".to_owned()),
+                nonce: Some("wire-nonce".to_owned()),
+                response_mode: Some("form_post".to_owned()),
+                ..AuthorizeParams::default()
+            };
+            visit(c.build_authorize_url(params).unwrap().url)
+        })
+        .await;
+    check
+        .run("build_authorize_url_pkce", || {
+            let params = AuthorizeParams {
+                state: Some("wire-state".to_owned()),
+                nonce: Some("wire-nonce".to_owned()),
+                ..AuthorizeParams::new()
+            };
+            visit(c.build_authorize_url(params).unwrap().url)
+        })
+        .await;
+    check
+        .run("build_authorize_url_oauth", || {
+            let params = AuthorizeParams {
+                state: Some("wire-state".to_owned()),
+                ..AuthorizeParams::default()
+            };
+            visit(oauth.build_authorize_url(params).unwrap().url)
+        })
+        .await;
+    check
+        .run("build_logout_url", || {
+            visit(c.build_logout_url(Some(REDIRECT), None).unwrap())
+        })
+        .await;
+    let id_token = IdToken::new("wire-id-token");
+    check
+        .run("build_logout_url_expert", || {
+            visit(c.build_logout_url(Some(REDIRECT), Some(&id_token)).unwrap())
         })
         .await;
 

@@ -167,15 +167,16 @@ pub struct LoginOptions {
 pub struct AuthorizeParams {
     /// Redirect URI; default the configured one.
     pub redirect_uri: Option<String>,
-    /// Scope; default `openid profile email phone address`.
+    /// Scope; default `openid profile email phone address` ([`Protocol::Oidc`]) or `user`
+    /// ([`Protocol::OAuth`]).
     pub scope: Option<String>,
     /// `code` (default) or `token` / `id_token`.
     pub response_type: Option<String>,
-    /// `query`, `fragment` or `form_post`.
+    /// `query`, `fragment` or `form_post` ([`Protocol::Oidc`] only).
     pub response_mode: Option<String>,
     /// `state`; default 32 random bytes (CSPRNG), base64url.
     pub state: Option<String>,
-    /// `nonce`; default 32 random bytes (CSPRNG), base64url.
+    /// `nonce` ([`Protocol::Oidc`] only); default 32 random bytes (CSPRNG), base64url.
     pub nonce: Option<String>,
     /// Whether to use PKCE (S256) with a fresh verifier (default true).
     pub pkce: bool,
@@ -199,8 +200,8 @@ pub struct AuthorizeUrl {
     pub url: url::Url,
     /// The `state` sent.
     pub state: String,
-    /// The `nonce` sent.
-    pub nonce: String,
+    /// The `nonce` sent (`None` with [`Protocol::OAuth`], which has no nonce).
+    pub nonce: Option<String>,
     /// The PKCE verifier to pass to
     /// [`AuthenticationClient::get_access_token_by_code`](super::AuthenticationClient::get_access_token_by_code).
     pub code_verifier: Option<Secret>,

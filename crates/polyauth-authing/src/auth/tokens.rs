@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use polyauth_oidc::{AuthorizationParams, pkce_challenge, random_token};
 
-use super::{AuthenticationClient, AuthorizeParams, AuthorizeUrl};
+use super::{AuthenticationClient, AuthorizeParams, AuthorizeUrl, Protocol};
 use crate::documents as doc;
 use crate::transport::{Auth, PROVIDER};
 use crate::types::{LoginStatus, OidcTokens, RefreshedToken, UserSession};
@@ -108,10 +108,16 @@ impl AuthenticationClient {
     }
 
     /// The authorization URL: `{app_host}/{oidc|oauth}/auth?...` with `client_id`,
-    /// `response_type`, `state`, `redirect_uri`, `scope`, `nonce`, `prompt=consent` for the
-    /// `offline_access` scope, `response_mode` when given and, with PKCE, the S256
-    /// `code_challenge` (built by polyauth-oidc's engine). `state`, `nonce` and the verifier
-    /// come from a CSPRNG unless given; nothing is stored: keep them for the callback.
+    /// `response_type`, `state`, `redirect_uri`, `scope` and, with PKCE, the S256
+    /// `code_challenge` (built by polyauth-oidc's engine). With [`Protocol::Oidc`] also
+    /// `nonce`, `prompt=consent` for the `offline_access` scope and `response_mode` when
+    /// given, the default scope being `openid profile email phone address`; with
+    /// [`Protocol::OAuth`] none of those (as the reference), the default scope being `user`.
+    /// `state`, `nonce` and the verifier come from a CSPRNG unless given; nothing is stored:
+    /// keep them for the callback.
+    ///
+    /// [`Protocol::Oidc`]: super::Protocol::Oidc
+    /// [`Protocol::OAuth`]: super::Protocol::OAuth
     ///
     /// Errors: `ConfigInvalid` without `app_host`, `app_id` or a redirect URI.
     pub fn build_authorize_url(&self, params: AuthorizeParams) -> Result<AuthorizeUrl> {
@@ -124,21 +130,27 @@ impl AuthenticationClient {
             .ok_or_else(|| {
                 Error::config("no redirect_uri configured").with_context(PROVIDER, OP)
             })?;
+        let oidc = self.options.protocol == Protocol::Oidc;
         let state = params.state.unwrap_or_else(random_token);
-        let nonce = params.nonce.unwrap_or_else(random_token);
-        let scope = params
-            .scope
-            .unwrap_or_else(|| "openid profile email phone address".to_owned());
+        let nonce = oidc.then(|| params.nonce.unwrap_or_else(random_token));
+        let default_scope = if oidc {
+            "openid profile email phone address"
+        } else {
+            "user"
+        };
+        let scope = params.scope.unwrap_or_else(|| default_scope.to_owned());
         let verifier = params.pkce.then(generate_code_verifier);
         let mut request = AuthorizationParams::new(state.clone(), redirect_uri, scope.clone());
         if let Some(response_type) = params.response_type {
             request.response_type = response_type;
         }
-        request.nonce = Some(nonce.clone());
+        request.nonce = nonce.clone();
         request.code_challenge = verifier.as_deref().map(pkce_challenge);
-        request.prompt = consent_prompt_for(&scope);
-        if let Some(mode) = params.response_mode {
-            request.extra.push(("response_mode".to_owned(), mode));
+        if oidc {
+            request.prompt = consent_prompt_for(&scope);
+            if let Some(mode) = params.response_mode {
+                request.extra.push(("response_mode".to_owned(), mode));
+            }
         }
         Ok(AuthorizeUrl {
             url: oauth.authorization_url(&request),
