@@ -27,6 +27,7 @@ ACCESS_KEY = "ak_wire_user_key"
 TRACE_ID = "wire-trace-1"
 CLIENT_IP = "203.0.113.9"
 USER_AGENT = "wire-agent/1.0"
+WEBHOOK_SECRET = "wire-webhook-secret"
 
 LATER = "1.1.62"
 
@@ -166,6 +167,15 @@ def auth_session_get(_):
         return session.get(third("/orders"), params={"page": 2})
 
 
+def webhook_send(_):
+    from huace_aigc_auth_client import WebhookSender, create_sync_config
+
+    config = create_sync_config(webhook_url=third("/webhook"), webhook_secret=WEBHOOK_SECRET)
+    # Keys in sorted order: polyauth's JSON maps may sort theirs.
+    data = {"email": "carol@example.com", "id": 8, "nickname": "卡罗尔", "username": "carol"}
+    return WebhookSender(config).send("user.created", data)
+
+
 def collect_api_stat(_):
     from huace_aigc_auth_client import collect_api_stat as collect
 
@@ -266,7 +276,7 @@ OPS = [
         lambda c: c["client"].register_webhook(
             "https://legacy.example.com/webhook/auth",
             ["user.created", "user.updated"],
-            secret="wire-webhook-secret",
+            secret=WEBHOOK_SECRET,
         ),
         "AigcAuthClient.register_webhook(webhook_url, events, secret)",
         [envelope({"webhook_id": 12, "success": True})],
@@ -350,6 +360,13 @@ OPS = [
         "auth_session_get",
         in_context(auth_session_get, **SESSION),
         "AuthSession().get(url, params={...}) (app credentials and the caller's token)",
+        [THIRD_PARTY_OK],
+    ),
+    Op(
+        "webhook_send",
+        webhook_send,
+        "WebhookSender(create_sync_config(webhook_url, webhook_secret)).send(event, data) "
+        "(the signature covers the body's bytes)",
         [THIRD_PARTY_OK],
     ),
     Op(

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use polyauth_aigc::webhook::{
     Rejection, WebhookReceiverConfig, sign_webhook, sign_webhook_timestamped,
-    verify_webhook_signature, verify_webhook_timestamped,
+    verify_webhook_signature, verify_webhook_timestamped, webhook_body,
 };
 use polyauth_core::Secret;
 use polyauth_core::env::Env;
@@ -24,6 +24,20 @@ fn reference_vector() {
         polyauth_testkit::aigc::hmac_sha256_hex(b"whsec_test", BODY.as_bytes()),
         VECTOR
     );
+}
+
+/// The sender writes the body as the reference's `json.dumps(..., ensure_ascii=False)`, so
+/// the same event and data are signed over the same bytes.
+#[test]
+fn sender_body_has_the_reference_bytes() {
+    let data = serde_json::json!({"id": 7, "names": ["a", "卡"], "nested": {"k": null}});
+    let body = webhook_body("user.created", &data).unwrap();
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        r#"{"event": "user.created", "data": {"id": 7, "names": ["a", "卡"], "nested": {"k": null}}}"#
+    );
+    let empty = webhook_body("ping", &serde_json::json!({})).unwrap();
+    assert_eq!(empty, br#"{"event": "ping", "data": {}}"#);
 }
 
 #[test]

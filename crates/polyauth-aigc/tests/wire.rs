@@ -5,8 +5,8 @@
 //!
 //! The inputs are those of `scripts/wire/ops_aigc.py`: every `AigcAuthClient` call polyauth
 //! implements (the five that 1.1.45 lacks recorded from 1.1.62), a trace id taken from the request context, the outbound helpers of
-//! `auth_request.py` (to `{base_url}/third/...`, the recorder standing in for a third-party
-//! service) and the statistics upload, one record collected directly and one made by an
+//! `auth_request.py` and the legacy side's webhook sender (to `{base_url}/third/...`, the
+//! recorder standing in for a third-party service) and the statistics upload, one record collected directly and one made by an
 //! outbound call.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use polyauth_aigc::webhook::WebhookSender;
 use polyauth_aigc::{
     AigcClient, AigcConfig, ApiStat, AuthRequestClient, OutboundConfig, StatsCollector,
     StatsConfig, SyncPassword, SyncUser, context,
@@ -233,6 +234,20 @@ async fn requests_match_the_reference_sdk() {
                     .await
             })
         })
+        .await;
+
+    // The legacy side's webhook sender: the signature covers the body's bytes.
+    let sender = WebhookSender::new(
+        &third("/webhook"),
+        Some(Secret::new("wire-webhook-secret")),
+        3,
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    let data =
+        json!({"email": "carol@example.com", "id": 8, "nickname": "卡罗尔", "username": "carol"});
+    check
+        .run("webhook_send", || sender.send("user.created", &data))
         .await;
 
     // Statistics: one record collected directly, uploaded on shutdown.

@@ -20,7 +20,7 @@ use polyauth_core::env::Env;
 use polyauth_core::http::{HttpClient, HttpConfig, Idempotency, RetryPolicy};
 use polyauth_core::secret::constant_time_eq;
 use polyauth_core::{Error, ErrorKind, Result, Secret, StateStore};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::Sha256;
 
 use crate::PROVIDER;
@@ -230,6 +230,58 @@ pub trait WebhookHandler: Send + Sync {
     async fn handle(&self, event: &str, data: &Value) -> Result<Value>;
 }
 
+/// The body of a webhook delivery, as the reference's `WebhookSender` writes it with
+/// `json.dumps({"event": event, "data": data}, ensure_ascii=False)`: `event` first, `", "`
+/// between items and `": "` after keys, non-ASCII text as UTF-8. The signature covers these
+/// bytes, so the same event and data give the reference's signature (for the same key order
+/// in `data`: a `serde_json::Map` keeps its keys sorted unless serde_json's `preserve_order`
+/// is on).
+///
+/// Errors: as `serde_json` (a map with non-string keys cannot occur in a `Value`).
+pub fn webhook_body(event: &str, data: &Value) -> serde_json::Result<Vec<u8>> {
+    /// `json.dumps`' default separators.
+    struct PythonSeparators;
+    impl serde_json::ser::Formatter for PythonSeparators {
+        fn begin_array_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first {
+                Ok(())
+            } else {
+                writer.write_all(b", ")
+            }
+        }
+        fn begin_object_key<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+            first: bool,
+        ) -> std::io::Result<()> {
+            if first {
+                Ok(())
+            } else {
+                writer.write_all(b", ")
+            }
+        }
+        fn begin_object_value<W: ?Sized + std::io::Write>(
+            &mut self,
+            writer: &mut W,
+        ) -> std::io::Result<()> {
+            writer.write_all(b": ")
+        }
+    }
+    use serde::Serializer as _;
+    use serde::ser::SerializeMap as _;
+    let mut body = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut body, PythonSeparators);
+    let mut map = (&mut serializer).serialize_map(Some(2))?;
+    map.serialize_entry("event", event)?;
+    map.serialize_entry("data", data)?;
+    map.end()?;
+    Ok(body)
+}
+
 /// Posts webhooks `{event, data}` to one URL (the reference's `WebhookSender`).
 ///
 /// Each delivery is signed (`X-Webhook-Signature`, and `X-Webhook-Timestamp` in the stricter
@@ -302,13 +354,14 @@ impl WebhookSender {
         self
     }
 
-    /// Posts `{"event": event, "data": data}`; returns the attempts it took.
+    /// Posts `{"event": event, "data": data}`, serialized byte for byte as the reference's
+    /// `json.dumps(..., ensure_ascii=False)` ([`webhook_body`]); returns the attempts it took.
     ///
     /// Errors: `Unavailable` (with the last HTTP status when there was one) when every attempt
     /// failed or the receiver answered a non-2xx status that is not retried.
     pub async fn send(&self, event: &str, data: &Value) -> Result<u32> {
         const OP: &str = "webhook_send";
-        let body = serde_json::to_vec(&json!({ "event": event, "data": data })).map_err(|e| {
+        let body = webhook_body(event, data).map_err(|e| {
             Error::invalid_input(format!("the webhook data cannot be encoded: {e}"))
         })?;
         let mut last: Option<Error> = None;
