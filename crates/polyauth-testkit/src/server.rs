@@ -34,6 +34,22 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+tokio::task_local! {
+    /// The address [`Emulator::serve`] binds inside [`bind_to`].
+    static BIND_ADDR: SocketAddr;
+}
+
+/// Runs `start` (say `AigcEmulator::start()`) so that the emulator it starts listens on `addr`
+/// instead of `127.0.0.1:0`: how the `polyauth-emulator` program serves an emulator on a
+/// chosen port. Every [`Emulator::serve`] inside `start` binds `addr`, so `start` should start
+/// one emulator.
+///
+/// Panics as [`Emulator::serve`] does when `addr` cannot be bound; check it first for a clean
+/// error.
+pub async fn bind_to<F: std::future::Future>(addr: SocketAddr, start: F) -> F::Output {
+    BIND_ADDR.scope(addr, start).await
+}
+
 /// How long [`Emulator::shutdown`] waits for open connections before cutting them off.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -160,15 +176,19 @@ impl Drop for Emulator {
 }
 
 impl Emulator {
-    /// Serves `router` on `127.0.0.1:0` with call counting and fault injection (and the peer's
-    /// `ConnectInfo<SocketAddr>`, so an application's own router can be served too).
+    /// Serves `router` on `127.0.0.1:0` (or the address of an enclosing [`bind_to`]) with call
+    /// counting and fault injection (and the peer's `ConnectInfo<SocketAddr>`, so an
+    /// application's own router can be served too).
     ///
     /// Panics if no loopback port can be bound (a test environment failure).
     pub async fn serve(router: Router) -> Emulator {
         let control = Arc::new(Control::default());
         let app = router.layer(middleware::from_fn_with_state(control.clone(), intercept));
+        let addr = BIND_ADDR
+            .try_with(|addr| *addr)
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
         #[allow(clippy::expect_used)]
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
             .expect("bind a loopback port for the emulator");
         #[allow(clippy::expect_used)]

@@ -177,10 +177,13 @@ impl ManagementClient {
         self.inner.transport.url(segments)
     }
 
-    /// `map` with its `password` (if any) RSA-encrypted for `op`.
+    /// `map` with its `password` RSA-encrypted for `op` when it is a non-empty string (the
+    /// reference encrypts only a truthy password and sends an empty one as it is).
     fn encrypt_password(&self, map: &Map<String, Value>, op: &GqlOp) -> Result<Map<String, Value>> {
         let mut out = map.clone();
-        if let Some(Value::String(p)) = out.get("password") {
+        if let Some(Value::String(p)) = out.get("password")
+            && !p.is_empty()
+        {
             let encrypted = self
                 .inner
                 .encryptor
