@@ -159,6 +159,12 @@ OPS = [
         mask=["/1/request/body/json/variables/userInfo/password"],
     ),
     Op(
+        "users.create_with_empty_custom_data",
+        lambda c: users(c).create({"username": "bob", "password": ""}, custom_data={}),
+        "users.create({'username': 'bob', 'password': ''}, custom_data={})",
+        token_then(gql("createUser", dict(USER, username="bob"))),
+    ),
+    Op(
         "users.update",
         lambda c: users(c).update(USER_ID, {"nickname": "Alice B", "password": "Wire-pass-2"}),
         "users.update(userId, updates)",

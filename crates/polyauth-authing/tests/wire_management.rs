@@ -101,6 +101,13 @@ async fn requests_match_the_reference_sdk() {
                 .await
         })
         .await;
+    let bob = object(json!({"username": "bob", "password": ""}));
+    let nothing = Map::new();
+    check
+        .run("users.create_with_empty_custom_data", || async {
+            fresh().users().create(&bob, false, Some(&nothing)).await
+        })
+        .await;
     let updates = object(json!({"nickname": "Alice B", "password": "Wire-pass-2"}));
     check
         .run("users.update", || async {

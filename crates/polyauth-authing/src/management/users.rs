@@ -22,7 +22,9 @@ impl Users<'_> {
     /// Creates a user (GraphQL `createUser`, or `createUserWithCustomData` when custom data is
     /// given). `user_info` holds `CreateUserInput` fields (`username`, `email`, `phone`,
     /// `password`, `nickname`, ...); a `password` is RSA-encrypted before sending (the
-    /// caller's map is not changed). `keep_password` keeps an imported password hash.
+    /// caller's map is not changed; an empty one is sent as it is, as the reference does).
+    /// `keep_password` keeps an imported password hash. `custom_data` goes as `params` (the
+    /// reference's `json.dumps` of `[{"key", "value"}]`); an empty map counts as none.
     ///
     /// Errors: `InvalidInput` (user exists 2026; password over 117 bytes), `Provider`.
     pub async fn create(
@@ -31,8 +33,9 @@ impl Users<'_> {
         keep_password: bool,
         custom_data: Option<&Map<String, Value>>,
     ) -> Result<User> {
+        // An empty map is no custom data (the reference tests the dict's truth).
         let op = selecting_custom_data(
-            custom_data.is_some(),
+            custom_data.is_some_and(|m| !m.is_empty()),
             &doc::CREATE_USER_WITH_CUSTOM_DATA,
             &doc::CREATE_USER,
         );
