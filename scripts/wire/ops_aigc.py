@@ -6,8 +6,9 @@ upload of `api_stats_collector.py` (one record collected directly, one made by
 `auth_request`). The Rust side is `crates/polyauth-aigc/tests/wire.rs`; the inputs here and
 there must stay the same.
 
-polyauth also implements five calls that appeared after 1.1.45 (`list_users`, `list_groups`,
-`create_access_key`, `compare_users`, `authorize_user_by_token`); their fixtures come from
+polyauth also implements calls that appeared after 1.1.45 (`list_users`, `list_groups`,
+`create_access_key`, `compare_users`, `authorize_user_by_token`, and 1.1.62's
+`check_permissions`, which checks on the user info); their fixtures come from
 1.1.62, which `reference_1162` downloads with pip and loads beside 1.1.45 under another
 module name (it needs only `requests`; its own imports are relative).
 
@@ -294,6 +295,13 @@ OPS = [
         lambda c: c["later"].list_users(keyword="ali", page=2, page_size=50),
         "AigcAuthClient.list_users(keyword, page, page_size) (1.1.62)",
         [envelope({"total": 51, "items": [USER]})],
+    ),
+    Op(
+        "has_any_permission",
+        lambda c: c["later"].check_permissions(TOKEN, ["user:read", "user:write"]),
+        "AigcAuthClient.check_permissions(token, required_permissions, require_all=False) "
+        "(1.1.62: checked on the user info)",
+        [envelope(USER)],
     ),
     Op(
         "list_groups",

@@ -4,7 +4,7 @@
 //! in that folder's `deviations.toml`.
 //!
 //! The inputs are those of `scripts/wire/ops_aigc.py`: every `AigcAuthClient` call polyauth
-//! implements (the five that 1.1.45 lacks recorded from 1.1.62), a trace id taken from the request context, the outbound helpers of
+//! implements (those 1.1.45 lacks recorded from 1.1.62), a trace id taken from the request context, the outbound helpers of
 //! `auth_request.py` and the legacy side's webhook sender (to `{base_url}/third/...`, the
 //! recorder standing in for a third-party service) and the statistics upload, one record collected directly and one made by an
 //! outbound call.
@@ -152,6 +152,11 @@ async fn requests_match_the_reference_sdk() {
     // Calls 1.1.45 does not have, recorded from 1.1.62.
     check
         .run("list_users", || client.list_users(Some("ali"), 2, 50))
+        .await;
+    check
+        .run("has_any_permission", || {
+            client.has_any_permission(&token, &["user:read", "user:write"])
+        })
         .await;
     check.run("list_groups", || client.list_groups()).await;
     check

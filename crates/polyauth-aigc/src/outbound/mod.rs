@@ -371,8 +371,8 @@ fn pairs<V: Into<Value> + Clone>(pairs: &[(&str, V)]) -> Vec<(String, Value)> {
 }
 
 /// The pairs as text, the way `requests` encodes a `params` or `data` dict: text as it is,
-/// numbers and booleans printed (`1`, `true`), each element of a list as a repeated name,
-/// `null` left out.
+/// numbers printed (`1`, `2.5`), each element of a list as a repeated name, `null` left out;
+/// booleans as `true` / `false` (Python would print `True` / `False`), objects as JSON.
 fn encoded(pairs: &[(String, Value)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, value) in pairs {
@@ -443,10 +443,11 @@ impl OutboundRequest<'_> {
         self
     }
 
-    /// Adds query parameters: text, or any JSON value (`&[("page", 1)]`). Numbers and
-    /// booleans are sent printed (`page=1`), each element of a list as a repeated parameter,
-    /// `null` not at all (as `requests` does with a `params` dict); the statistics record
-    /// keeps the values as given (`{"page": 1}`), as the reference does.
+    /// Adds query parameters: text, or any JSON value (`&[("page", 1)]`). Numbers are sent
+    /// printed (`page=1`), each element of a list as a repeated parameter, `null` not at all,
+    /// as `requests` does with a `params` dict (booleans are sent `true` / `false`, where
+    /// Python prints `True` / `False`); the statistics record keeps the values as given
+    /// (`{"page": 1}`), as the reference does.
     pub fn query<V: Into<Value> + Clone>(mut self, pairs: &[(&str, V)]) -> Self {
         self.query.extend(self::pairs(pairs));
         self
