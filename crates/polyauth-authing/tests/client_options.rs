@@ -16,8 +16,11 @@ use polyauth_core::{ClientSecret, ErrorKind, Password, VerificationCode};
 use polyauth_testkit::authing::{AuthingEmulator, ENC_PUBLIC_PEM, ReceivedRequest};
 use serde_json::{Map, Value, json};
 
-/// An observer and what it saw: `(provider code, kind)` per error.
-fn recording_observer() -> (ErrorObserver, Arc<Mutex<Vec<(Option<String>, ErrorKind)>>>) {
+/// What an observer saw: `(provider code, kind)` per error.
+type Seen = Arc<Mutex<Vec<(Option<String>, ErrorKind)>>>;
+
+/// An observer and what it saw.
+fn recording_observer() -> (ErrorObserver, Seen) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = seen.clone();
     let observer = ErrorObserver::new(move |e| {
