@@ -64,6 +64,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("Try:");
         println!("  export TOKEN={}", demo.expose_secret());
         println!("  curl -s {base}/health");
+        println!("  curl -s {base}/metrics                    # Prometheus text");
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/me");
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/admin");
         println!("  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/users");

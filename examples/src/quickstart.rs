@@ -2,8 +2,10 @@
 //! the configuration selects (the embedded JWT provider with a generated development key when
 //! nothing is configured).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -42,7 +44,7 @@ impl DevSetup {
             .with_audience(DEV_ISSUER)
             .with_ttl(Duration::from_secs(12 * 3600));
         Ok(DevSetup {
-            provider: Arc::new(provider),
+            provider: Arc::new(polyauth::telemetry::Instrumented::new(provider)),
             issuer,
         })
     }
@@ -141,11 +143,46 @@ pub fn router_with(provider: Arc<dyn IdentityProvider>, extra: Option<Router>) -
     }
 }
 
-/// The application router: `/health` (public), `/me`, `/admin` (role `admin`), `/users`
-/// (permission `user:read`) and `/whoami-deep`, all behind [`AuthLayer`].
+/// The process's Prometheus recorder for polyauth's metrics (see [`polyauth::telemetry`]),
+/// installed on first use; `None` when another recorder was installed first. Its upkeep
+/// (draining histogram samples) runs every 5 seconds on the current tokio runtime.
+pub fn prometheus() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => {
+                polyauth::telemetry::describe();
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    let upkeep = handle.clone();
+                    runtime.spawn(async move {
+                        let mut every = tokio::time::interval(Duration::from_secs(5));
+                        loop {
+                            every.tick().await;
+                            upkeep.run_upkeep();
+                        }
+                    });
+                }
+                Some(handle)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "no Prometheus recorder: /metrics stays empty");
+                None
+            }
+        })
+        .as_ref()
+}
+
+/// The application router: `/health` and `/metrics` (Prometheus text, public), `/me`,
+/// `/admin` (role `admin`), `/users` (permission `user:read`) and `/whoami-deep`, all behind
+/// [`AuthLayer`].
 pub fn router(provider: Arc<dyn IdentityProvider>) -> Router {
+    let handle = prometheus();
     Router::new()
         .route("/health", get(health))
+        .route(
+            "/metrics",
+            get(move || async move { handle.map(PrometheusHandle::render).unwrap_or_default() }),
+        )
         .route("/me", get(me))
         .route("/admin", get(admin).route_layer(require_role("admin")))
         .route(
@@ -156,6 +193,7 @@ pub fn router(provider: Arc<dyn IdentityProvider>) -> Router {
         .layer(
             AuthLayer::new(provider)
                 .exclude_path("/health")
+                .exclude_path("/metrics")
                 .trusted_proxy_headers(["x-forwarded-for", "x-real-ip"]),
         )
 }

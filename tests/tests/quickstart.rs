@@ -354,3 +354,44 @@ async fn quickstart_uses_the_configured_provider() {
     assert_eq!(provider.user_info(&token).await.unwrap().id, "rsa-user");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn metrics_show_polyauth_counters_after_a_few_requests() {
+    let dev = DevSetup::generate().unwrap();
+    let app = serve(dev.provider.clone()).await;
+    let demo = dev.demo_token().unwrap();
+    for _ in 0..3 {
+        let (status, _) = app.get("/me", Some(demo.expose_secret())).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, _) = app.get("/me", Some("not-a-jwt")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Public, and Prometheus text.
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = response.text().await.unwrap();
+    let count = |labels: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with("polyauth_verifications_total{") && l.contains(labels))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    // Other tests of this binary share the process-wide recorder: at least ours.
+    assert!(count("outcome=\"ok\"") >= 3.0, "{text}");
+    assert!(count("outcome=\"invalid_token\"") >= 1.0, "{text}");
+    assert!(text.contains("provider=\"jwt\""), "{text}");
+    assert!(
+        text.contains("# HELP polyauth_verifications_total"),
+        "{text}"
+    );
+    assert!(
+        text.contains("polyauth_verification_duration_seconds"),
+        "{text}"
+    );
+}

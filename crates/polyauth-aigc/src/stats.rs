@@ -375,6 +375,7 @@ impl StatsCollector {
         }
         if shared.closed.load(Ordering::Acquire) || tx.try_send(stat).is_err() {
             shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            polyauth_core::telemetry::count_stats_dropped("aigc");
             return;
         }
         shared.counters.queued.fetch_add(1, Ordering::Relaxed);

@@ -13,6 +13,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use polyauth_core::context;
 use polyauth_core::{IdentityProvider, RequestContext};
 use tower::{Layer, Service};
+use tracing::Instrument as _;
 
 use crate::extract::{CurrentUser, LayerMark};
 use crate::observe::{RequestObserver, RequestRecord};
@@ -404,46 +405,58 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let config = self.layer.config.clone();
-        Box::pin(async move {
-            let start = Instant::now();
-            let mut ctx = Arc::new(config.base_context(&req));
-            let captured = config.capture(&req);
-            let excluded = config.is_excluded(req.uri().path());
-            let authenticated = if excluded {
-                Ok(())
-            } else {
-                config.authenticate(req.headers(), &mut ctx).await
-            };
-            if let Err(rejection) = authenticated {
-                return Ok(config.reject(rejection, ctx, captured, start));
-            }
-            let extensions = req.extensions_mut();
-            if let Some(user) = &ctx.user {
-                extensions.insert(CurrentUser(user.clone()));
-            }
-            if let Some(responder) = &config.responder {
-                extensions.insert(LayerResponder(responder.clone()));
-            }
-            extensions.insert(LayerMark { excluded });
-            extensions.insert(ctx.clone());
-            let result = context::scope_shared(ctx.clone(), inner.call(req)).await;
-            match result {
-                Ok(mut response) => {
-                    if let Some(responder) = &config.responder {
-                        response = reshape_handler_rejection(response, responder);
+        let ctx = Arc::new(config.base_context(&req));
+        // One span per request: the provider calls (`polyauth.verify`, `polyauth.call`, ...)
+        // and the handler's own events nest under it, so one request's lines can be followed.
+        let span = tracing::debug_span!(
+            "polyauth.request",
+            request_id = ctx.request_id.as_deref(),
+            method = ctx.method.as_deref(),
+            path = ctx.path.as_deref(),
+        );
+        Box::pin(
+            async move {
+                let start = Instant::now();
+                let mut ctx = ctx;
+                let captured = config.capture(&req);
+                let excluded = config.is_excluded(req.uri().path());
+                let authenticated = if excluded {
+                    Ok(())
+                } else {
+                    config.authenticate(req.headers(), &mut ctx).await
+                };
+                if let Err(rejection) = authenticated {
+                    return Ok(config.reject(rejection, ctx, captured, start));
+                }
+                let extensions = req.extensions_mut();
+                if let Some(user) = &ctx.user {
+                    extensions.insert(CurrentUser(user.clone()));
+                }
+                if let Some(responder) = &config.responder {
+                    extensions.insert(LayerResponder(responder.clone()));
+                }
+                extensions.insert(LayerMark { excluded });
+                extensions.insert(ctx.clone());
+                let result = context::scope_shared(ctx.clone(), inner.call(req)).await;
+                match result {
+                    Ok(mut response) => {
+                        if let Some(responder) = &config.responder {
+                            response = reshape_handler_rejection(response, responder);
+                        }
+                        echo_request_id(&mut response, &ctx);
+                        config.observe(ctx, captured, response.status(), start, None);
+                        Ok(response)
                     }
-                    echo_request_id(&mut response, &ctx);
-                    config.observe(ctx, captured, response.status(), start, None);
-                    Ok(response)
-                }
-                Err(error) => {
-                    let status = StatusCode::INTERNAL_SERVER_ERROR;
-                    let what = Some("service_error".to_owned());
-                    config.observe(ctx, captured, status, start, what);
-                    Err(error)
+                    Err(error) => {
+                        let status = StatusCode::INTERNAL_SERVER_ERROR;
+                        let what = Some("service_error".to_owned());
+                        config.observe(ctx, captured, status, start, what);
+                        Err(error)
+                    }
                 }
             }
-        })
+            .instrument(span),
+        )
     }
 }
 

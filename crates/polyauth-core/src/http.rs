@@ -25,6 +25,7 @@ use tracing::Instrument;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::AccessToken;
+use crate::telemetry;
 
 /// Retry settings for idempotent calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,7 +298,7 @@ impl HttpClient {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        self.send_inner(request, idempotency)
+        self.send_inner(operation, request, idempotency)
             .instrument(span)
             .await
             .map_err(|e| e.with_context(self.provider, operation))
@@ -305,6 +306,7 @@ impl HttpClient {
 
     async fn send_inner(
         &self,
+        operation: &'static str,
         request: reqwest::RequestBuilder,
         idempotency: Idempotency,
     ) -> Result<HttpResponse> {
@@ -325,9 +327,9 @@ impl HttpClient {
                 None
             };
             let Some(builder) = retry_copy else {
-                return self.send_once(request).await.map_err(|f| f.error);
+                return self.attempt(operation, request).await.map_err(|f| f.error);
             };
-            let outcome = self.send_once(builder).await;
+            let outcome = self.attempt(operation, builder).await;
             let retry = match &outcome {
                 Ok(resp) => matches!(resp.status, 429 | 502 | 503 | 504),
                 Err(failure) => failure.retryable,
@@ -339,6 +341,32 @@ impl HttpClient {
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// One attempt, counted in [`telemetry::UPSTREAM_REQUESTS`] and timed in
+    /// [`telemetry::UPSTREAM_SECONDS`].
+    async fn attempt(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, Failure> {
+        let started = Instant::now();
+        let outcome = self.send_once(request).await;
+        let result = match &outcome {
+            Ok(response) => match response.status {
+                200..=299 => "ok",
+                400..=499 => "status_4xx",
+                500..=599 => "status_5xx",
+                _ => "status_other",
+            },
+            Err(failure) => telemetry::kind_label(failure.error.kind()),
+        };
+        let provider = self.provider;
+        metrics::counter!(telemetry::UPSTREAM_REQUESTS, "provider" => provider, "operation" => operation, "result" => result)
+            .increment(1);
+        metrics::histogram!(telemetry::UPSTREAM_SECONDS, "provider" => provider, "operation" => operation)
+            .record(started.elapsed().as_secs_f64());
+        outcome
     }
 
     async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse, Failure> {

@@ -16,6 +16,7 @@ pub mod provider;
 pub mod secret;
 pub mod session;
 pub mod state;
+pub mod telemetry;
 
 pub use async_trait::async_trait;
 pub use cache::{CacheConfig, CacheValue, Expiring, SharedCache, VerifiedUser, VerifyCache};

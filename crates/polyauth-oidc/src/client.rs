@@ -9,6 +9,7 @@ use base64::Engine as _;
 use jsonwebtoken::Algorithm;
 use polyauth_core::binding::{binding_digest, check_binding, new_binding};
 use polyauth_core::http::HttpClient;
+use polyauth_core::telemetry;
 use polyauth_core::{
     AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Error, ErrorKind, Result,
     Secret, StateStore, TokenSet,
@@ -441,11 +442,12 @@ impl OAuthClient {
         let value = serde_json::to_string(&record).map_err(|e| {
             ctx(Error::protocol("could not encode the state record").with_source(e))
         })?;
-        inner
+        let stored = inner
             .states
             .put(&state, &value, inner.config.state_ttl)
-            .await
-            .map_err(ctx)?;
+            .await;
+        telemetry::count_state_operation("put", stored.as_ref().map(|()| true));
+        stored.map_err(ctx)?;
         let push = inner.server.require_pushed_authorization_requests
             || (inner.config.par && inner.server.pushed_authorization_request_endpoint.is_some());
         if !push {
@@ -511,12 +513,9 @@ impl OAuthClient {
         {
             return Err(invalid_state());
         }
-        let stored = inner
-            .states
-            .take(state)
-            .await
-            .map_err(ctx)?
-            .ok_or_else(invalid_state)?;
+        let taken = inner.states.take(state).await;
+        telemetry::count_state_operation("take", taken.as_ref().map(Option::is_some));
+        let stored = taken.map_err(ctx)?.ok_or_else(invalid_state)?;
         let record: StateRecord = serde_json::from_str(&stored).map_err(|_| invalid_state())?;
         match (record.binding_sha256.as_deref(), expect) {
             (None, Expect::Unbound) => {}

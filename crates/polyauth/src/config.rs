@@ -295,7 +295,9 @@ impl<'de> Deserialize<'de> for ProviderConfig {
 /// ([`ProviderConfig::state_store`]) and its caches' setup ([`ProviderConfig::cache_setup`]).
 ///
 /// Async because some backends connect at start-up (a Redis state store); the JWT provider
-/// makes no network call here.
+/// makes no network call here. The provider comes wrapped in
+/// [`Instrumented`](polyauth_core::telemetry::Instrumented): a `tracing` span per call and the
+/// verification metrics (see [`telemetry`](polyauth_core::telemetry)).
 ///
 /// Errors: `ConfigInvalid` for settings the backend rejects (unparsable keys, contradictory
 /// algorithms) or a Redis state store without the `redis` feature, `Unavailable` when a
@@ -303,10 +305,13 @@ impl<'de> Deserialize<'de> for ProviderConfig {
 pub async fn build(config: &ProviderConfig) -> Result<Arc<dyn IdentityProvider>> {
     let context =
         BuildContext::new(config.state_store().await?).with_caches(config.cache_setup().await?);
-    config
+    let provider = config
         .factory
         .build(config.settings.as_ref(), &context)
-        .await
+        .await?;
+    Ok(Arc::new(polyauth_core::telemetry::Instrumented::new(
+        provider,
+    )))
 }
 
 /// Registers an application's provider in the [global registry](Registry::global), so that

@@ -16,6 +16,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, SystemTime};
 
 use moka::Expiry;
@@ -33,6 +34,7 @@ pub use shared::{
 use crate::error::{Error, Result};
 use crate::model::{UserProfile, VerifiedToken};
 use crate::secret::AccessToken;
+use crate::telemetry;
 
 /// Settings of a [`VerifyCache`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -389,6 +391,16 @@ impl<V: CacheValue> VerifyCache<V> {
             .max_capacity(config.capacity)
             .expire_after(CachedTtl)
             .support_invalidation_closures()
+            .eviction_listener(|_, _, cause| {
+                let cause = match cause {
+                    moka::notification::RemovalCause::Expired => "expired",
+                    moka::notification::RemovalCause::Explicit => "explicit",
+                    moka::notification::RemovalCause::Replaced => "replaced",
+                    moka::notification::RemovalCause::Size => "size",
+                };
+                metrics::counter!(telemetry::CACHE_EVICTIONS, "cause" => cause).increment(1);
+                metrics::gauge!(telemetry::CACHE_ENTRIES).decrement(1.0);
+            })
             .build()
     }
 
@@ -453,18 +465,40 @@ impl<V: CacheValue> VerifyCache<V> {
         F: Future<Output = Result<V>> + Send,
     {
         let key = self.key(token);
+        if let Some(cached) = self.local.entries.get(&key).await {
+            return match cached {
+                Cached::Valid(v, _, _) => {
+                    telemetry::cache_outcome("hit");
+                    Ok(v)
+                }
+                Cached::Invalid(e, _) => {
+                    telemetry::cache_outcome("negative");
+                    Err(e)
+                }
+            };
+        }
+        // Which way this call's own init went; left at `wait` when another caller's init
+        // answered it (single-flight).
+        let asked = AtomicU8::new(Asked::Wait as u8);
         let init = async {
             match &self.shared {
                 // Boxed: the miss path across tiers is a large future, and it runs once per
                 // token; the in-process hit path stays as small as before.
-                Some(shared) => Box::pin(self.two_tier(shared, token, key, verify)).await,
+                Some(shared) => Box::pin(self.two_tier(shared, token, key, verify, &asked)).await,
                 None => {
+                    asked.store(Asked::Miss as u8, Ordering::Relaxed);
                     let user = |v: &V| v.subject().map(|s| self.user_key(s));
                     compute(&self.config, token, &user, verify).await
                 }
             }
         };
-        match self.local.entries.try_get_with(key, init).await {
+        let result = self.local.entries.try_get_with(key, init).await;
+        let asked = Asked::from(asked.load(Ordering::Relaxed));
+        telemetry::cache_outcome(asked.label());
+        if asked != Asked::Wait && result.is_ok() {
+            metrics::gauge!(telemetry::CACHE_ENTRIES).increment(1.0);
+        }
+        match result {
             Ok(Cached::Valid(v, _, _)) => Ok(v),
             Ok(Cached::Invalid(e, _)) => Err(e),
             Err(shared) => match &*shared {
@@ -481,10 +515,13 @@ impl<V: CacheValue> VerifyCache<V> {
         token: &AccessToken,
         id: CacheId,
         verify: F,
+        asked: &AtomicU8,
     ) -> std::result::Result<Cached<V>, Uncached<V>>
     where
         F: Future<Output = Result<V>> + Send,
     {
+        let answered = |how: Asked| asked.store(how as u8, Ordering::Relaxed);
+        answered(Asked::Miss);
         let ns = &*self.local.namespace;
         let tier = shared.tier();
         let user = |v: &V| v.subject().map(|s| self.user_key(s));
@@ -492,6 +529,7 @@ impl<V: CacheValue> VerifyCache<V> {
             Ok(found) => {
                 shared.healthy();
                 if let Some(hit) = found.value.and_then(|b| self.open(shared, token, &id, &b)) {
+                    answered(Asked::SharedHit);
                     return Ok(hit);
                 }
             }
@@ -512,13 +550,17 @@ impl<V: CacheValue> VerifyCache<V> {
                     {
                         shared.degraded("release", &e);
                     }
+                    answered(Asked::SharedHit);
                     return Ok(hit);
                 }
                 if lease.taken {
                     true
                 } else {
                     match self.follow(shared, token, &id).await {
-                        Some(hit) => return Ok(hit),
+                        Some(hit) => {
+                            answered(Asked::SharedWait);
+                            return Ok(hit);
+                        }
                         None => false,
                     }
                 }
@@ -744,6 +786,44 @@ fn unverified_jwt_expiry(token: &str) -> Option<SystemTime> {
     }
     let secs = Duration::try_from_secs_f64(exp).ok()?;
     SystemTime::UNIX_EPOCH.checked_add(secs)
+}
+
+/// How a lookup that missed in process was answered (the `outcome` label of
+/// [`telemetry::CACHE_REQUESTS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Asked {
+    /// Another caller's single-flight init answered.
+    Wait,
+    /// This call asked the provider.
+    Miss,
+    /// The shared tier had the answer.
+    SharedHit,
+    /// Another instance's answer, waited for through the shared tier.
+    SharedWait,
+}
+
+impl Asked {
+    fn from(code: u8) -> Asked {
+        [
+            Asked::Wait,
+            Asked::Miss,
+            Asked::SharedHit,
+            Asked::SharedWait,
+        ]
+        .into_iter()
+        .find(|a| *a as u8 == code)
+        .unwrap_or(Asked::Wait)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Asked::Wait => "wait",
+            Asked::Miss => "miss",
+            Asked::SharedHit => "shared_hit",
+            Asked::SharedWait => "shared_wait",
+        }
+    }
 }
 
 /// Why a single-flight init produced no cache entry.

@@ -181,7 +181,9 @@ fn describe(running: &Running) -> Vec<String> {
                 "app id {} / app secret {}; user pool {} / pool secret {}",
                 options.app_id, options.app_secret, options.user_pool_id, options.pool_secret
             ));
-            out.push("user alice (e-mail alice@example.com, password alice-password, role admin)".into());
+            out.push(
+                "user alice (e-mail alice@example.com, password alice-password, role admin)".into(),
+            );
             let ttl = i64::try_from(TOKEN_TTL.as_secs()).unwrap_or(i64::MAX);
             out.push(format!("token of alice: {}", emu.issue_token(&id, ttl)));
             env.push(("POLYAUTH_PROVIDER", "authing".into()));
