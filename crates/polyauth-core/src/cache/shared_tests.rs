@@ -2,6 +2,7 @@
 //! own, against a real Redis, in `polyauth-redis`).
 
 use super::*;
+use crate::model::{UserProfile, VerifiedToken};
 use crate::{ErrorKind, Secret};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

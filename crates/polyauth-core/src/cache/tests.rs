@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::ErrorKind;
+use crate::model::{UserProfile, VerifiedToken};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn cache(config: CacheConfig) -> VerifyCache<VerifiedToken> {

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use polyauth_core::http::{HttpConfig, RetryPolicy};
 use polyauth_core::{AuthorizationCallback, AuthorizationStart, ClientSecret, StateStore};
-use polyauth_shangcloud::{ShangCloudClient, ShangCloudConfig, UnboundAuthorizationStart};
+use polyauth_shangcloud::{
+    ShangCloudClient, ShangCloudConfig, UnboundAuthorizationStart, UserSession,
+};
 use polyauth_testkit::shangcloud::{CLIENT_ID, CLIENT_SECRET, ShangCloudEmulator};
 
 pub const REDIRECT_URI: &str = "https://app.example/oauth/callback";
@@ -89,4 +91,22 @@ pub fn redis_url() -> String {
              export POLYAUTH_TEST_REDIS_URL=redis://127.0.0.1:PORT/"
         )
     })
+}
+
+/// An emulator with the users `alice` and `bob`, and a client for it.
+pub async fn setup() -> (ShangCloudEmulator, ShangCloudClient) {
+    let emu = ShangCloudEmulator::start().await;
+    emu.add_user("alice", "alice@example.com");
+    emu.add_user("bob", "bob@example.com");
+    let c = client(&emu);
+    (emu, c)
+}
+
+/// Logs `nickname` in through the whole authorization-code flow.
+pub async fn login(c: &ShangCloudClient, nickname: &str) -> UserSession {
+    let start = c.authorization_url().await.unwrap();
+    let cb = consent(&start, nickname).await;
+    c.exchange_code(cb.code.expose_secret(), &cb.state)
+        .await
+        .unwrap()
 }
