@@ -15,8 +15,8 @@ use polyauth_core::http::Idempotency;
 use polyauth_core::{Error, Result};
 use serde_json::{Map, Value, json};
 
-use crate::pyjson;
 use crate::transport::PROVIDER;
+use polyauth_core::pyjson;
 
 /// The scalar fields of the v2 `User` type from `username` on (the reference's documents
 /// select `id arn userPoolId status` before them in varying orders).

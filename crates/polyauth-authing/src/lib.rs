@@ -11,7 +11,6 @@ mod factory;
 mod management;
 mod observer;
 mod provider;
-mod pyjson;
 mod transport;
 pub mod types;
 
@@ -30,7 +29,7 @@ pub use management::{
 };
 pub use observer::ErrorObserver;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};
-pub use types::{EmailScene, User, UserSession};
+pub use types::{EmailScene, ResourceType, User, UserSession};
 
 /// The backend's reference (the crate's `docs.md`): the capability checklist against the
 /// reference SDK's authentication and management clients, configuration keys, error mapping

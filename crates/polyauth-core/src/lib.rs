@@ -13,6 +13,7 @@ pub mod factory;
 pub mod http;
 pub mod model;
 pub mod provider;
+pub mod pyjson;
 pub mod secret;
 pub mod session;
 pub mod state;

@@ -232,54 +232,18 @@ pub trait WebhookHandler: Send + Sync {
 
 /// The body of a webhook delivery, as the reference's `WebhookSender` writes it with
 /// `json.dumps({"event": event, "data": data}, ensure_ascii=False)`: `event` first, `", "`
-/// between items and `": "` after keys, non-ASCII text as UTF-8. The signature covers these
-/// bytes, so the same event and data give the reference's signature (for the same key order
-/// in `data`: a `serde_json::Map` keeps its keys sorted unless serde_json's `preserve_order`
-/// is on).
-///
-/// Errors: as `serde_json` (a map with non-string keys cannot occur in a `Value`).
-pub fn webhook_body(event: &str, data: &Value) -> serde_json::Result<Vec<u8>> {
-    /// `json.dumps`' default separators.
-    struct PythonSeparators;
-    impl serde_json::ser::Formatter for PythonSeparators {
-        fn begin_array_value<W: ?Sized + std::io::Write>(
-            &mut self,
-            writer: &mut W,
-            first: bool,
-        ) -> std::io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                writer.write_all(b", ")
-            }
-        }
-        fn begin_object_key<W: ?Sized + std::io::Write>(
-            &mut self,
-            writer: &mut W,
-            first: bool,
-        ) -> std::io::Result<()> {
-            if first {
-                Ok(())
-            } else {
-                writer.write_all(b", ")
-            }
-        }
-        fn begin_object_value<W: ?Sized + std::io::Write>(
-            &mut self,
-            writer: &mut W,
-        ) -> std::io::Result<()> {
-            writer.write_all(b": ")
-        }
-    }
-    use serde::Serializer as _;
-    use serde::ser::SerializeMap as _;
-    let mut body = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut body, PythonSeparators);
-    let mut map = (&mut serializer).serialize_map(Some(2))?;
-    map.serialize_entry("event", event)?;
-    map.serialize_entry("data", data)?;
-    map.end()?;
-    Ok(body)
+/// between items and `": "` after keys, non-ASCII text as UTF-8, floats as Python writes them
+/// ([`polyauth_core::pyjson`]). The signature covers these bytes, so the same event and data
+/// give the reference's signature (for the same key order in `data`: a `serde_json::Map`
+/// keeps its keys sorted unless serde_json's `preserve_order` is on).
+pub fn webhook_body(event: &str, data: &Value) -> Vec<u8> {
+    use polyauth_core::pyjson::{dumps_str, dumps_unicode};
+    format!(
+        "{{\"event\": {}, \"data\": {}}}",
+        dumps_str(event, false),
+        dumps_unicode(data)
+    )
+    .into_bytes()
 }
 
 /// Posts webhooks `{event, data}` to one URL (the reference's `WebhookSender`).
@@ -361,9 +325,7 @@ impl WebhookSender {
     /// failed or the receiver answered a non-2xx status that is not retried.
     pub async fn send(&self, event: &str, data: &Value) -> Result<u32> {
         const OP: &str = "webhook_send";
-        let body = webhook_body(event, data).map_err(|e| {
-            Error::invalid_input(format!("the webhook data cannot be encoded: {e}"))
-        })?;
+        let body = webhook_body(event, data);
         let mut last: Option<Error> = None;
         for attempt in 1..=self.attempts {
             if attempt > 1 {

@@ -165,7 +165,7 @@ impl AuthenticationClient {
         value: &Value,
     ) -> Result<Vec<UdvItem>> {
         let id = self.user_id(session).await?;
-        let value = crate::pyjson::dumps(value);
+        let value = polyauth_core::pyjson::dumps(value);
         let vars = json!({"targetType": "USER", "targetId": id, "key": key, "value": value});
         self.as_user(session, &doc::SET_UDV, vars).await
     }

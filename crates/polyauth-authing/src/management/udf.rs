@@ -8,9 +8,9 @@ use serde_json::{Map, Value, json};
 
 use super::Users;
 use crate::documents as doc;
-use crate::pyjson;
 use crate::transport::PROVIDER;
 use crate::types::{CommonMessage, UdfValueBatchItem, UdvItem, udv_map};
+use polyauth_core::pyjson;
 
 impl Users<'_> {
     /// The user's custom data as `{key: typed value}` (GraphQL `udv`).

@@ -1,34 +1,57 @@
-//! JSON text as Python's `json.dumps` writes it with its defaults, for the values Authing
-//! receives as JSON-encoded strings (custom data `params`, `context`, custom-data values): the
-//! reference SDK builds those strings with `json.dumps`, and the provider stores the string as
-//! sent, so the same value must produce the same bytes.
+//! JSON text as Python's `json.dumps` writes it, for bytes a provider compares or signs: the
+//! reference SDKs build JSON-encoded strings (Authing's custom data `params`, `context`,
+//! custom-data values) and signed bodies (AIGC webhooks) with `json.dumps`, and the provider
+//! stores or signs the text as sent, so the same value must produce the same bytes.
 //!
-//! The defaults: `", "` between items and `": "` after keys, keys in the map's order,
-//! non-ASCII and control characters escaped as `\uXXXX` (UTF-16, lowercase hex), floats as
-//! Python's `repr` (`1e+16`, `1e-05`, `2.0`).
+//! The layout: `", "` between items and `": "` after keys, keys in the map's order (a
+//! `serde_json::Map` keeps them sorted), floats as Python's `repr` (`1e+16`, `1e-05`, `2.0`).
+//! [`dumps`] escapes non-ASCII and control characters as `\uXXXX` (UTF-16, lowercase hex), as
+//! the default `ensure_ascii=True` does; [`dumps_unicode`] writes non-ASCII text as it is and
+//! escapes only control characters, as `ensure_ascii=False` does.
+//!
+//! ```
+//! use polyauth_core::pyjson::{dumps, dumps_unicode};
+//! let value = serde_json::json!({"name": "é", "n": 1.0});
+//! assert_eq!(dumps(&value), r#"{"n": 1.0, "name": "\u00e9"}"#);
+//! assert_eq!(dumps_unicode(&value), r#"{"n": 1.0, "name": "é"}"#);
+//! ```
 
 use serde_json::{Number, Value};
 
-/// `value` as `json.dumps(value)` writes it.
-pub(crate) fn dumps(value: &Value) -> String {
+/// `value` as `json.dumps(value)` writes it (`ensure_ascii=True`).
+pub fn dumps(value: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, value);
+    write_value(&mut out, value, true);
     out
 }
 
-fn write_value(out: &mut String, value: &Value) {
+/// `value` as `json.dumps(value, ensure_ascii=False)` writes it.
+pub fn dumps_unicode(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, false);
+    out
+}
+
+/// A string as `json.dumps` writes it, with `ensure_ascii` as given.
+pub fn dumps_str(text: &str, ensure_ascii: bool) -> String {
+    let mut out = String::new();
+    write_string(&mut out, text, ensure_ascii);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, ascii: bool) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => write_number(out, n),
-        Value::String(s) => write_string(out, s),
+        Value::String(s) => write_string(out, s, ascii),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, item);
+                write_value(out, item, ascii);
             }
             out.push(']');
         }
@@ -38,16 +61,16 @@ fn write_value(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_string(out, key);
+                write_string(out, key, ascii);
                 out.push_str(": ");
-                write_value(out, item);
+                write_value(out, item, ascii);
             }
             out.push('}');
         }
     }
 }
 
-fn write_string(out: &mut String, s: &str) {
+fn write_string(out: &mut String, s: &str, ascii: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -59,6 +82,7 @@ fn write_string(out: &mut String, s: &str) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             ' '..='~' => out.push(c),
+            _ if !ascii && c >= ' ' => out.push(c),
             _ => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -147,6 +171,11 @@ mod tests {
             r#"{"a": [1, true, null], "b": "x\"\\\n\u0001\u00e9\ud83d\ude00\u007f"}"#
         );
         assert_eq!(dumps(&json!([])), "[]");
+        // ensure_ascii=False: text as it is, control characters still escaped, DEL raw.
+        assert_eq!(
+            dumps_unicode(&json!({"b": "x\"\n\u{1}é😀\u{7f}"})),
+            "{\"b\": \"x\\\"\\n\\u0001é😀\u{7f}\"}"
+        );
         assert_eq!(dumps(&json!({})), "{}");
     }
 
