@@ -10,6 +10,7 @@ passwords are random and masked. The Rust side is
 `crates/polyauth-authing/tests/wire_authentication.rs`.
 """
 
+from authing_common import ENC_PUBLIC_KEY
 from record import Op, ok
 
 AREA = "authing-authentication"
@@ -25,15 +26,6 @@ PHONE = "13800000001"
 CODE = "123456"
 PASSWORD = "Wire-pass-1"
 NEW_PASSWORD = "Wire-pass-2"
-# The password-encryption key both sides use (polyauth-testkit's emulator key); the
-# ciphertexts are random anyway and masked.
-ENC_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
-MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDYbH9As9azt+DNc/26fYFfcS6u
-aVfTEFGPKDQ4vgxd0CyJQ0XLTcuUJBgLN1jemGYaqfk1O6e+C+jPxEo1Q2wff+By
-JeAsjZ7jlR59/Iqu1dEY9AtGzcQ8NOGyrVHyZxIcIBtjHTHwQjO1NlYZL4lDDG+l
-PmOGV4n4NKZCSXp55wIDAQAB
------END PUBLIC KEY-----
-"""
 # Keys in sorted order: the fixture does not depend on a map's iteration order.
 CUSTOM_DATA = {"age": 20, "school": "MIT"}
 CONTEXT = {"source": "wire", "step": 1}

@@ -6,6 +6,7 @@ scripted responses answer the token query first. The Rust side is
 `crates/polyauth-authing/tests/wire_management.rs`.
 """
 
+from authing_common import ENC_PUBLIC_KEY
 from record import Op, ok
 
 AREA = "authing-management"
@@ -16,15 +17,6 @@ USER_TOKEN = "wire-user-token"
 USER_ID = "wire-user-1"
 OTHER_ID = "wire-user-2"
 APP_ID = "wire-app"
-# The password-encryption key both sides use (polyauth-testkit's emulator key); the
-# ciphertexts are random anyway and masked.
-ENC_PUBLIC_KEY = """-----BEGIN PUBLIC KEY-----
-MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDYbH9As9azt+DNc/26fYFfcS6u
-aVfTEFGPKDQ4vgxd0CyJQ0XLTcuUJBgLN1jemGYaqfk1O6e+C+jPxEo1Q2wff+By
-JeAsjZ7jlR59/Iqu1dEY9AtGzcQ8NOGyrVHyZxIcIBtjHTHwQjO1NlYZL4lDDG+l
-PmOGV4n4NKZCSXp55wIDAQAB
------END PUBLIC KEY-----
-"""
 
 
 def clients(base_url):
