@@ -248,6 +248,18 @@ impl TokenSet {
         self
     }
 
+    /// Sets the refresh token (to resume a session whose tokens were kept elsewhere).
+    pub fn with_refresh_token(mut self, refresh_token: RefreshToken) -> Self {
+        self.refresh_token = Some(refresh_token);
+        self
+    }
+
+    /// Sets the granted scopes (space-separated, as in OAuth 2.0).
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
     /// Whether the access token expires within `skew` from now (true when already expired).
     /// Unknown expiry counts as not expired.
     pub fn is_expired(&self, skew: Duration) -> bool {

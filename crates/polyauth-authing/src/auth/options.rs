@@ -57,7 +57,21 @@ impl TokenEndpointAuthMethod {
     }
 }
 
-/// Settings of an [`AuthenticationClient`](super::AuthenticationClient). Start from [`AuthenticationClientOptions::new`].
+/// Settings of an [`AuthenticationClient`](super::AuthenticationClient). Start from
+/// [`AuthenticationClientOptions::new`] (defaults for everything but the app id) and set the
+/// public fields you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use polyauth_authing::{AuthenticationClient, AuthenticationClientOptions};
+///
+/// let mut options = AuthenticationClientOptions::new("my-app-id");
+/// options.app_host = Some("https://my-app.authing.cn".into());
+/// options.lang = Some("en-US".into());
+/// options.timeout = Duration::from_secs(5);
+/// let client = AuthenticationClient::new(options).unwrap();
+/// # let _ = client;
+/// ```
 #[derive(Clone, Debug)]
 pub struct AuthenticationClientOptions {
     /// The application id (`x-authing-app-id`, OIDC `client_id`).

@@ -32,7 +32,18 @@ use token::CachedToken;
 /// The most identifiers [`Users::batch_get`] accepts in one call (Authing's documented limit).
 pub const MAX_BATCH_IDS: usize = 80;
 
-/// Settings of a [`ManagementClient`].
+/// Settings of a [`ManagementClient`]. Start from [`ManagementClientOptions::new`] (defaults
+/// for everything but the pool and its secret) and set the public fields you need:
+///
+/// ```
+/// use polyauth_authing::{ManagementClient, ManagementClientOptions};
+/// use polyauth_core::ClientSecret;
+///
+/// let mut options = ManagementClientOptions::new("my-pool-id", ClientSecret::new("my-pool-secret"));
+/// options.host = "https://authing.internal.example".into();
+/// let client = ManagementClient::new(options).unwrap();
+/// # let _ = client;
+/// ```
 #[derive(Clone, Debug)]
 pub struct ManagementClientOptions {
     /// The user pool id.
