@@ -77,11 +77,11 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// ```
 #[derive(Clone)]
 pub struct AuthLayer {
-    config: Arc<Config>,
+    pub(crate) config: Arc<Config>,
 }
 
 #[derive(Clone)]
-struct Config {
+pub(crate) struct Config {
     provider: Arc<dyn IdentityProvider>,
     exclude_paths: Vec<String>,
     exclude_prefixes: Vec<String>,
@@ -245,7 +245,7 @@ impl Config {
             || self.exclude_prefixes.iter().any(|p| path.starts_with(p))
     }
 
-    fn base_context<B>(&self, req: &Request<B>) -> RequestContext {
+    pub(crate) fn base_context<B>(&self, req: &Request<B>) -> RequestContext {
         let headers = req.headers();
         let request_id =
             request::header_id(headers, "x-request-id").unwrap_or_else(request::new_request_id);
@@ -265,6 +265,30 @@ impl Config {
             method: Some(req.method().as_str().to_owned()),
             path: Some(req.uri().path().to_owned()),
         }
+    }
+
+    /// Authenticates the request unless its path is excluded, and leaves the user, the
+    /// context and the layer's marks in its extensions; or says why not (with the context,
+    /// for the rejection's logs).
+    pub(crate) async fn admit<B>(
+        &self,
+        req: &mut Request<B>,
+        mut ctx: Arc<RequestContext>,
+    ) -> Result<Arc<RequestContext>, (AuthRejection, Arc<RequestContext>)> {
+        let excluded = self.is_excluded(req.uri().path());
+        if !excluded && let Err(rejection) = self.authenticate(req.headers(), &mut ctx).await {
+            return Err((rejection, ctx));
+        }
+        let extensions = req.extensions_mut();
+        if let Some(user) = &ctx.user {
+            extensions.insert(CurrentUser(user.clone()));
+        }
+        if let Some(responder) = &self.responder {
+            extensions.insert(LayerResponder(responder.clone()));
+        }
+        extensions.insert(LayerMark { excluded });
+        extensions.insert(ctx.clone());
+        Ok(ctx)
     }
 
     /// Fills in the user and the token, or says why not.
@@ -352,7 +376,7 @@ struct Captured {
     headers: Vec<(String, String)>,
 }
 
-fn log_rejection(rejection: &AuthRejection, ctx: &RequestContext) {
+pub(crate) fn log_rejection(rejection: &AuthRejection, ctx: &RequestContext) {
     let reason = rejection.reason().as_str();
     let error = rejection.error().map(tracing::field::display);
     let method = ctx.method.as_deref();
@@ -406,37 +430,17 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let config = self.layer.config.clone();
         let ctx = Arc::new(config.base_context(&req));
-        // One span per request: the provider calls (`polyauth.verify`, `polyauth.call`, ...)
-        // and the handler's own events nest under it, so one request's lines can be followed.
-        let span = tracing::debug_span!(
-            "polyauth.request",
-            request_id = ctx.request_id.as_deref(),
-            method = ctx.method.as_deref(),
-            path = ctx.path.as_deref(),
-        );
+        let span = request_span(&ctx);
         Box::pin(
             async move {
                 let start = Instant::now();
-                let mut ctx = ctx;
                 let captured = config.capture(&req);
-                let excluded = config.is_excluded(req.uri().path());
-                let authenticated = if excluded {
-                    Ok(())
-                } else {
-                    config.authenticate(req.headers(), &mut ctx).await
+                let ctx = match config.admit(&mut req, ctx).await {
+                    Ok(ctx) => ctx,
+                    Err((rejection, ctx)) => {
+                        return Ok(config.reject(rejection, ctx, captured, start));
+                    }
                 };
-                if let Err(rejection) = authenticated {
-                    return Ok(config.reject(rejection, ctx, captured, start));
-                }
-                let extensions = req.extensions_mut();
-                if let Some(user) = &ctx.user {
-                    extensions.insert(CurrentUser(user.clone()));
-                }
-                if let Some(responder) = &config.responder {
-                    extensions.insert(LayerResponder(responder.clone()));
-                }
-                extensions.insert(LayerMark { excluded });
-                extensions.insert(ctx.clone());
                 let result = context::scope_shared(ctx.clone(), inner.call(req)).await;
                 match result {
                     Ok(mut response) => {
@@ -460,6 +464,17 @@ where
     }
 }
 
+/// One span per request: the provider calls (`polyauth.verify`, `polyauth.call`, ...) and the
+/// handler's own events nest under it, so one request's lines can be followed.
+pub(crate) fn request_span(ctx: &RequestContext) -> tracing::Span {
+    tracing::debug_span!(
+        "polyauth.request",
+        request_id = ctx.request_id.as_deref(),
+        method = ctx.method.as_deref(),
+        path = ctx.path.as_deref(),
+    )
+}
+
 /// A handler that returned an [`AuthRejection`] (say through `?` on a polyauth error) answered
 /// with the default body; with a layer responder, it gets the responder's shape like every
 /// other rejection.
@@ -473,7 +488,7 @@ fn reshape_handler_rejection(response: Response, responder: &ErrorResponder) -> 
     }
 }
 
-fn echo_request_id(response: &mut Response, ctx: &RequestContext) {
+pub(crate) fn echo_request_id<B>(response: &mut http::Response<B>, ctx: &RequestContext) {
     let value = ctx
         .request_id
         .as_deref()
