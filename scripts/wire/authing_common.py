@@ -1,4 +1,9 @@
-"""What both Authing areas share."""
+"""What both Authing areas share: the application, pool, user and token of the fixtures."""
+
+APP_ID = "wire-app"
+POOL_ID = "wire-pool"
+USER_TOKEN = "wire-user-token"
+USER_ID = "wire-user-1"
 
 # The password-encryption key both sides use (polyauth-testkit's emulator key); the
 # ciphertexts are random anyway and masked.

@@ -10,16 +10,12 @@ passwords are random and masked. The Rust side is
 `crates/polyauth-authing/tests/wire_authentication.rs`.
 """
 
-from authing_common import ENC_PUBLIC_KEY
+from authing_common import APP_ID, ENC_PUBLIC_KEY, POOL_ID, USER_ID, USER_TOKEN
 from record import Op, ok
 
 AREA = "authing-authentication"
-APP_ID = "wire-app"
-POOL_ID = "wire-pool"
 APP_SECRET = "wire-app-secret"
-USER_TOKEN = "wire-user-token"
 OTHER_TOKEN = "wire-other-token"
-USER_ID = "wire-user-1"
 REDIRECT = "https://app.example.com/callback"
 EMAIL = "alice@example.com"
 PHONE = "13800000001"

@@ -6,17 +6,13 @@ scripted responses answer the token query first. The Rust side is
 `crates/polyauth-authing/tests/wire_management.rs`.
 """
 
-from authing_common import ENC_PUBLIC_KEY
+from authing_common import APP_ID, ENC_PUBLIC_KEY, POOL_ID, USER_ID, USER_TOKEN
 from record import Op, ok
 
 AREA = "authing-management"
-POOL_ID = "wire-pool"
 POOL_SECRET = "wire-pool-secret"
 MANAGEMENT_TOKEN = "wire-management-token"
-USER_TOKEN = "wire-user-token"
-USER_ID = "wire-user-1"
 OTHER_ID = "wire-user-2"
-APP_ID = "wire-app"
 
 
 def clients(base_url):
