@@ -55,8 +55,8 @@ impl<A: Expiring, B: Expiring> Expiring for (A, B) {
     }
 }
 
-/// What a [`VerifyCache`] can hold: a verification result that knows its expiry, the user it
-/// belongs to (for [`VerifyCache::invalidate_user`]) and, to be shared between instances, how
+/// What a [`VerifyCache`](super::VerifyCache) can hold: a verification result that knows its expiry, the user it
+/// belongs to (for [`VerifyCache::invalidate_user`](super::VerifyCache::invalidate_user)) and, to be shared between instances, how
 /// to write itself as JSON and read itself back.
 ///
 /// The defaults suit a value of an application's own type that stays in process: no subject,

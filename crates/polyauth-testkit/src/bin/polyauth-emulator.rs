@@ -42,7 +42,7 @@ struct Args {
     /// Address to listen on. Anything but loopback exposes a test server with known secrets.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// A fault to inject, repeatable: KIND[@PATH][*TIMES]. KIND is an HTTP status (`503`),
+    /// A fault to inject, repeatable: `KIND[@PATH][*TIMES]`. KIND is an HTTP status (`503`),
     /// `delay=MILLISECONDS`, `malformed-json`, `html`, `huge=BYTES` or `close`; PATH limits
     /// it to one exact path; TIMES to that many requests (forever without).
     #[arg(long = "fault", value_name = "SPEC", value_parser = parse_fault)]
