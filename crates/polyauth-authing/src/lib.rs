@@ -24,8 +24,8 @@ pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
-    MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions,
-    QueryField, SearchOptions, UserLookup, Users,
+    Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
+    ManagementClientOptions, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions, UserLookup, Users,
 };
 pub use observer::ErrorObserver;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};

@@ -304,6 +304,10 @@ pub struct Role {
     pub description: Option<String>,
     /// Parent role.
     pub parent: Option<Box<Role>>,
+    /// Creation time (ISO-8601 text as Authing sends it).
+    pub created_at: Option<String>,
+    /// Last change (ISO-8601 text).
+    pub updated_at: Option<String>,
 }
 
 /// A group.
@@ -317,6 +321,10 @@ pub struct Group {
     pub name: Option<String>,
     /// Description.
     pub description: Option<String>,
+    /// Creation time (ISO-8601 text as Authing sends it).
+    pub created_at: Option<String>,
+    /// Last change (ISO-8601 text).
+    pub updated_at: Option<String>,
 }
 
 /// A resource the user is authorized for, with the allowed actions (`order:read`, `order:*`).
@@ -371,7 +379,7 @@ pub struct PolicyAssignment {
     pub code: String,
     /// `USER`, `ROLE`, ...
     pub target_type: Option<String>,
-    /// The target (a user id).
+    /// The target (a user id, a role code).
     pub target_identifier: Option<String>,
 }
 
@@ -380,7 +388,7 @@ pub struct PolicyAssignment {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UdfValueBatchItem {
-    /// The user id.
+    /// The target's id (a user id, a role id).
     pub target_id: String,
     /// Its values.
     #[serde(default)]

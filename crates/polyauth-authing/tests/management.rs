@@ -133,6 +133,9 @@ async fn crud_batch_list_search() {
             .is_none()
     );
 
+    // Groups and roles must exist before users join them.
+    m.groups().create("ops", "Ops", None).await.unwrap();
+    m.roles().create("auditor", None, None, None).await.unwrap();
     users.add_group(&dave.id, "ops").await.unwrap();
     users
         .add_roles(&dave.id, &["auditor".into()], None)
@@ -180,6 +183,11 @@ async fn relations_custom_data_and_sessions() {
     let other = seed(&emu, "gina", "Gina-pass");
 
     assert_eq!(users.list_groups(&id).await.unwrap().list[0].code, "staff");
+    m.groups().create("ops", "Ops", None).await.unwrap();
+    m.roles()
+        .create("ops", None, None, Some("shop"))
+        .await
+        .unwrap();
     users.add_group(&id, "ops").await.unwrap();
     users.remove_group(&id, "staff").await.unwrap();
     let groups: Vec<_> = users
@@ -338,6 +346,10 @@ async fn search_filters_travel_as_the_reference_sends_them() {
     let m = mgmt_client(&emu);
     let users = m.users();
     let id = seed(&emu, "hana", "Hana-pass");
+    m.roles()
+        .create("viewer", None, None, Some("billing"))
+        .await
+        .unwrap();
     users
         .add_roles(&id, &["viewer".into()], Some("billing"))
         .await

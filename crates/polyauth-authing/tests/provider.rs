@@ -286,6 +286,12 @@ async fn login_kinds_and_directory() {
         .await
         .unwrap();
     assert_eq!(found.items.len(), 1);
+    // A role must exist before it is assigned.
+    mgmt_client(&h.emu)
+        .roles()
+        .create("editor", None, None, None)
+        .await
+        .unwrap();
     dir.assign_roles(&created.id, &["editor".into()])
         .await
         .unwrap();

@@ -1,10 +1,15 @@
-//! [`ManagementClient`]: the administrator side of Authing v2 (the `users` module; reference:
-//! `authing` 4.5.18 `authing/v2/management/users.py` and `udf.py`), with a lazily fetched,
-//! cached, single-flight management token (`token`). The [`Users`] module is split by area:
-//! `users` (create, read, update, delete, search, sessions), `relations` (groups, roles,
-//! resources, policies, organizations) and `udf` (custom data).
+//! [`ManagementClient`]: the administrator side of Authing v2 (the `users`, `roles` and
+//! `groups` modules; reference: `authing` 4.5.18 `authing/v2/management/users.py`, `udf.py`,
+//! `roles.py` and `groups.py`), with a lazily fetched, cached, single-flight management token
+//! (`token`). The [`Users`] module is split by area: `users` (create, read, update, delete,
+//! search, sessions), `relations` (groups, roles, resources, policies, organizations) and
+//! `udf` (custom data, shared with [`Roles`]); [`Roles`] and [`Groups`] have a file each;
+//! `paging` walks any list as a `Stream`.
 
+mod groups;
+mod paging;
 mod relations;
+mod roles;
 mod token;
 mod udf;
 mod users;
@@ -19,6 +24,9 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+pub use groups::Groups;
+pub use paging::STREAM_PAGE_SIZE;
+pub use roles::Roles;
 pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
 
 use crate::auth::DEFAULT_HOST;
@@ -149,6 +157,16 @@ impl ManagementClient {
     /// The `users` module.
     pub fn users(&self) -> Users<'_> {
         Users { client: self }
+    }
+
+    /// The `roles` module: roles, their members, policies, resources and custom data.
+    pub fn roles(&self) -> Roles<'_> {
+        Roles { client: self }
+    }
+
+    /// The `groups` module: user groups, their members and resources.
+    pub fn groups(&self) -> Groups<'_> {
+        Groups { client: self }
     }
 
     /// How many management tokens were fetched so far.

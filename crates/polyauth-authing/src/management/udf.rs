@@ -1,4 +1,6 @@
-//! A user's custom data (user-defined values, `udv`; values travel JSON-encoded).
+//! Custom data (user-defined values, `udv`; values travel JSON-encoded) of any target Authing
+//! keeps them for: [`CustomData`] does the work for a target type, the users' and roles'
+//! methods name their target.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -6,13 +8,110 @@ use std::collections::HashMap;
 use polyauth_core::{Error, Result};
 use serde_json::{Map, Value, json};
 
-use super::Users;
+use super::{ManagementClient, Users};
 use crate::documents as doc;
 use crate::transport::PROVIDER;
 use crate::types::{CommonMessage, UdfValueBatchItem, UdvItem, udv_map};
 use polyauth_core::pyjson;
 
+/// The custom-data operations for one `UDFTargetType` (`USER`, `ROLE`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CustomData<'a> {
+    pub(super) client: &'a ManagementClient,
+    /// The `targetType` sent.
+    pub(super) target_type: &'static str,
+}
+
+impl CustomData<'_> {
+    /// GraphQL `udv`: the target's values as a typed list.
+    pub(super) async fn list(&self, target_id: &str) -> Result<Vec<UdvItem>> {
+        let vars = json!({"targetType": self.target_type, "targetId": target_id});
+        self.client.gql(&doc::UDV, vars).await
+    }
+
+    /// GraphQL `udfValueBatch` with `targetIds`, keyed by target id.
+    /// Errors: `InvalidInput` for an empty list (nothing is sent).
+    pub(super) async fn get_batch(
+        &self,
+        target_ids: &[String],
+    ) -> Result<HashMap<String, Map<String, Value>>> {
+        let op = &doc::UDF_VALUE_BATCH;
+        if target_ids.is_empty() {
+            return Err(Error::invalid_input("no ids given").with_context(PROVIDER, op.name()));
+        }
+        let vars = json!({"targetType": self.target_type, "targetIds": target_ids});
+        let items: Vec<UdfValueBatchItem> = self.client.gql(op, vars).await?;
+        Ok(items
+            .into_iter()
+            .map(|i| (i.target_id, udv_map(&i.data)))
+            .collect())
+    }
+
+    /// GraphQL `setUdvBatch` with `udvList: [{"key", "value"}]` in the order given.
+    /// Errors: `InvalidInput` when `data` is empty.
+    pub(super) async fn set<K, V>(
+        &self,
+        target_id: &str,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<()>
+    where
+        K: AsRef<str>,
+        V: Borrow<Value>,
+    {
+        let list = doc::udv_list(data)?;
+        let vars = json!({"targetType": self.target_type, "targetId": target_id, "udvList": list});
+        let _: Vec<UdvItem> = self.client.gql(&doc::SET_UDV_BATCH, vars).await?;
+        Ok(())
+    }
+
+    /// GraphQL `setUdfValueBatch` with `input: [{"targetId", "key", "value"}]` in the order
+    /// given. Errors: `InvalidInput` when there is nothing to set.
+    pub(super) async fn set_batch<U, D, K, V>(
+        &self,
+        data: impl IntoIterator<Item = (U, D)>,
+    ) -> Result<()>
+    where
+        U: AsRef<str>,
+        D: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Borrow<Value>,
+    {
+        let op = &doc::SET_UDF_VALUE_BATCH;
+        let mut input = Vec::new();
+        for (target_id, pairs) in data {
+            for (key, value) in pairs {
+                input.push(json!({
+                    "targetId": target_id.as_ref(),
+                    "key": key.as_ref(),
+                    "value": pyjson::dumps(value.borrow()),
+                }));
+            }
+        }
+        if input.is_empty() {
+            return Err(
+                Error::invalid_input("no custom data to set").with_context(PROVIDER, op.name())
+            );
+        }
+        let vars = json!({"targetType": self.target_type, "input": input});
+        let _: CommonMessage = self.client.gql(op, vars).await?;
+        Ok(())
+    }
+
+    /// GraphQL `removeUdv`: answers the remaining list.
+    pub(super) async fn remove(&self, target_id: &str, key: &str) -> Result<Vec<UdvItem>> {
+        let vars = json!({"targetType": self.target_type, "targetId": target_id, "key": key});
+        self.client.gql(&doc::REMOVE_UDV, vars).await
+    }
+}
+
 impl Users<'_> {
+    fn custom_data(&self) -> CustomData<'_> {
+        CustomData {
+            client: self.client,
+            target_type: "USER",
+        }
+    }
+
     /// The user's custom data as `{key: typed value}` (GraphQL `udv`).
     pub async fn get_udf_value(&self, user_id: &str) -> Result<Map<String, Value>> {
         Ok(udv_map(&self.list_udv(user_id).await?))
@@ -24,16 +123,7 @@ impl Users<'_> {
         &self,
         user_ids: &[String],
     ) -> Result<HashMap<String, Map<String, Value>>> {
-        let op = &doc::UDF_VALUE_BATCH;
-        if user_ids.is_empty() {
-            return Err(Error::invalid_input("no user ids given").with_context(PROVIDER, op.name()));
-        }
-        let vars = json!({"targetType": "USER", "targetIds": user_ids});
-        let items: Vec<UdfValueBatchItem> = self.client.gql(op, vars).await?;
-        Ok(items
-            .into_iter()
-            .map(|i| (i.target_id, udv_map(&i.data)))
-            .collect())
+        self.custom_data().get_batch(user_ids).await
     }
 
     /// Sets several custom-data values of a user (GraphQL `setUdvBatch` with
@@ -54,10 +144,7 @@ impl Users<'_> {
         K: AsRef<str>,
         V: Borrow<Value>,
     {
-        let list = doc::udv_list(data)?;
-        let vars = json!({"targetType": "USER", "targetId": user_id, "udvList": list});
-        let _: Vec<UdvItem> = self.client.gql(&doc::SET_UDV_BATCH, vars).await?;
-        Ok(())
+        self.custom_data().set(user_id, data).await
     }
 
     /// Sets custom data of several users at once (GraphQL `setUdfValueBatch` with
@@ -79,25 +166,7 @@ impl Users<'_> {
         K: AsRef<str>,
         V: Borrow<Value>,
     {
-        let op = &doc::SET_UDF_VALUE_BATCH;
-        let mut input = Vec::new();
-        for (user_id, pairs) in data {
-            for (key, value) in pairs {
-                input.push(json!({
-                    "targetId": user_id.as_ref(),
-                    "key": key.as_ref(),
-                    "value": pyjson::dumps(value.borrow()),
-                }));
-            }
-        }
-        if input.is_empty() {
-            return Err(
-                Error::invalid_input("no custom data to set").with_context(PROVIDER, op.name())
-            );
-        }
-        let vars = json!({"targetType": "USER", "input": input});
-        let _: CommonMessage = self.client.gql(op, vars).await?;
-        Ok(())
+        self.custom_data().set_batch(data).await
     }
 
     /// Removes one custom-data value (GraphQL `removeUdv`).
@@ -107,8 +176,7 @@ impl Users<'_> {
 
     /// The user's custom data as a typed list (GraphQL `udv`).
     pub async fn list_udv(&self, user_id: &str) -> Result<Vec<UdvItem>> {
-        let vars = json!({"targetType": "USER", "targetId": user_id});
-        self.client.gql(&doc::UDV, vars).await
+        self.custom_data().list(user_id).await
     }
 
     /// Sets one custom-data value (GraphQL `setUdv`, the value JSON-encoded as the reference
@@ -121,7 +189,6 @@ impl Users<'_> {
 
     /// Removes one custom-data value (GraphQL `removeUdv`); answers the remaining list.
     pub async fn remove_udv(&self, user_id: &str, key: &str) -> Result<Vec<UdvItem>> {
-        let vars = json!({"targetType": "USER", "targetId": user_id, "key": key});
-        self.client.gql(&doc::REMOVE_UDV, vars).await
+        self.custom_data().remove(user_id, key).await
     }
 }

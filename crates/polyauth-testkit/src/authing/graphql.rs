@@ -13,7 +13,7 @@ use graphql_parser::query as q;
 use serde_json::{Map, Value, json};
 
 use super::store::{Db, Fail, Principal, Shared, UserRec, fail, principal, require_management};
-use super::{graphql_auth, graphql_management};
+use super::{graphql_auth, graphql_groups, graphql_management, graphql_roles, graphql_schema};
 
 /// What a resolver is given of one request: who calls, the root field, its arguments (the
 /// variables substituted) and selection, and the request's variables; `'d` is the
@@ -68,7 +68,12 @@ fn resolve(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> 
         return resolver(s, db, call);
     }
     require_management(call.principal)?;
-    match find(graphql_management::RESOLVERS, call.root) {
+    let management = [
+        graphql_management::RESOLVERS,
+        graphql_roles::RESOLVERS,
+        graphql_groups::RESOLVERS,
+    ];
+    match management.iter().find_map(|table| find(table, call.root)) {
         Some(resolver) => resolver(s, db, call),
         None => Err(fail(400, &format!("Cannot query field \"{}\"", call.root))),
     }
@@ -156,6 +161,13 @@ pub(super) async fn graphql(
         Ok((_, name, root)) => (name, root),
         Err(message) => return Json(json!({"errors": [{"message": message}]})).into_response(),
     };
+    if let Err(message) = graphql_schema::check(&doc, &vars) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errors": [{"message": message}]})),
+        )
+            .into_response();
+    }
     let args = args_of(root, &vars);
     let counter = name.unwrap_or_else(|| root.name.clone());
     let result = {

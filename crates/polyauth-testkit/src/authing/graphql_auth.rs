@@ -7,12 +7,13 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::CAPTCHA_ANSWER;
 use super::graphql::{Call, Resolver, args_of, fields, message_ok};
 use super::store::{
     Db, Fail, Principal, Shared, UserRec, acting_user, apply_fields, apply_params, fail, find_idx,
-    fresh_user, new_user, now, random_hex, set_udv, str_arg, str_field, udv_list, user_json,
+    fresh_user, new_user, now, random_hex, require_management, set_udv, str_arg, str_field,
+    udv_list, user_json,
 };
+use super::{CAPTCHA_ANSWER, rbac};
 
 /// The resolvers of this area, by root field.
 pub(super) const RESOLVERS: &[(&str, Resolver)] = &[
@@ -271,9 +272,16 @@ fn user_relations(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value,
                 .roles
                 .iter()
                 .filter(|(n, _)| ns.is_none_or(|x| x == n))
-                .map(|(n, c)| json!({"id": format!("role-{c}"), "code": c, "namespace": n, "arn": format!("arn:role:{c}"), "description": null, "createdAt": null, "updatedAt": null, "parent": null}))
+                .map(|(n, c)| rbac::membership_role_json(db, n, c, &s.options.user_pool_id))
                 .collect(),
-            "groups" => u.groups.iter().map(|g| json!({"code": g, "name": g, "description": null, "createdAt": null, "updatedAt": null})).collect(),
+            "groups" => u
+                .groups
+                .iter()
+                .map(|g| match rbac::group_idx(db, g) {
+                    Some(i) => rbac::group_json(&db.groups[i]),
+                    None => json!({"code": g, "name": g}),
+                })
+                .collect(),
             "authorizedResources" => {
                 let rt = str_arg(&a, "resourceType");
                 u.resources
@@ -295,32 +303,39 @@ fn user_relations(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value,
     Ok(v)
 }
 
-/// `udv`, `setUdvBatch`, `setUdv`, `removeUdv`: answer the user's custom data after the change.
+/// `udv`, `setUdvBatch`, `setUdv`, `removeUdv`: answer the target's custom data after the
+/// change. A user's own token reaches its own data; a role's (`targetType: ROLE`, by role
+/// id) needs the management token.
 fn custom_data(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
     let target = call.str("targetId").unwrap_or("").to_owned();
-    acting_user(call.principal, Some(&target))?;
-    let idx = find_idx(db, |u| u.id == target).ok_or_else(no_such_user)?;
-    let u = &mut db.users[idx];
+    let udv = if call.str("targetType") == Some("ROLE") {
+        require_management(call.principal)?;
+        rbac::role_udv_mut(db, &target)?
+    } else {
+        acting_user(call.principal, Some(&target))?;
+        let idx = find_idx(db, |u| u.id == target).ok_or_else(no_such_user)?;
+        &mut db.users[idx].udv
+    };
     match call.root {
         "setUdvBatch" => {
             let list = call.args.get("udvList").and_then(Value::as_array);
             for item in list.into_iter().flatten() {
                 if let (Some(k), Some(v)) = (str_field(item, "key"), str_field(item, "value")) {
-                    set_udv(u, k, v);
+                    set_udv(udv, k, v);
                 }
             }
         }
         "setUdv" => set_udv(
-            u,
+            udv,
             call.str("key").unwrap_or(""),
             call.str("value").unwrap_or(""),
         ),
         "removeUdv" => {
-            u.udv.remove(call.str("key").unwrap_or(""));
+            udv.remove(call.str("key").unwrap_or(""));
         }
         _ => {}
     }
-    Ok(udv_list(u))
+    Ok(udv_list(udv))
 }
 
 /// `updateUser`: a user updates themself (a password as sent), the management token anyone

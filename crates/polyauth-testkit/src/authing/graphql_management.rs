@@ -4,9 +4,10 @@
 use serde_json::{Value, json};
 
 use super::graphql::{Call, Resolver, message_ok, paged};
+use super::rbac::{group_idx, group_not_found, namespace, role_idx, role_not_found, user_indexes};
 use super::store::{
-    Db, Fail, Shared, UserRec, apply_fields, apply_params, fail, find_idx, fresh_user, new_user,
-    set_udv, str_field, str_list, udv_list, user_json,
+    Db, Fail, Shared, Udv, UserRec, apply_fields, apply_params, fail, find_idx, fresh_user,
+    new_user, set_udv, str_field, str_list, udv_list, user_json,
 };
 
 /// The resolvers of this area, by root field.
@@ -170,16 +171,29 @@ fn search_user(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
     Ok(paged(list, page, limit))
 }
 
-/// `addUserToGroup`, `removeUserFromGroup`, `assignRole`, `revokeRole`.
+/// `addUserToGroup`, `removeUserFromGroup`, `assignRole`, `revokeRole`: the group or every
+/// role (`roleCodes`, or `roleCode`) and every user must exist, otherwise nothing changes.
 fn membership(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
     let ids = call.list("userIds");
-    let ns = call.str("namespace").unwrap_or("default").to_owned();
-    let codes = if call.root.ends_with("Group") {
+    let ns = namespace(call.str("namespace"));
+    let group = call.root.ends_with("Group");
+    let codes = if group {
         vec![call.str("code").unwrap_or("").to_owned()]
     } else {
-        call.list("roleCodes")
+        let mut codes = call.list("roleCodes");
+        codes.extend(call.str("roleCode").map(str::to_owned));
+        codes
     };
-    for u in db.users.iter_mut().filter(|u| ids.contains(&u.id)) {
+    for c in &codes {
+        if group && group_idx(db, c).is_none() {
+            return Err(group_not_found());
+        }
+        if !group && role_idx(db, &ns, c).is_none() {
+            return Err(role_not_found());
+        }
+    }
+    for i in user_indexes(db, &ids)? {
+        let u = &mut db.users[i];
         for c in &codes {
             match call.root {
                 "addUserToGroup" if !u.groups.contains(c) => u.groups.push(c.clone()),
@@ -195,35 +209,64 @@ fn membership(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fai
     Ok(message_ok("操作成功"))
 }
 
+/// Whether a policy call is about roles (`targetType: ROLE`) rather than users.
+fn targets_roles(call: &Call<'_, '_>) -> bool {
+    call.str("targetType") == Some("ROLE")
+}
+
 fn policy_assignments(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
     let target = call.str("targetIdentifier").unwrap_or("");
-    let list = db
-        .users
-        .iter()
-        .filter(|u| u.id == target)
-        .flat_map(|u| {
-            u.policies
-                .iter()
-                .map(|c| json!({"code": c, "targetType": "USER", "targetIdentifier": u.id}))
-        })
-        .collect();
+    let assignment = |code: &String, kind: &str, id: &str| json!({"code": code, "targetType": kind, "targetIdentifier": id});
+    let list = if targets_roles(call) {
+        let ns = namespace(call.str("namespace"));
+        let i = role_idx(db, &ns, target).ok_or_else(role_not_found)?;
+        let r = &db.roles[i];
+        r.policies
+            .iter()
+            .map(|c| assignment(c, "ROLE", &r.code))
+            .collect()
+    } else {
+        db.users
+            .iter()
+            .filter(|u| u.id == target)
+            .flat_map(|u| u.policies.iter().map(|c| assignment(c, "USER", &u.id)))
+            .collect()
+    };
     let (page, limit) = call.page();
     Ok(paged(list, page, limit))
 }
 
-/// `addPolicyAssignments`, `removePolicyAssignments`.
+/// Adds `add` to or removes it from a list of policy codes.
+fn change_policies(list: &mut Vec<String>, policies: &[String], add: bool) {
+    if add {
+        for c in policies {
+            if !list.contains(c) {
+                list.push(c.clone());
+            }
+        }
+    } else {
+        list.retain(|c| !policies.contains(c));
+    }
+}
+
+/// `addPolicyAssignments`, `removePolicyAssignments`: of users (unknown ids are skipped) or
+/// of roles (every code must name a role of the namespace).
 fn change_policy_assignments(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
     let ids = call.list("targetIdentifiers");
     let policies = call.list("policies");
-    for u in db.users.iter_mut().filter(|u| ids.contains(&u.id)) {
-        if call.root == "addPolicyAssignments" {
-            for c in &policies {
-                if !u.policies.contains(c) {
-                    u.policies.push(c.clone());
-                }
-            }
-        } else {
-            u.policies.retain(|c| !policies.contains(c));
+    let add = call.root == "addPolicyAssignments";
+    if targets_roles(call) {
+        let ns = namespace(call.str("namespace"));
+        let idx = ids
+            .iter()
+            .map(|c| role_idx(db, &ns, c).ok_or_else(role_not_found))
+            .collect::<Result<Vec<_>, _>>()?;
+        for i in idx {
+            change_policies(&mut db.roles[i].policies, &policies, add);
+        }
+    } else {
+        for u in db.users.iter_mut().filter(|u| ids.contains(&u.id)) {
+            change_policies(&mut u.policies, &policies, add);
         }
     }
     Ok(message_ok("操作成功"))
@@ -247,17 +290,27 @@ fn udf_value_batch(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value
         ));
     }
     let ids = call.list("targetIds");
-    Ok(Value::Array(
+    let entry = |id: &str, udv: &Udv| json!({"targetId": id, "data": udv_list(udv)});
+    let list = if targets_roles(call) {
+        db.roles
+            .iter()
+            .filter(|r| ids.contains(&r.id))
+            .map(|r| entry(&r.id, &r.udv))
+            .collect()
+    } else {
         db.users
             .iter()
             .filter(|u| ids.contains(&u.id))
-            .map(|u| json!({"targetId": u.id, "data": udv_list(u)}))
-            .collect(),
-    ))
+            .map(|u| entry(&u.id, &u.udv))
+            .collect()
+    };
+    Ok(Value::Array(list))
 }
 
+/// `setUdfValueBatch`: values of users or roles by id (unknown ids are skipped).
 fn set_udf_value_batch(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
     let items = call.args.get("input").and_then(Value::as_array);
+    let roles = targets_roles(call);
     for item in items.into_iter().flatten() {
         let (Some(t), Some(k), Some(v)) = (
             str_field(item, "targetId"),
@@ -266,8 +319,13 @@ fn set_udf_value_batch(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<V
         ) else {
             continue;
         };
-        if let Some(u) = db.users.iter_mut().find(|u| u.id == t) {
-            set_udv(u, k, v);
+        let udv = if roles {
+            db.roles.iter_mut().find(|r| r.id == t).map(|r| &mut r.udv)
+        } else {
+            db.users.iter_mut().find(|u| u.id == t).map(|u| &mut u.udv)
+        };
+        if let Some(udv) = udv {
+            set_udv(udv, k, v);
         }
     }
     Ok(message_ok("设置成功"))

@@ -26,8 +26,12 @@
 
 mod graphql;
 mod graphql_auth;
+mod graphql_groups;
 mod graphql_management;
+mod graphql_roles;
+mod graphql_schema;
 mod oidc;
+mod rbac;
 mod rest;
 mod store;
 
@@ -262,8 +266,55 @@ impl AuthingEmulator {
             },
             ..fresh_user(&id)
         };
+        for (ns, code) in &rec.roles {
+            rbac::add_role(&mut db, ns, code);
+        }
+        for code in &rec.groups {
+            rbac::add_group(&mut db, code);
+        }
         db.users.push(rec);
         id
+    }
+
+    /// Authorizes a role of `namespace` for a resource (`books:1`) of a type (`DATA`, `API`,
+    /// ...) with these actions (`books:read`), creating the role if there is none: what
+    /// `roles().list_authorized_resources` answers.
+    pub fn grant_role_resource(
+        &self,
+        namespace: &str,
+        role: &str,
+        resource: &str,
+        resource_type: &str,
+        actions: &[&str],
+    ) {
+        let mut db = self.shared.db();
+        let i = rbac::add_role(&mut db, namespace, role);
+        let actions = actions.iter().map(|a| (*a).to_owned()).collect();
+        db.roles[i]
+            .resources
+            .push((resource.into(), resource_type.into(), actions));
+    }
+
+    /// Authorizes a group for a resource of `namespace` (as
+    /// [`grant_role_resource`](Self::grant_role_resource)), creating the group if there is
+    /// none: what `groups().list_authorized_resources` answers.
+    pub fn grant_group_resource(
+        &self,
+        group: &str,
+        namespace: &str,
+        resource: &str,
+        resource_type: &str,
+        actions: &[&str],
+    ) {
+        let mut db = self.shared.db();
+        let i = rbac::add_group(&mut db, group);
+        let actions = actions.iter().map(|a| (*a).to_owned()).collect();
+        db.groups[i].resources.push((
+            namespace.into(),
+            resource.into(),
+            resource_type.into(),
+            actions,
+        ));
     }
 
     /// The id of the user with this username.

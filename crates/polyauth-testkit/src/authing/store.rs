@@ -30,11 +30,14 @@ pub(super) struct UserRec {
     pub(super) logins: i64,
     pub(super) roles: Vec<(String, String)>,
     pub(super) groups: Vec<String>,
-    pub(super) udv: BTreeMap<String, (String, String)>,
+    pub(super) udv: Udv,
     pub(super) resources: Vec<(String, String, String, Vec<String>)>,
     pub(super) policies: Vec<String>,
     pub(super) extra: Map<String, Value>,
 }
+
+/// Custom data: key → (data type, value as JSON text).
+pub(super) type Udv = BTreeMap<String, (String, String)>;
 
 #[derive(Clone, Debug)]
 pub(super) struct AuthCode {
@@ -48,6 +51,10 @@ pub(super) struct AuthCode {
 #[derive(Debug, Default)]
 pub(super) struct Db {
     pub(super) users: Vec<UserRec>,
+    /// The pool's roles (members are in [`UserRec::roles`]).
+    pub(super) roles: Vec<super::rbac::RoleRec>,
+    /// The pool's groups (members are in [`UserRec::groups`]).
+    pub(super) groups: Vec<super::rbac::GroupRec>,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
@@ -177,7 +184,7 @@ pub(super) fn user_json(u: &UserRec, token: Option<&str>, pool: &str) -> Value {
         "region": null, "postalCode": null, "city": null, "province": null, "country": null,
         "createdAt": u.created_at, "updatedAt": u.created_at, "externalId": u.external_id,
         "identities": [],
-        "customData": udv_list(u),
+        "customData": udv_list(&u.udv),
     });
     if let (Value::Object(m), Value::Object(more)) = (&mut v, more) {
         m.extend(more);
@@ -190,10 +197,9 @@ pub(super) fn user_json(u: &UserRec, token: Option<&str>, pool: &str) -> Value {
     v
 }
 
-pub(super) fn udv_list(u: &UserRec) -> Value {
+pub(super) fn udv_list(udv: &Udv) -> Value {
     Value::Array(
-        u.udv
-            .iter()
+        udv.iter()
             .map(|(k, (t, v))| json!({"key": k, "dataType": t, "value": v, "label": k}))
             .collect(),
     )
@@ -289,8 +295,8 @@ pub(super) fn find_idx(db: &Db, pred: impl Fn(&UserRec) -> bool) -> Option<usize
     db.users.iter().position(|u| !u.archived && pred(u))
 }
 
-pub(super) fn set_udv(u: &mut UserRec, key: &str, wire: &str) {
-    u.udv.insert(
+pub(super) fn set_udv(udv: &mut Udv, key: &str, wire: &str) {
+    udv.insert(
         key.to_owned(),
         (data_type_of(wire).to_owned(), wire.to_owned()),
     );
@@ -306,7 +312,7 @@ pub(super) fn apply_params(u: &mut UserRec, params: Option<&str>) {
     };
     for item in list {
         if let (Some(k), Some(v)) = (str_field(&item, "key"), item.get("value")) {
-            set_udv(u, k, &v.to_string());
+            set_udv(&mut u.udv, k, &v.to_string());
         }
     }
 }
