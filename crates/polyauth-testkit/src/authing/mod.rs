@@ -3,7 +3,7 @@
 //! set), the REST routes under `/api/v2`, and the OIDC endpoints under `/oidc`.
 //!
 //! - An in-memory user pool with roles, groups, custom data (UDV), authorized resources and
-//!   policies.
+//!   policies (of users and of roles).
 //! - Passwords arrive RSA PKCS#1 v1.5 encrypted; the emulator decrypts them with
 //!   [`ENC_PRIVATE_PEM`], so clients must be configured with [`ENC_PUBLIC_PEM`].
 //! - User tokens are JWTs (RS256 with kid [`KID`] by default, published at
@@ -17,11 +17,18 @@
 //! - [`read_operation`] reads a GraphQL document as the dispatcher does (operation type and
 //!   name, root field), so a client can check its documents against it.
 //!
-//! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
-//! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password.
+//! - Roles (per namespace) and groups as records, with membership kept on the users, so the
+//!   users, roles and groups operations see one state; requests are validated against the
+//!   schema first (required and typed variables; arguments of the roles and groups fields).
 //!
-//! Layout: `store` (the pool, sessions, keys, who is calling), `graphql` (parse, dispatch,
-//! projection) with the resolvers of `graphql_auth` and `graphql_management`, `rest` and
+//! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
+//! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles
+//! and groups, where Authing documents no code, the emulator answers 404 for an unknown one
+//! and 400 for a code already taken.
+//!
+//! Layout: `store` (the pool, sessions, keys, who is calling) and `rbac` (roles and groups),
+//! `graphql` (parse, validate with `graphql_schema`, dispatch, projection) with the resolvers
+//! of `graphql_auth`, `graphql_management`, `graphql_roles` and `graphql_groups`, `rest` and
 //! `oidc`.
 
 mod graphql;
