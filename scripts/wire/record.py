@@ -16,7 +16,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from recorder import Recorder  # noqa: E402
 
-AREAS = ["ops_aigc", "ops_authing_authentication", "ops_authing_management", "ops_shangcloud"]
+AREAS = [
+    "ops_aigc",
+    "ops_authing_authentication",
+    "ops_authing_management",
+    "ops_authing_management_modules",
+    "ops_shangcloud",
+]
 MASK = "<masked>"
 
 

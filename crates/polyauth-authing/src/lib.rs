@@ -25,7 +25,8 @@ pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
     Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
-    ManagementClientOptions, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions, UserLookup, Users,
+    ManagementClientOptions, Policies, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions,
+    UserLookup, Users,
 };
 pub use observer::ErrorObserver;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};

@@ -383,6 +383,124 @@ pub struct PolicyAssignment {
     pub target_identifier: Option<String>,
 }
 
+/// Whom a policy is assigned to (`PolicyAssignmentTargetType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PolicyTargetType {
+    /// A user, by id.
+    User,
+    /// A role, by code.
+    Role,
+    /// A group, by code.
+    Group,
+    /// An organization node, by id.
+    Org,
+}
+
+/// Whether a policy statement allows or denies its actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PolicyEffect {
+    /// The actions are allowed.
+    Allow,
+    /// The actions are denied.
+    Deny,
+}
+
+/// A condition of a policy statement (`{param, operator, value}`, for example
+/// `{"AppId", "StringEquals", "app-1"}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PolicyCondition {
+    /// The request parameter tested.
+    pub param: String,
+    /// The comparison.
+    pub operator: String,
+    /// The value compared with.
+    pub value: String,
+}
+
+impl PolicyCondition {
+    /// A condition.
+    pub fn new(
+        param: impl Into<String>,
+        operator: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        PolicyCondition {
+            param: param.into(),
+            operator: operator.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// One statement of a policy: the actions on a resource it allows or denies (both the
+/// `PolicyStatementInput` sent and the statement answered). Unset fields are not sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PolicyStatement {
+    /// The resource (`books:*`).
+    pub resource: String,
+    /// The actions (`books:read`).
+    pub actions: Vec<String>,
+    /// Allow or deny (Authing's default is allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<PolicyEffect>,
+    /// Conditions under which the statement applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Vec<PolicyCondition>>,
+}
+
+impl PolicyStatement {
+    /// A statement on `resource` with these actions and no effect or condition set.
+    pub fn new(resource: impl Into<String>, actions: &[&str]) -> Self {
+        PolicyStatement {
+            resource: resource.into(),
+            actions: actions.iter().map(|a| (*a).to_owned()).collect(),
+            effect: None,
+            condition: None,
+        }
+    }
+
+    /// The same statement with an effect.
+    pub fn with_effect(mut self, effect: PolicyEffect) -> Self {
+        self.effect = Some(effect);
+        self
+    }
+
+    /// The same statement with a condition added.
+    pub fn with_condition(mut self, condition: PolicyCondition) -> Self {
+        self.condition.get_or_insert_with(Vec::new).push(condition);
+        self
+    }
+}
+
+/// A policy: named statements that can be assigned to users, roles, groups and
+/// organization nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Policy {
+    /// Policy code.
+    pub code: String,
+    /// Permission group (namespace).
+    pub namespace: Option<String>,
+    /// Whether it is one of Authing's built-in policies (not selected by every call).
+    pub is_default: Option<bool>,
+    /// Description.
+    pub description: Option<String>,
+    /// The statements.
+    #[serde(default)]
+    pub statements: Vec<PolicyStatement>,
+    /// How many assignments it has (answered by `createPolicy` only).
+    pub assignments_count: Option<u64>,
+    /// Creation time (ISO-8601 text as Authing sends it).
+    pub created_at: Option<String>,
+    /// Last change (ISO-8601 text).
+    pub updated_at: Option<String>,
+}
+
 /// One entry of `udfValueBatch`.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

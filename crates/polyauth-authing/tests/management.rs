@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
-use polyauth_authing::types::ResourceType;
+use polyauth_authing::types::{PolicyStatement, ResourceType};
 use polyauth_authing::{EmailScene, ManagementClient, QueryField, SearchOptions, UserLookup};
 use polyauth_core::{AccessToken, ErrorKind, Password};
 use polyauth_testkit::authing::{AuthingEmulator, EmulatorOptions};
@@ -240,6 +240,11 @@ async fn relations_custom_data_and_sessions() {
     let t = users.refresh_token(&id).await.unwrap();
     assert!(!t.token.is_empty());
 
+    // Policies must exist before they are assigned.
+    for code in ["p1", "p2"] {
+        let statement = PolicyStatement::new("books:*", &["books:read"]);
+        m.policies().create(code, &[statement], None).await.unwrap();
+    }
     users
         .add_policies(&id, &["p1".into(), "p2".into()])
         .await

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use futures::{StreamExt, TryStreamExt};
-use polyauth_authing::types::ResourceType;
+use polyauth_authing::types::{PolicyStatement, ResourceType};
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE};
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
@@ -364,6 +364,10 @@ async fn policies_and_authorized_resources() {
     let m = mgmt_client(&emu);
     let roles = m.roles();
     roles.create("ops", None, None, None).await.unwrap();
+    for code in ["p1", "p2"] {
+        let statement = PolicyStatement::new("books:*", &["books:read"]);
+        m.policies().create(code, &[statement], None).await.unwrap();
+    }
 
     roles
         .add_policies("ops", &strings(&["p1", "p2"]))
@@ -374,6 +378,8 @@ async fn policies_and_authorized_resources() {
     assert_eq!(page.total_count, 2);
     assert_eq!(page.list[0].target_type.as_deref(), Some("ROLE"));
     assert_eq!(page.list[1].target_identifier.as_deref(), Some("ops"));
+    let unknown_policy = roles.add_policies("ops", &strings(&["nope"])).await;
+    assert_eq!(unknown_policy.unwrap_err().kind(), ErrorKind::NotFound);
     roles
         .remove_policies("ops", &strings(&["p1"]))
         .await
@@ -543,6 +549,11 @@ async fn scenario_a_shops_roles() {
         .await
         .unwrap();
     // The reference's add_policies names no namespace: only default-namespace roles.
+    let refunds = PolicyStatement::new("refunds:*", &["refunds:create"]);
+    m.policies()
+        .create("refunds", &[refunds], None)
+        .await
+        .unwrap();
     let elsewhere = roles.add_policies("manager", &strings(&["refunds"])).await;
     assert_eq!(elsewhere.unwrap_err().kind(), ErrorKind::NotFound);
     roles

@@ -1,5 +1,6 @@
-//! Rows of the roles and groups modules (`authing/v2/management/roles.py` and `groups.py`),
-//! each document as the reference SDK's `QUERY` table holds it.
+//! Rows of the roles, groups and policies modules (`authing/v2/management/roles.py`,
+//! `groups.py` and `policies.py`), each document as the reference SDK's `QUERY` table holds
+//! it.
 
 use super::GqlOp;
 
@@ -44,6 +45,13 @@ macro_rules! members_selection {
 macro_rules! authorized_resources_page {
     () => {
         "{ totalCount list { code type actions } }"
+    };
+}
+
+/// The selection of a policy's statements.
+macro_rules! statements_selection {
+    () => {
+        "statements { resource actions effect condition { param operator value } }"
     };
 }
 
@@ -134,5 +142,49 @@ operations! {
     "query listGroupAuthorizedResources($code: String!, $namespace: String, $resourceType: String) { group(code: $code) { authorizedResources(namespace: $namespace, resourceType: $resourceType) ",
     authorized_resources_page!(),
     " } }"
+);
+    // Policies (`authing/v2/management/policies.py`); their assignments use the users rows
+    // `policyAssignments`, `addPolicyAssignments` and `removePolicyAssignments`.
+    POLICIES = concat!(
+    "query policies($page: Int, $limit: Int, $namespace: String) { policies(page: $page, limit: $limit, namespace: $namespace) { totalCount list { namespace code description createdAt updatedAt ",
+    statements_selection!(),
+    " } } }"
+);
+    CREATE_POLICY = concat!(
+    "mutation createPolicy($namespace: String, $code: String!, $description: String, $statements: [PolicyStatementInput!]!) { createPolicy(namespace: $namespace, code: $code, description: $description, statements: $statements) { namespace code isDefault description ",
+    statements_selection!(),
+    " createdAt updatedAt assignmentsCount } }"
+);
+    POLICY = concat!(
+    "query policy($namespace: String, $code: String!) { policy(code: $code, namespace: $namespace) { namespace code isDefault description ",
+    statements_selection!(),
+    " createdAt updatedAt } }"
+);
+    UPDATE_POLICY = concat!(
+    "mutation updatePolicy($namespace: String, $code: String!, $description: String, $statements: [PolicyStatementInput!], $newCode: String) { updatePolicy(namespace: $namespace, code: $code, description: $description, statements: $statements, newCode: $newCode) { namespace code description ",
+    statements_selection!(),
+    " createdAt updatedAt } }"
+);
+    DELETE_POLICY = concat!(
+    "mutation deletePolicy($code: String!, $namespace: String) { deletePolicy(code: $code, namespace: $namespace) ",
+    common_message_selection!(),
+    " }"
+);
+    DELETE_POLICIES = concat!(
+    "mutation deletePolicies($codeList: [String!]!, $namespace: String) { deletePolicies(codeList: $codeList, namespace: $namespace) ",
+    common_message_selection!(),
+    " }"
+);
+    ENABLE_POLICY_ASSIGNMENT = concat!(
+    "mutation enablePolicyAssignment($policy: String!, $targetType: PolicyAssignmentTargetType!, $targetIdentifier: String!, $namespace: String) { enablePolicyAssignment(policy: $policy, targetType: $targetType, targetIdentifier: $targetIdentifier, namespace: $namespace) ",
+    common_message_selection!(),
+    " }"
+);
+    // Authing's schema names this field (and the reference its operation)
+    // `disbalePolicyAssignment`, misspelt; the row keeps the schema's name.
+    DISABLE_POLICY_ASSIGNMENT = concat!(
+    "mutation disbalePolicyAssignment($policy: String!, $targetType: PolicyAssignmentTargetType!, $targetIdentifier: String!, $namespace: String) { disbalePolicyAssignment(policy: $policy, targetType: $targetType, targetIdentifier: $targetIdentifier, namespace: $namespace) ",
+    common_message_selection!(),
+    " }"
 );
 }

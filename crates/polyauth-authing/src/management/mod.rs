@@ -1,13 +1,15 @@
-//! [`ManagementClient`]: the administrator side of Authing v2 (the `users`, `roles` and
-//! `groups` modules; reference: `authing` 4.5.18 `authing/v2/management/users.py`, `udf.py`,
-//! `roles.py` and `groups.py`), with a lazily fetched, cached, single-flight management token
-//! (`token`). The [`Users`] module is split by area: `users` (create, read, update, delete,
-//! search, sessions), `relations` (groups, roles, resources, policies, organizations) and
-//! `udf` (custom data, shared with [`Roles`]); [`Roles`] and [`Groups`] have a file each;
-//! `paging` walks any list as a `Stream`.
+//! [`ManagementClient`]: the administrator side of Authing v2 (the `users`, `roles`,
+//! `groups` and `policies` modules; reference: `authing` 4.5.18
+//! `authing/v2/management/users.py`, `udf.py`, `roles.py`, `groups.py` and `policies.py`),
+//! with a lazily fetched, cached, single-flight management token (`token`). The [`Users`]
+//! module is split by area: `users` (create, read, update, delete, search, sessions),
+//! `relations` (groups, roles, resources, policies, organizations) and `udf` (custom data,
+//! shared with [`Roles`]); [`Roles`], [`Groups`] and [`Policies`] (whose assignment calls the
+//! users and roles modules share) have a file each; `paging` walks any list as a `Stream`.
 
 mod groups;
 mod paging;
+mod policies;
 mod relations;
 mod roles;
 mod token;
@@ -26,6 +28,7 @@ use serde_json::{Map, Value, json};
 
 pub use groups::Groups;
 pub use paging::STREAM_PAGE_SIZE;
+pub use policies::Policies;
 pub use roles::Roles;
 pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
 
@@ -167,6 +170,11 @@ impl ManagementClient {
     /// The `groups` module: user groups, their members and resources.
     pub fn groups(&self) -> Groups<'_> {
         Groups { client: self }
+    }
+
+    /// The `policies` module: policies and their assignments.
+    pub fn policies(&self) -> Policies<'_> {
+        Policies { client: self }
     }
 
     /// How many management tokens were fetched so far.

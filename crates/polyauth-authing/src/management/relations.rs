@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use super::Users;
 use crate::documents::{self as doc, GqlOp};
 use crate::types::{
-    AuthorizedResource, CommonMessage, Group, Paginated, PolicyAssignment, ResourceType, Role,
-    UserDepartment,
+    AuthorizedResource, CommonMessage, Group, Paginated, PolicyAssignment, PolicyTargetType,
+    ResourceType, Role, UserDepartment,
 };
 
 impl Users<'_> {
@@ -175,22 +175,36 @@ impl Users<'_> {
         self.client.gql(&doc::POLICY_ASSIGNMENTS, vars).await
     }
 
-    /// Assigns policies (GraphQL `addPolicyAssignments`).
+    /// Assigns policies (GraphQL `addPolicyAssignments` with `targetType: USER`).
+    /// Errors: `InvalidInput` for an empty list (nothing is sent); `NotFound` for an unknown
+    /// policy or user.
     pub async fn add_policies(&self, user_id: &str, policies: &[String]) -> Result<CommonMessage> {
-        let vars =
-            json!({"policies": policies, "targetType": "USER", "targetIdentifiers": [user_id]});
-        self.client.gql(&doc::ADD_POLICY_ASSIGNMENTS, vars).await
+        self.change_policies(&doc::ADD_POLICY_ASSIGNMENTS, user_id, policies)
+            .await
     }
 
-    /// Removes policy assignments (GraphQL `removePolicyAssignments`).
+    /// Removes policy assignments (GraphQL `removePolicyAssignments` with
+    /// `targetType: USER`). Errors: as [`add_policies`](Self::add_policies).
     pub async fn remove_policies(
         &self,
         user_id: &str,
         policies: &[String],
     ) -> Result<CommonMessage> {
-        let vars =
-            json!({"policies": policies, "targetType": "USER", "targetIdentifiers": [user_id]});
-        self.client.gql(&doc::REMOVE_POLICY_ASSIGNMENTS, vars).await
+        self.change_policies(&doc::REMOVE_POLICY_ASSIGNMENTS, user_id, policies)
+            .await
+    }
+
+    async fn change_policies(
+        &self,
+        op: &GqlOp,
+        user_id: &str,
+        policies: &[String],
+    ) -> Result<CommonMessage> {
+        let target = [user_id.to_owned()];
+        self.client
+            .policies()
+            .change_assignments(op, policies, PolicyTargetType::User, &target)
+            .await
     }
 
     /// The user's organizations: `GET {host}/api/v2/users/{id}/orgs` (data as sent).

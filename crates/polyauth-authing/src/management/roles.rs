@@ -15,8 +15,8 @@ use super::udf::CustomData;
 use crate::documents::{self as doc, GqlOp};
 use crate::transport::PROVIDER;
 use crate::types::{
-    AuthorizedResource, CommonMessage, Paginated, PolicyAssignment, ResourceType, Role, User,
-    paged_users, udv_map,
+    AuthorizedResource, CommonMessage, Paginated, PolicyAssignment, PolicyTargetType, ResourceType,
+    Role, User, paged_users, udv_map,
 };
 
 /// The `roles` module of [`ManagementClient`] (see [`ManagementClient::roles`]).
@@ -264,9 +264,11 @@ impl<'a> Roles<'a> {
         code: &str,
         policies: &[String],
     ) -> Result<CommonMessage> {
-        non_empty(op, "policies", policies)?;
-        let vars = json!({"policies": policies, "targetType": "ROLE", "targetIdentifiers": [code]});
-        self.client.gql(op, vars).await
+        let target = [code.to_owned()];
+        self.client
+            .policies()
+            .change_assignments(op, policies, PolicyTargetType::Role, &target)
+            .await
     }
 
     /// The resources the role is authorized for in a namespace, with the allowed actions

@@ -13,7 +13,10 @@ use graphql_parser::query as q;
 use serde_json::{Map, Value, json};
 
 use super::store::{Db, Fail, Principal, Shared, UserRec, fail, principal, require_management};
-use super::{graphql_auth, graphql_groups, graphql_management, graphql_roles, graphql_schema};
+use super::{
+    graphql_auth, graphql_groups, graphql_management, graphql_policies, graphql_roles,
+    graphql_schema,
+};
 
 /// What a resolver is given of one request: who calls, the root field, its arguments (the
 /// variables substituted) and selection, and the request's variables; `'d` is the
@@ -72,6 +75,7 @@ fn resolve(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> 
         graphql_management::RESOLVERS,
         graphql_roles::RESOLVERS,
         graphql_groups::RESOLVERS,
+        graphql_policies::RESOLVERS,
     ];
     match management.iter().find_map(|table| find(table, call.root)) {
         Some(resolver) => resolver(s, db, call),

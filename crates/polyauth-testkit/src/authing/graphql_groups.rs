@@ -5,7 +5,10 @@
 use serde_json::{Value, json};
 
 use super::graphql::{Call, Resolver, args_of, fields, message_ok, paged};
-use super::rbac::{GroupRec, group_exists, group_idx, group_json, group_not_found, members_json};
+use super::rbac::{
+    GroupRec, group_exists, group_idx, group_json, group_not_found, members_json,
+    retarget_assignments,
+};
 use super::store::{Db, Fail, Shared, fail, str_arg, str_list};
 
 /// The resolvers of this area, by root field.
@@ -103,6 +106,7 @@ fn update_group(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, F
             return Err(group_exists());
         }
         db.groups[i].code = new.to_owned();
+        retarget_assignments(db, "GROUP", &code, Some(new));
         for u in &mut db.users {
             for g in u.groups.iter_mut().filter(|g| **g == code) {
                 *g = new.to_owned();
@@ -128,6 +132,9 @@ fn delete_groups(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, 
     db.groups.retain(|g| !codes.contains(&g.code));
     for u in &mut db.users {
         u.groups.retain(|g| !codes.contains(g));
+    }
+    for c in &codes {
+        retarget_assignments(db, "GROUP", c, None);
     }
     Ok(message_ok("删除成功"))
 }

@@ -1,5 +1,5 @@
 //! GraphQL resolvers of the management side (each needs the management token, checked by the
-//! dispatcher): users, groups and roles, policies, custom data of many users.
+//! dispatcher): users, their groups and roles, custom data of many users or roles.
 
 use serde_json::{Value, json};
 
@@ -24,9 +24,6 @@ pub(super) const RESOLVERS: &[(&str, Resolver)] = &[
     ("removeUserFromGroup", membership),
     ("assignRole", membership),
     ("revokeRole", membership),
-    ("policyAssignments", policy_assignments),
-    ("addPolicyAssignments", change_policy_assignments),
-    ("removePolicyAssignments", change_policy_assignments),
     ("sendFirstLoginVerifyEmail", send_first_login_verify_email),
     ("udfValueBatch", udf_value_batch),
     ("setUdfValueBatch", set_udf_value_batch),
@@ -209,67 +206,9 @@ fn membership(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fai
     Ok(message_ok("操作成功"))
 }
 
-/// Whether a policy call is about roles (`targetType: ROLE`) rather than users.
+/// Whether a custom-data call is about roles (`targetType: ROLE`) rather than users.
 fn targets_roles(call: &Call<'_, '_>) -> bool {
     call.str("targetType") == Some("ROLE")
-}
-
-fn policy_assignments(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
-    let target = call.str("targetIdentifier").unwrap_or("");
-    let assignment = |code: &String, kind: &str, id: &str| json!({"code": code, "targetType": kind, "targetIdentifier": id});
-    let list = if targets_roles(call) {
-        let ns = namespace(call.str("namespace"));
-        let i = role_idx(db, &ns, target).ok_or_else(role_not_found)?;
-        let r = &db.roles[i];
-        r.policies
-            .iter()
-            .map(|c| assignment(c, "ROLE", &r.code))
-            .collect()
-    } else {
-        db.users
-            .iter()
-            .filter(|u| u.id == target)
-            .flat_map(|u| u.policies.iter().map(|c| assignment(c, "USER", &u.id)))
-            .collect()
-    };
-    let (page, limit) = call.page();
-    Ok(paged(list, page, limit))
-}
-
-/// Adds `add` to or removes it from a list of policy codes.
-fn change_policies(list: &mut Vec<String>, policies: &[String], add: bool) {
-    if add {
-        for c in policies {
-            if !list.contains(c) {
-                list.push(c.clone());
-            }
-        }
-    } else {
-        list.retain(|c| !policies.contains(c));
-    }
-}
-
-/// `addPolicyAssignments`, `removePolicyAssignments`: of users (unknown ids are skipped) or
-/// of roles (every code must name a role of the namespace).
-fn change_policy_assignments(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
-    let ids = call.list("targetIdentifiers");
-    let policies = call.list("policies");
-    let add = call.root == "addPolicyAssignments";
-    if targets_roles(call) {
-        let ns = namespace(call.str("namespace"));
-        let idx = ids
-            .iter()
-            .map(|c| role_idx(db, &ns, c).ok_or_else(role_not_found))
-            .collect::<Result<Vec<_>, _>>()?;
-        for i in idx {
-            change_policies(&mut db.roles[i].policies, &policies, add);
-        }
-    } else {
-        for u in db.users.iter_mut().filter(|u| ids.contains(&u.id)) {
-            change_policies(&mut u.policies, &policies, add);
-        }
-    }
-    Ok(message_ok("操作成功"))
 }
 
 fn send_first_login_verify_email(

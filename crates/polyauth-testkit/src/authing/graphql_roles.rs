@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 
 use super::graphql::{Call, Resolver, args_of, fields, message_ok, paged};
 use super::rbac::{
-    RoleRec, add_role, members_json, namespace, role_exists, role_idx, role_json, role_not_found,
+    RoleRec, add_role, members_json, namespace, retarget_assignments, role_exists, role_idx,
+    role_json, role_not_found,
 };
 use super::store::{Db, Fail, Shared, fail, str_arg};
 
@@ -130,6 +131,7 @@ fn update_role(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
         }
         db.roles[i].code = new.to_owned();
         rename(db, &ns, &code, new);
+        retarget_assignments(db, "ROLE", &code, Some(new));
     }
     if let Some(d) = call.str("description") {
         db.roles[i].description = Some(d.to_owned());
@@ -158,6 +160,9 @@ fn delete_roles(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, F
     }
     for u in &mut db.users {
         u.roles.retain(|(n, c)| !(n == &ns && codes.contains(c)));
+    }
+    for c in &codes {
+        retarget_assignments(db, "ROLE", c, None);
     }
     Ok(message_ok("删除成功"))
 }

@@ -1,7 +1,7 @@
 //! What the emulator checks of a request against Authing's schema before resolving it, as a
 //! GraphQL server validates: required variables are given, variable values fit their declared
 //! types (scalars, lists, the enums below), every variable used is declared, and for the root
-//! fields of [`FIELDS`] (and the fields they select below) the arguments exist, required ones
+//! fields of `FIELDS` (and the fields they select below) the arguments exist, required ones
 //! are given and a variable's type fits its argument's. A failure is the message a GraphQL
 //! server answers (HTTP 400, `{"errors": [{"message"}]}`).
 
@@ -21,9 +21,16 @@ const ROLE_CHANGE: &[(&str, &str)] = &[
 ];
 const GROUP_MEMBERS: &[(&str, &str)] = &[("userIds", "[String!]!"), ("code", "String")];
 const PAGE: &[(&str, &str)] = &[("page", "Int"), ("limit", "Int")];
+/// `code` and `namespace`: a role or a policy by code.
 const ROLE_BY_CODE: &[(&str, &str)] = &[("code", "String!"), ("namespace", "String")];
+const SWITCH_ASSIGNMENT: &[(&str, &str)] = &[
+    ("policy", "String!"),
+    ("targetType", "PolicyAssignmentTargetType!"),
+    ("targetIdentifier", "String!"),
+    ("namespace", "String"),
+];
 
-/// The arguments of the fields the roles and groups modules use.
+/// The arguments of the fields the roles, groups and policies modules use.
 const FIELDS: &[FieldArgs] = &[
     (
         "roles",
@@ -97,6 +104,67 @@ const FIELDS: &[FieldArgs] = &[
     ("deleteGroups", &[("codeList", "[String!]!")]),
     ("addUserToGroup", GROUP_MEMBERS),
     ("removeUserFromGroup", GROUP_MEMBERS),
+    (
+        "policies",
+        &[("page", "Int"), ("limit", "Int"), ("namespace", "String")],
+    ),
+    (
+        "createPolicy",
+        &[
+            ("namespace", "String"),
+            ("code", "String!"),
+            ("description", "String"),
+            ("statements", "[PolicyStatementInput!]!"),
+        ],
+    ),
+    ("policy", ROLE_BY_CODE),
+    (
+        "updatePolicy",
+        &[
+            ("namespace", "String"),
+            ("code", "String!"),
+            ("description", "String"),
+            ("statements", "[PolicyStatementInput!]"),
+            ("newCode", "String"),
+        ],
+    ),
+    ("deletePolicy", ROLE_BY_CODE),
+    (
+        "deletePolicies",
+        &[("codeList", "[String!]!"), ("namespace", "String")],
+    ),
+    (
+        "policyAssignments",
+        &[
+            ("namespace", "String"),
+            ("code", "String"),
+            ("targetType", "PolicyAssignmentTargetType"),
+            ("targetIdentifier", "String"),
+            ("page", "Int"),
+            ("limit", "Int"),
+        ],
+    ),
+    (
+        "addPolicyAssignments",
+        &[
+            ("policies", "[String!]!"),
+            ("targetType", "PolicyAssignmentTargetType!"),
+            ("targetIdentifiers", "[String!]"),
+            ("inheritByChildren", "Boolean"),
+            ("namespace", "String"),
+        ],
+    ),
+    (
+        "removePolicyAssignments",
+        &[
+            ("policies", "[String!]!"),
+            ("targetType", "PolicyAssignmentTargetType!"),
+            ("targetIdentifiers", "[String!]"),
+            ("namespace", "String"),
+        ],
+    ),
+    ("enablePolicyAssignment", SWITCH_ASSIGNMENT),
+    ("disbalePolicyAssignment", SWITCH_ASSIGNMENT),
 ];
 
 /// The type a root field answers, for the arguments of the fields it selects.

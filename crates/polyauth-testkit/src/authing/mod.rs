@@ -17,24 +17,26 @@
 //! - [`read_operation`] reads a GraphQL document as the dispatcher does (operation type and
 //!   name, root field), so a client can check its documents against it.
 //!
-//! - Roles (per namespace) and groups as records, with membership kept on the users, so the
-//!   users, roles and groups operations see one state; requests are validated against the
+//! - Roles (per namespace), groups and policies as records, with membership kept on the
+//!   users and policy assignments in one list, so the users, roles, groups and policies
+//!   operations see one state; requests are validated against the
 //!   schema first (required and typed variables; arguments of the roles and groups fields).
 //!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
-//! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles
-//! and groups, where Authing documents no code, the emulator answers 404 for an unknown one
-//! and 400 for a code already taken.
+//! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
+//! groups and policies, where Authing documents no code, the emulator answers 404 for an
+//! unknown one and 400 for a code already taken.
 //!
 //! Layout: `store` (the pool, sessions, keys, who is calling) and `rbac` (roles and groups),
 //! `graphql` (parse, validate with `graphql_schema`, dispatch, projection) with the resolvers
-//! of `graphql_auth`, `graphql_management`, `graphql_roles` and `graphql_groups`, `rest` and
-//! `oidc`.
+//! of `graphql_auth`, `graphql_management`, `graphql_roles`, `graphql_groups` and
+//! `graphql_policies`, `rest` and `oidc`.
 
 mod graphql;
 mod graphql_auth;
 mod graphql_groups;
 mod graphql_management;
+mod graphql_policies;
 mod graphql_roles;
 mod graphql_schema;
 mod oidc;
@@ -300,6 +302,22 @@ impl AuthingEmulator {
         db.roles[i]
             .resources
             .push((resource.into(), resource_type.into(), actions));
+    }
+
+    /// Whether the assignment of `policy` to a target (`USER` id, `ROLE`/`GROUP` code, `ORG`
+    /// id) is enabled; `None` when there is no such assignment.
+    pub fn policy_assignment_enabled(
+        &self,
+        policy: &str,
+        target_type: &str,
+        target: &str,
+    ) -> Option<bool> {
+        self.shared
+            .db()
+            .assignments
+            .iter()
+            .find(|a| a.policy == policy && a.target_type == target_type && a.target == target)
+            .map(|a| a.enabled)
     }
 
     /// Authorizes a group for a resource of `namespace` (as

@@ -21,7 +21,6 @@ pub(super) struct RoleRec {
     pub(super) description: Option<String>,
     /// The parent role's code (same namespace).
     pub(super) parent: Option<String>,
-    pub(super) policies: Vec<String>,
     pub(super) udv: Udv,
     /// Authorized resources: (code, type, actions).
     pub(super) resources: Vec<(String, String, Vec<String>)>,
@@ -35,6 +34,39 @@ pub(super) struct GroupRec {
     pub(super) description: Option<String>,
     /// Authorized resources: (namespace, code, type, actions).
     pub(super) resources: Vec<(String, String, String, Vec<String>)>,
+}
+
+/// A policy (`code` unique); its statements as sent.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PolicyRec {
+    pub(super) code: String,
+    pub(super) description: Option<String>,
+    pub(super) statements: Value,
+}
+
+/// A policy assigned to a target (`USER` id, `ROLE`/`GROUP` code, `ORG` node id).
+#[derive(Clone, Debug)]
+pub(super) struct AssignmentRec {
+    pub(super) policy: String,
+    pub(super) target_type: String,
+    pub(super) target: String,
+    pub(super) enabled: bool,
+}
+
+/// Renames (`Some`) or removes (`None`) the assignments of a role or group code.
+pub(super) fn retarget_assignments(db: &mut Db, target_type: &str, from: &str, to: Option<&str>) {
+    match to {
+        Some(to) => {
+            for a in &mut db.assignments {
+                if a.target_type == target_type && a.target == from {
+                    a.target = to.to_owned();
+                }
+            }
+        }
+        None => db
+            .assignments
+            .retain(|a| !(a.target_type == target_type && a.target == from)),
+    }
 }
 
 pub(super) fn role_not_found() -> Fail {

@@ -32,7 +32,6 @@ pub(super) struct UserRec {
     pub(super) groups: Vec<String>,
     pub(super) udv: Udv,
     pub(super) resources: Vec<(String, String, String, Vec<String>)>,
-    pub(super) policies: Vec<String>,
     pub(super) extra: Map<String, Value>,
 }
 
@@ -55,6 +54,10 @@ pub(super) struct Db {
     pub(super) roles: Vec<super::rbac::RoleRec>,
     /// The pool's groups (members are in [`UserRec::groups`]).
     pub(super) groups: Vec<super::rbac::GroupRec>,
+    /// The pool's policies.
+    pub(super) policies: Vec<super::rbac::PolicyRec>,
+    /// Policy assignments to users, roles, groups and organization nodes.
+    pub(super) assignments: Vec<super::rbac::AssignmentRec>,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
