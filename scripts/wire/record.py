@@ -21,6 +21,7 @@ AREAS = [
     "ops_authing_authentication",
     "ops_authing_management",
     "ops_authing_management_modules",
+    "ops_authing_management_admin",
     "ops_shangcloud",
 ]
 MASK = "<masked>"

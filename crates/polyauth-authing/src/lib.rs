@@ -25,7 +25,7 @@ pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
     Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
-    ManagementClientOptions, Policies, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions,
+    ManagementClientOptions, Policies, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions, Udf,
     UserLookup, Users,
 };
 pub use observer::ErrorObserver;

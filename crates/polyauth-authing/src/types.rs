@@ -4,6 +4,9 @@ use polyauth_core::{AccessToken, Error, IdToken, RefreshToken, Result};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+mod admin;
+pub use admin::{UdfDataType, UdfDefinition, UdfTargetType};
+
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).
 ///

@@ -1,15 +1,19 @@
 //! Wire fidelity of the management client: every operation sends what authing 4.5.18's
 //! `ManagementClient` sends for the same call, checked against the fixtures recorded from it
 //! (`tests/wire-fixtures/authing-management`, re-recorded with
-//! `scripts/record-reference-wire.sh ops_authing_management ops_authing_management_modules`);
-//! deliberate differences are declared in that folder's `deviations.toml`. The roles, groups
-//! and policies modules are driven from `wire_management/modules.rs`.
+//! `scripts/record-reference-wire.sh ops_authing_management ops_authing_management_modules
+//! ops_authing_management_admin`); deliberate differences are declared in that folder's
+//! `deviations.toml`. The roles, groups and policies modules are driven from
+//! `wire_management/modules.rs`, the pool-administration modules (udf, ...) from
+//! `wire_management/admin.rs`.
 //!
 //! Each operation runs on a new client, as in the recording: the management token query comes
 //! first, then the operation's own request.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "wire_management/admin.rs"]
+mod admin;
 #[path = "wire_management/modules.rs"]
 mod modules;
 
@@ -439,5 +443,7 @@ async fn requests_match_the_reference_sdk() {
 
     // The roles, groups and policies modules.
     modules::drive(&mut check, &fresh).await;
+    // The pool-administration modules.
+    admin::drive(&mut check, &fresh).await;
     check.finish();
 }

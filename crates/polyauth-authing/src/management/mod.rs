@@ -31,6 +31,7 @@ pub use paging::STREAM_PAGE_SIZE;
 pub use policies::Policies;
 pub use roles::Roles;
 pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
+pub use udf::Udf;
 
 use crate::auth::DEFAULT_HOST;
 use crate::crypto::PasswordEncryptor;
@@ -175,6 +176,11 @@ impl ManagementClient {
     /// The `policies` module: policies and their assignments.
     pub fn policies(&self) -> Policies<'_> {
         Policies { client: self }
+    }
+
+    /// The `udf` module: custom-data field definitions and the values of any target.
+    pub fn udf(&self) -> Udf<'_> {
+        Udf { client: self }
     }
 
     /// How many management tokens were fetched so far.

@@ -329,7 +329,7 @@ impl<'a> Roles<'a> {
         K: AsRef<str>,
         V: Borrow<Value>,
     {
-        self.custom_data().set(role_id, data).await
+        self.custom_data().set(role_id, data).await.map(|_| ())
     }
 
     /// Sets custom data of several roles (GraphQL `setUdfValueBatch` with

@@ -1,6 +1,7 @@
 //! Custom data (user-defined values, `udv`; values travel JSON-encoded) of any target Authing
 //! keeps them for: [`CustomData`] does the work for a target type, the users' and roles'
-//! methods name their target.
+//! methods name their target, and the `udf` module ([`Udf`]: field definitions, reference
+//! `authing/v2/management/udf.py`) takes the target type as an argument.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -11,7 +12,9 @@ use serde_json::{Map, Value, json};
 use super::{ManagementClient, Users};
 use crate::documents as doc;
 use crate::transport::PROVIDER;
-use crate::types::{CommonMessage, UdfValueBatchItem, UdvItem, udv_map};
+use crate::types::{
+    CommonMessage, UdfDataType, UdfDefinition, UdfTargetType, UdfValueBatchItem, UdvItem, udv_map,
+};
 use polyauth_core::pyjson;
 
 /// The custom-data operations for one `UDFTargetType` (`USER`, `ROLE`).
@@ -47,21 +50,20 @@ impl CustomData<'_> {
             .collect())
     }
 
-    /// GraphQL `setUdvBatch` with `udvList: [{"key", "value"}]` in the order given.
-    /// Errors: `InvalidInput` when `data` is empty.
+    /// GraphQL `setUdvBatch` with `udvList: [{"key", "value"}]` in the order given; answers
+    /// the target's values after the change. Errors: `InvalidInput` when `data` is empty.
     pub(super) async fn set<K, V>(
         &self,
         target_id: &str,
         data: impl IntoIterator<Item = (K, V)>,
-    ) -> Result<()>
+    ) -> Result<Vec<UdvItem>>
     where
         K: AsRef<str>,
         V: Borrow<Value>,
     {
         let list = doc::udv_list(data)?;
         let vars = json!({"targetType": self.target_type, "targetId": target_id, "udvList": list});
-        let _: Vec<UdvItem> = self.client.gql(&doc::SET_UDV_BATCH, vars).await?;
-        Ok(())
+        self.client.gql(&doc::SET_UDV_BATCH, vars).await
     }
 
     /// GraphQL `setUdfValueBatch` with `input: [{"targetId", "key", "value"}]` in the order
@@ -144,7 +146,7 @@ impl Users<'_> {
         K: AsRef<str>,
         V: Borrow<Value>,
     {
-        self.custom_data().set(user_id, data).await
+        self.custom_data().set(user_id, data).await.map(|_| ())
     }
 
     /// Sets custom data of several users at once (GraphQL `setUdfValueBatch` with
@@ -190,5 +192,96 @@ impl Users<'_> {
     /// Removes one custom-data value (GraphQL `removeUdv`); answers the remaining list.
     pub async fn remove_udv(&self, user_id: &str, key: &str) -> Result<Vec<UdvItem>> {
         self.custom_data().remove(user_id, key).await
+    }
+}
+
+/// The `udf` module of [`ManagementClient`] (see [`ManagementClient::udf`]): the definitions
+/// of custom-data fields per target type, and the values of any target.
+///
+/// Errors every method may give besides those it names: as for [`Roles`](super::Roles)
+/// (`Unauthenticated`, `Unavailable`/`RateLimited`, `Provider` with Authing's code in
+/// [`polyauth_core::Error::provider_code`], `Protocol`).
+#[derive(Clone, Copy, Debug)]
+pub struct Udf<'a> {
+    pub(super) client: &'a ManagementClient,
+}
+
+impl Udf<'_> {
+    fn values(&self, target_type: UdfTargetType) -> CustomData<'_> {
+        CustomData {
+            client: self.client,
+            target_type: target_type.as_str(),
+        }
+    }
+
+    /// The field definitions of a target type (GraphQL `udf`; variable `targetType`).
+    pub async fn list(&self, target_type: UdfTargetType) -> Result<Vec<UdfDefinition>> {
+        let vars = json!({"targetType": target_type});
+        self.client.gql(&doc::UDF, vars).await
+    }
+
+    /// Defines a field, or redefines the field of that key (GraphQL `setUdf`; variables
+    /// `targetType`, `key`, `dataType`, `label`); answers the definition.
+    ///
+    /// Errors: `InvalidInput` for an empty key or label (nothing is sent).
+    pub async fn set(
+        &self,
+        target_type: UdfTargetType,
+        key: &str,
+        data_type: UdfDataType,
+        label: &str,
+    ) -> Result<UdfDefinition> {
+        if key.is_empty() || label.is_empty() {
+            return Err(Error::invalid_input("a field needs a key and a label")
+                .with_context(PROVIDER, doc::SET_UDF.name()));
+        }
+        let vars = json!({
+            "targetType": target_type, "key": key, "dataType": data_type, "label": label,
+        });
+        self.client.gql(&doc::SET_UDF, vars).await
+    }
+
+    /// Removes a field definition and every value of that key (GraphQL `removeUdf`;
+    /// variables `targetType`, `key`).
+    ///
+    /// Errors: `NotFound` for a key not defined for the target type (Authing code kept).
+    pub async fn remove(&self, target_type: UdfTargetType, key: &str) -> Result<CommonMessage> {
+        let vars = json!({"targetType": target_type, "key": key});
+        self.client.gql(&doc::REMOVE_UDF, vars).await
+    }
+
+    /// The custom-data values of one target (GraphQL `udv`; variables `targetType`,
+    /// `targetId`: a user id for `User`, a role id for `Role`, ...).
+    ///
+    /// Errors: `NotFound` for an unknown target.
+    pub async fn list_udf_value(
+        &self,
+        target_type: UdfTargetType,
+        target_id: &str,
+    ) -> Result<Vec<UdvItem>> {
+        self.values(target_type).list(target_id).await
+    }
+
+    /// Sets several values of one target (GraphQL `setUdvBatch`; variables `targetType`,
+    /// `targetId`, `udvList: [{"key", "value"}]`); answers the target's values after the
+    /// change.
+    ///
+    /// `data` is a sequence of `(key, value)` pairs sent in the order given; each value is
+    /// JSON-encoded, as the users module writes custom data (the reference sends the list
+    /// it is given as it is, so its callers encode the values themselves).
+    ///
+    /// Errors: `InvalidInput` when `data` is empty (nothing is sent); `NotFound` for an
+    /// unknown target.
+    pub async fn set_udf_value_batch<K, V>(
+        &self,
+        target_type: UdfTargetType,
+        target_id: &str,
+        data: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Vec<UdvItem>>
+    where
+        K: AsRef<str>,
+        V: Borrow<Value>,
+    {
+        self.values(target_type).set(target_id, data).await
     }
 }

@@ -165,6 +165,21 @@ const FIELDS: &[FieldArgs] = &[
     ),
     ("enablePolicyAssignment", SWITCH_ASSIGNMENT),
     ("disbalePolicyAssignment", SWITCH_ASSIGNMENT),
+    ("udf", &[("targetType", "UDFTargetType!")]),
+    (
+        "setUdf",
+        &[
+            ("targetType", "UDFTargetType!"),
+            ("key", "String!"),
+            ("dataType", "UDFDataType!"),
+            ("label", "String!"),
+            ("options", "String"),
+        ],
+    ),
+    (
+        "removeUdf",
+        &[("targetType", "UDFTargetType!"), ("key", "String!")],
+    ),
 ];
 
 /// The type a root field answers, for the arguments of the fields it selects.
@@ -195,6 +210,7 @@ fn enum_values(name: &str) -> Option<&'static [&'static str]> {
             "PERMISSION",
             "APPLICATION",
         ],
+        "UDFDataType" => &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT"],
         _ => return None,
     })
 }

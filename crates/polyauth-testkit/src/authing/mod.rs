@@ -22,6 +22,9 @@
 //!   operations see one state; requests are validated against the
 //!   schema first (required and typed variables; arguments of the roles and groups fields).
 //!
+//! - Custom-data field definitions per target type (`udf`, `setUdf`, `removeUdf`); removing
+//!   one removes that key's values from the users or roles.
+//!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
 //! groups and policies, where Authing documents no code, the emulator answers 404 for an
@@ -29,10 +32,11 @@
 //!
 //! Layout: `store` (the pool, sessions, keys, who is calling) and `rbac` (roles and groups),
 //! `graphql` (parse, validate with `graphql_schema`, dispatch, projection) with the resolvers
-//! of `graphql_auth`, `graphql_management`, `graphql_roles`, `graphql_groups` and
-//! `graphql_policies`, `rest` and `oidc`.
+//! of `graphql_auth`, `graphql_management`, `graphql_roles`, `graphql_groups`,
+//! `graphql_policies` and `graphql_admin` (pool administration), `rest` and `oidc`.
 
 mod graphql;
+mod graphql_admin;
 mod graphql_auth;
 mod graphql_groups;
 mod graphql_management;

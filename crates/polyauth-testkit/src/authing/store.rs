@@ -58,6 +58,8 @@ pub(super) struct Db {
     pub(super) policies: Vec<super::rbac::PolicyRec>,
     /// Policy assignments to users, roles, groups and organization nodes.
     pub(super) assignments: Vec<super::rbac::AssignmentRec>,
+    /// Custom-data field definitions.
+    pub(super) udfs: Vec<super::graphql_admin::UdfRec>,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
