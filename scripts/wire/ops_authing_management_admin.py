@@ -1,11 +1,11 @@
 """Authing v2 management client, its pool-administration modules: authing 4.5.18
-(`authing.v2.management.udf`, and the modules recorded after it). The same area and the same
+(`authing.v2.management.udf`, `user_pool`, `white_list`). The same area and the same
 new-client scheme as `ops_authing_management.py` (whose helpers this uses); the Rust side is
 `crates/polyauth-authing/tests/wire_management/admin.rs`.
 """
 
 from ops_authing_management import (  # noqa: F401  (clients: this area's clients)
-    MESSAGE, USER_ID, clients, gql, token_then,
+    MESSAGE, USER_ID, clients, gql, rest, token_then,
 )
 from record import Op
 
@@ -23,6 +23,29 @@ UDF = {"targetType": "USER", "dataType": "STRING", "key": "school", "label": "Sc
        "options": None}
 UDV = [{"key": "school", "dataType": "STRING", "value": "\"MIT\"", "label": "School"},
        {"key": "age", "dataType": "NUMBER", "value": "20", "label": "Age"}]
+
+def user_pool(c):
+    """The user_pool module of a new client."""
+    return c["new"]().userPool
+
+
+def white_list(c):
+    """The white_list module of a new client."""
+    return c["new"]().whiteList
+
+
+CHECK = {"timeInterval": 300, "limit": 50, "enabled": False}
+USERPOOL = {"id": "wire-pool", "name": "Staff", "domain": "staff", "description": None,
+            "logo": None, "createdAt": "2025-12-01T00:00:00+00:00",
+            "updatedAt": "2025-12-01T00:00:00+00:00", "emailVerifiedDefault": False,
+            "sendWelcomeEmail": False, "registerDisabled": True, "appSsoEnabled": False,
+            "allowedOrigins": "", "tokenExpiresAfter": 1296000, "isDeleted": False,
+            "frequentRegisterCheck": CHECK, "loginFailCheck": CHECK,
+            "loginPasswordFailCheck": CHECK, "loginFailStrategy": "captcha",
+            "whitelist": {"phoneEnabled": False, "emailEnabled": True, "usernameEnabled": False},
+            "verifyCodeLength": 6}
+ENTRIES = [{"value": "ann@example.com", "createdAt": "2025-12-01T00:00:00+00:00",
+            "updatedAt": "2025-12-01T00:00:00+00:00"}]
 
 OPS = [
     # Custom-data fields (`udf.py`). The values the reference sends as given; these are
@@ -58,5 +81,68 @@ OPS = [
             [{"key": "school", "value": "\"MIT\""}, {"key": "age", "value": "20"}]),
         "udf.set_udf_value_batch(target_type, target_id, udf_value_list)",
         token_then(gql("setUdvBatch", UDV)),
+    ),
+    # The pool's settings and environment variables (`user_pool.py`).
+    Op(
+        "user_pool.detail",
+        lambda c: user_pool(c).detail(),
+        "userPool.detail()",
+        token_then(rest(USERPOOL)),
+    ),
+    Op(
+        "user_pool.update",
+        lambda c: user_pool(c).update({"name": "Staff", "registerDisabled": True,
+                                        "loginFailCheck": {"enabled": True, "limit": 5}}),
+        "userPool.update(updates)",
+        token_then(gql("updateUserpool", USERPOOL)),
+    ),
+    Op(
+        "user_pool.list_env",
+        lambda c: user_pool(c).list_env(),
+        "userPool.list_env()",
+        token_then(rest([{"key": "region", "value": "cn-north"}])),
+    ),
+    Op(
+        "user_pool.add_env",
+        lambda c: user_pool(c).add_env("region", "cn-north"),
+        "userPool.add_env(key, value)",
+        token_then(rest({"key": "region", "value": "cn-north"})),
+    ),
+    Op(
+        "user_pool.remove_env",
+        lambda c: user_pool(c).remove_env("region"),
+        "userPool.remove_env(key)",
+        token_then(rest(None)),
+    ),
+    # Registration whitelists (`white_list.py`).
+    Op(
+        "white_list.list",
+        lambda c: white_list(c).list("Email"),
+        "whiteList.list(type)",
+        token_then(gql("whitelist", ENTRIES)),
+    ),
+    Op(
+        "white_list.add",
+        lambda c: white_list(c).add("USERNAME", ["ann", "ben"]),
+        "whiteList.add(type, list)",
+        token_then(gql("addWhitelist", ENTRIES)),
+    ),
+    Op(
+        "white_list.remove",
+        lambda c: white_list(c).remove("Phone", ["13800000000"]),
+        "whiteList.remove(type, list)",
+        token_then(gql("removeWhitelist", [])),
+    ),
+    Op(
+        "white_list.enable_white_list",
+        lambda c: white_list(c).enable_white_list("Email"),
+        "whiteList.enable_white_list(type)",
+        token_then(gql("updateUserpool", USERPOOL)),
+    ),
+    Op(
+        "white_list.disable_white_list",
+        lambda c: white_list(c).disable_white_list("USERNAME"),
+        "whiteList.disable_white_list(type)",
+        token_then(gql("updateUserpool", USERPOOL)),
     ),
 ]

@@ -26,7 +26,7 @@ pub use factory::{AuthingFactory, factory};
 pub use management::{
     Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
     ManagementClientOptions, Policies, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions, Udf,
-    UserLookup, Users,
+    UserLookup, UserPool, Users, WhiteList,
 };
 pub use observer::ErrorObserver;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};

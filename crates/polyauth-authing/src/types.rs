@@ -5,7 +5,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 mod admin;
-pub use admin::{UdfDataType, UdfDefinition, UdfTargetType};
+pub use admin::{
+    EnvVariable, FrequencyCheck, UdfDataType, UdfDefinition, UdfTargetType, Userpool,
+    UserpoolUpdate, WhitelistEntry, WhitelistSwitches, WhitelistType,
+};
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).

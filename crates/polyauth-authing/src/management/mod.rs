@@ -14,7 +14,9 @@ mod relations;
 mod roles;
 mod token;
 mod udf;
+mod user_pool;
 mod users;
+mod white_list;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +34,8 @@ pub use policies::Policies;
 pub use roles::Roles;
 pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
 pub use udf::Udf;
+pub use user_pool::UserPool;
+pub use white_list::WhiteList;
 
 use crate::auth::DEFAULT_HOST;
 use crate::crypto::PasswordEncryptor;
@@ -181,6 +185,16 @@ impl ManagementClient {
     /// The `udf` module: custom-data field definitions and the values of any target.
     pub fn udf(&self) -> Udf<'_> {
         Udf { client: self }
+    }
+
+    /// The `user_pool` module: the pool's settings and environment variables.
+    pub fn user_pool(&self) -> UserPool<'_> {
+        UserPool { client: self }
+    }
+
+    /// The `white_list` module: the registration whitelists and their switches.
+    pub fn white_list(&self) -> WhiteList<'_> {
+        WhiteList { client: self }
     }
 
     /// How many management tokens were fetched so far.

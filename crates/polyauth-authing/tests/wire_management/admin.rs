@@ -2,11 +2,13 @@
 //! call recorded in `ops_authing_management_admin.py`, made with the same inputs.
 
 use polyauth_authing::ManagementClient;
-use polyauth_authing::types::{UdfDataType, UdfTargetType};
+use polyauth_authing::types::{
+    FrequencyCheck, UdfDataType, UdfTargetType, UserpoolUpdate, WhitelistType,
+};
 use polyauth_testkit::wire::WireCheck;
 use serde_json::json;
 
-use super::USER_ID;
+use super::{USER_ID, strings};
 
 pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient) {
     // Custom-data fields.
@@ -47,6 +49,81 @@ pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient)
                     [("school", json!("MIT")), ("age", json!(20))],
                 )
                 .await
+        })
+        .await;
+
+    // The pool's settings and environment variables.
+    check
+        .run("user_pool.detail", || async {
+            fresh().user_pool().detail().await
+        })
+        .await;
+    let updates = UserpoolUpdate {
+        name: Some("Staff".into()),
+        register_disabled: Some(true),
+        login_fail_check: Some(FrequencyCheck {
+            enabled: Some(true),
+            limit: Some(5),
+            ..FrequencyCheck::default()
+        }),
+        ..UserpoolUpdate::default()
+    };
+    check
+        .run("user_pool.update", || async {
+            fresh().user_pool().update(&updates).await
+        })
+        .await;
+    check
+        .run("user_pool.list_env", || async {
+            fresh().user_pool().list_env().await
+        })
+        .await;
+    check
+        .run("user_pool.add_env", || async {
+            fresh()
+                .user_pool()
+                .add_env("region", &json!("cn-north"))
+                .await
+        })
+        .await;
+    check
+        .run("user_pool.remove_env", || async {
+            fresh().user_pool().remove_env("region").await
+        })
+        .await;
+
+    // Registration whitelists.
+    check
+        .run("white_list.list", || async {
+            fresh().white_list().list(WhitelistType::Email).await
+        })
+        .await;
+    let names = strings(&["ann", "ben"]);
+    check
+        .run("white_list.add", || async {
+            fresh()
+                .white_list()
+                .add(WhitelistType::Username, &names)
+                .await
+        })
+        .await;
+    let phones = strings(&["13800000000"]);
+    check
+        .run("white_list.remove", || async {
+            fresh()
+                .white_list()
+                .remove(WhitelistType::Phone, &phones)
+                .await
+        })
+        .await;
+    check
+        .run("white_list.enable_white_list", || async {
+            fresh().white_list().enable(WhitelistType::Email).await
+        })
+        .await;
+    check
+        .run("white_list.disable_white_list", || async {
+            fresh().white_list().disable(WhitelistType::Username).await
         })
         .await;
 }

@@ -1,16 +1,22 @@
 //! Resolvers of the pool-administration modules: custom-data field definitions (`udf`,
-//! `setUdf`, `removeUdf`). Removing a definition removes that key's values from the users or
-//! roles, as the values are kept on them.
+//! `setUdf`, `removeUdf`; removing a definition removes that key's values from the users or
+//! roles, as the values are kept on them), the pool's settings (`updateUserpool`, read back by
+//! `GET /api/v2/userpools/detail`) and the registration whitelist (`whitelist`,
+//! `addWhitelist`, `removeWhitelist`).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::graphql::{Call, Resolver, message_ok};
-use super::store::{Db, Fail, Shared, fail};
+use super::store::{Db, Fail, Shared, fail, now, str_list};
 
 pub(super) const RESOLVERS: &[(&str, Resolver)] = &[
     ("udf", list_udf),
     ("setUdf", set_udf),
     ("removeUdf", remove_udf),
+    ("updateUserpool", update_userpool),
+    ("whitelist", list_whitelist),
+    ("addWhitelist", change_whitelist),
+    ("removeWhitelist", change_whitelist),
 ];
 
 /// A custom-data field definition (`targetType` and `key` unique together).
@@ -87,4 +93,97 @@ fn remove_udf(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fai
         _ => {}
     }
     Ok(message_ok("删除成功"))
+}
+
+/// The pool's settings: defaults, then what `updateUserpool` changed (objects such as
+/// `whitelist` merged key by key).
+pub(super) fn userpool_json(pool_id: &str, db: &Db) -> Value {
+    let check = json!({"timeInterval": 300, "limit": 50, "enabled": false});
+    let mut pool = json!({
+        "id": pool_id, "name": "Emulated pool", "domain": "emulated", "description": null,
+        "logo": null, "createdAt": "2025-01-01T00:00:00+00:00",
+        "updatedAt": "2025-01-01T00:00:00+00:00", "emailVerifiedDefault": false,
+        "sendWelcomeEmail": false, "registerDisabled": false, "appSsoEnabled": false,
+        "showWxQRCodeWhenRegisterDisabled": false, "allowedOrigins": "",
+        "tokenExpiresAfter": 1_296_000, "isDeleted": false,
+        "frequentRegisterCheck": check, "loginFailCheck": check,
+        "loginPasswordFailCheck": check, "loginFailStrategy": "captcha",
+        "whitelist": {"phoneEnabled": false, "emailEnabled": false, "usernameEnabled": false},
+        "packageType": 1, "useCustomUserStore": false, "loginRequireEmailVerified": false,
+        "verifyCodeLength": 6,
+    });
+    if let Value::Object(map) = &mut pool {
+        merge(map, &db.userpool);
+    }
+    pool
+}
+
+/// `into` with `from`'s keys set; objects on both sides merged key by key.
+fn merge(into: &mut Map<String, Value>, from: &Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (Some(Value::Object(old)), Value::Object(new)) => merge(old, new),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// `updateUserpool`: an empty `input` is 400; the answer is the settings after the change.
+fn update_userpool(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
+    let input = call.input();
+    if input.is_empty() {
+        return Err(fail(400, "没有要更新的配置"));
+    }
+    let mut changes = std::mem::take(&mut db.userpool);
+    merge(&mut changes, &input);
+    changes.insert("updatedAt".into(), json!(now().to_string()));
+    db.userpool = changes;
+    Ok(userpool_json(&s.options.user_pool_id, db))
+}
+
+fn entry_json(kind: &str, db: &Db) -> Value {
+    Value::Array(
+        db.whitelist
+            .iter()
+            .filter(|(k, _, _)| k == kind)
+            .map(|(_, v, at)| json!({"value": v, "createdAt": at, "updatedAt": at}))
+            .collect(),
+    )
+}
+
+/// `whitelist`: the entries of `type`, in the order added.
+fn list_whitelist(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
+    Ok(entry_json(call.str("type").unwrap_or(""), db))
+}
+
+/// `addWhitelist`, `removeWhitelist`: an empty list is 400, adding a value already listed
+/// 400, removing one not listed 404 (nothing changes then); the answer is the entries of the
+/// type after the change.
+fn change_whitelist(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
+    let kind = call.str("type").unwrap_or("").to_owned();
+    let values = str_list(call.args.get("list"));
+    if values.is_empty() {
+        return Err(fail(400, "list 不能为空"));
+    }
+    let listed = |db: &Db, v: &str| db.whitelist.iter().any(|(k, x, _)| *k == kind && x == v);
+    if call.root == "addWhitelist" {
+        if values.iter().any(|v| listed(db, v)) {
+            return Err(fail(400, "白名单已存在"));
+        }
+        let at = now().to_string();
+        for v in values {
+            if !listed(db, &v) {
+                db.whitelist.push((kind.clone(), v, at.clone()));
+            }
+        }
+    } else {
+        if values.iter().any(|v| !listed(db, v)) {
+            return Err(fail(404, "白名单不存在"));
+        }
+        db.whitelist
+            .retain(|(k, x, _)| !(*k == kind && values.contains(x)));
+    }
+    Ok(entry_json(&kind, db))
 }

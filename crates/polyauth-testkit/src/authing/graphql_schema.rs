@@ -23,6 +23,7 @@ const GROUP_MEMBERS: &[(&str, &str)] = &[("userIds", "[String!]!"), ("code", "St
 const PAGE: &[(&str, &str)] = &[("page", "Int"), ("limit", "Int")];
 /// `code` and `namespace`: a role or a policy by code.
 const ROLE_BY_CODE: &[(&str, &str)] = &[("code", "String!"), ("namespace", "String")];
+const WHITELIST_CHANGE: &[(&str, &str)] = &[("type", "WhitelistType!"), ("list", "[String!]!")];
 const SWITCH_ASSIGNMENT: &[(&str, &str)] = &[
     ("policy", "String!"),
     ("targetType", "PolicyAssignmentTargetType!"),
@@ -180,6 +181,10 @@ const FIELDS: &[FieldArgs] = &[
         "removeUdf",
         &[("targetType", "UDFTargetType!"), ("key", "String!")],
     ),
+    ("updateUserpool", &[("input", "UpdateUserpoolInput!")]),
+    ("whitelist", &[("type", "WhitelistType!")]),
+    ("addWhitelist", WHITELIST_CHANGE),
+    ("removeWhitelist", WHITELIST_CHANGE),
 ];
 
 /// The type a root field answers, for the arguments of the fields it selects.
@@ -211,6 +216,8 @@ fn enum_values(name: &str) -> Option<&'static [&'static str]> {
             "APPLICATION",
         ],
         "UDFDataType" => &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT"],
+        // Authing's own spelling of the values.
+        "WhitelistType" => &["USERNAME", "Email", "Phone"],
         _ => return None,
     })
 }

@@ -23,7 +23,9 @@
 //!   schema first (required and typed variables; arguments of the roles and groups fields).
 //!
 //! - Custom-data field definitions per target type (`udf`, `setUdf`, `removeUdf`); removing
-//!   one removes that key's values from the users or roles.
+//!   one removes that key's values from the users or roles. The pool's settings
+//!   (`updateUserpool`, `GET /api/v2/userpools/detail`, the whitelist switches among them),
+//!   environment variables (`/api/v2/env`) and whitelist entries per kind.
 //!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
@@ -46,6 +48,7 @@ mod graphql_schema;
 mod oidc;
 mod rbac;
 mod rest;
+mod rest_admin;
 mod store;
 
 use std::collections::BTreeMap;
@@ -187,6 +190,15 @@ impl AuthingEmulator {
             )
             .route("/api/v2/users/me/orgs", get(rest::rest_my_orgs))
             .route("/api/v2/users/kick", post(rest::rest_kick))
+            .route(
+                "/api/v2/env",
+                get(rest_admin::list_env).post(rest_admin::add_env),
+            )
+            .route(
+                "/api/v2/env/{key}",
+                axum::routing::delete(rest_admin::remove_env),
+            )
+            .route("/api/v2/userpools/detail", get(rest_admin::pool_detail))
             .route("/api/v2/users/login-status", get(rest::rest_login_status))
             .route("/api/v2/users/{id}", get(rest::rest_user_detail))
             .route("/api/v2/users/{id}/has-role", get(rest::rest_has_role))

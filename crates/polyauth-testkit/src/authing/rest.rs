@@ -15,11 +15,11 @@ use super::store::{
     Db, Principal, Shared, bearer, find_idx, now, principal, str_field, str_list, user_json,
 };
 
-fn envelope_ok(data: Value) -> Response {
+pub(super) fn envelope_ok(data: Value) -> Response {
     Json(json!({"code": 200, "message": "ok", "data": data})).into_response()
 }
 
-fn envelope_error(code: i64, message: &str) -> Response {
+pub(super) fn envelope_error(code: i64, message: &str) -> Response {
     Json(json!({"code": code, "message": message, "data": null})).into_response()
 }
 
@@ -39,7 +39,7 @@ fn with_user(
     }
 }
 
-fn with_management(
+pub(super) fn with_management(
     s: &Shared,
     headers: &HeaderMap,
     f: impl FnOnce(&mut Db) -> Response,

@@ -60,6 +60,13 @@ pub(super) struct Db {
     pub(super) assignments: Vec<super::rbac::AssignmentRec>,
     /// Custom-data field definitions.
     pub(super) udfs: Vec<super::graphql_admin::UdfRec>,
+    /// The pool's settings as `updateUserpool` left them (over the defaults of
+    /// `graphql_admin::userpool_json`).
+    pub(super) userpool: Map<String, Value>,
+    /// Environment variables, in the order added.
+    pub(super) env: Vec<(String, Value)>,
+    /// Whitelist entries: (`WhitelistType`, value, created at).
+    pub(super) whitelist: Vec<(String, String, String)>,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
