@@ -1,5 +1,6 @@
 """Authing v2 management client, its pool-administration modules: authing 4.5.18
-(`authing.v2.management.udf`, `user_pool`, `white_list`). The same area and the same
+(`authing.v2.management.udf`, `user_pool`, `white_list`, `audit_log`,
+`principal_authentication`). The same area and the same
 new-client scheme as `ops_authing_management.py` (whose helpers this uses); the Rust side is
 `crates/polyauth-authing/tests/wire_management/admin.rs`.
 """
@@ -33,6 +34,22 @@ def white_list(c):
     """The white_list module of a new client."""
     return c["new"]().whiteList
 
+
+def audit_log(c):
+    """The audit_log module of a new client."""
+    return c["new"]().auditLog
+
+
+def principal(c):
+    """The principal_authentication module of a new client."""
+    return c["new"]().principalAuth
+
+
+AUDIT = {"totalCount": 1, "list": [{"operationName": "login",
+                                    "operatorArn": "arn:cn:authing:user:wire-user-1",
+                                    "clientIp": "10.0.0.1", "appId": "wire-app"}]}
+PRINCIPAL = {"type": "P", "name": "Ann Lee", "idCard": "110101199001011234",
+             "ext": "6222000011112222"}
 
 CHECK = {"timeInterval": 300, "limit": 50, "enabled": False}
 USERPOOL = {"id": "wire-pool", "name": "Staff", "domain": "staff", "description": None,
@@ -144,5 +161,36 @@ OPS = [
         lambda c: white_list(c).disable_white_list("USERNAME"),
         "whiteList.disable_white_list(type)",
         token_then(gql("updateUserpool", USERPOOL)),
+    ),
+    # The audit log (`audit_log.py`). The reference sends the filters after `clientip` only
+    # when operation names are given, and then overwrites `operation_name` with the page and
+    # the limit: the second recording shows it, its differences are declared.
+    Op(
+        "audit_log.list_audit_logs",
+        lambda c: audit_log(c).list_audit_logs(client_ip="10.0.0.1"),
+        "auditLog.list_audit_logs(client_ip)",
+        token_then(rest(AUDIT)),
+    ),
+    Op(
+        "audit_log.list_audit_logs_filtered",
+        lambda c: audit_log(c).list_audit_logs(
+            client_ip="10.0.0.1", operation_names=["login", "logout"],
+            user_ids=[USER_ID], app_ids=["wire-app"], page=2, limit=20),
+        "auditLog.list_audit_logs(client_ip, operation_names, user_ids, app_ids, page, limit)",
+        token_then(rest(AUDIT)),
+    ),
+    # Principal authentication (`principal_authentication.py`).
+    Op(
+        "principal_authentication.detail",
+        lambda c: principal(c).detail(USER_ID),
+        "principalAuth.detail(user_id)",
+        token_then(rest(PRINCIPAL)),
+    ),
+    Op(
+        "principal_authentication.authenticate",
+        lambda c: principal(c).authenticate(USER_ID, "P", "Ann Lee", "110101199001011234",
+                                            "6222000011112222"),
+        "principalAuth.authenticate(user_id, type, name, id_card, ext)",
+        token_then(rest(True)),
     ),
 ]

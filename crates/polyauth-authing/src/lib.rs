@@ -24,9 +24,9 @@ pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
-    Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
-    ManagementClientOptions, Policies, QueryField, Roles, STREAM_PAGE_SIZE, SearchOptions, Udf,
-    UserLookup, UserPool, Users, WhiteList,
+    AuditLog, Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
+    ManagementClientOptions, Policies, PrincipalAuthentication, QueryField, Roles,
+    STREAM_PAGE_SIZE, SearchOptions, Udf, UserLookup, UserPool, Users, WhiteList,
 };
 pub use observer::ErrorObserver;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};

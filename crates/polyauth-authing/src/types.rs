@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 
 mod admin;
 pub use admin::{
-    EnvVariable, FrequencyCheck, UdfDataType, UdfDefinition, UdfTargetType, Userpool,
-    UserpoolUpdate, WhitelistEntry, WhitelistSwitches, WhitelistType,
+    AuditLogEntry, AuditLogFilter, EnvVariable, FrequencyCheck, PrincipalDetail, PrincipalType,
+    UdfDataType, UdfDefinition, UdfTargetType, Userpool, UserpoolUpdate, WhitelistEntry,
+    WhitelistSwitches, WhitelistType,
 };
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus

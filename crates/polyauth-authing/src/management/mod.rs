@@ -7,9 +7,11 @@
 //! shared with [`Roles`]); [`Roles`], [`Groups`] and [`Policies`] (whose assignment calls the
 //! users and roles modules share) have a file each; `paging` walks any list as a `Stream`.
 
+mod audit_log;
 mod groups;
 mod paging;
 mod policies;
+mod principal_authentication;
 mod relations;
 mod roles;
 mod token;
@@ -28,9 +30,11 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+pub use audit_log::AuditLog;
 pub use groups::Groups;
 pub use paging::STREAM_PAGE_SIZE;
 pub use policies::Policies;
+pub use principal_authentication::PrincipalAuthentication;
 pub use roles::Roles;
 pub use token::MAX_MANAGEMENT_TOKEN_LIFETIME;
 pub use udf::Udf;
@@ -195,6 +199,16 @@ impl ManagementClient {
     /// The `white_list` module: the registration whitelists and their switches.
     pub fn white_list(&self) -> WhiteList<'_> {
         WhiteList { client: self }
+    }
+
+    /// The `audit_log` module: the pool's audit log.
+    pub fn audit_log(&self) -> AuditLog<'_> {
+        AuditLog { client: self }
+    }
+
+    /// The `principal_authentication` module: users' real-name or enterprise verification.
+    pub fn principal_authentication(&self) -> PrincipalAuthentication<'_> {
+        PrincipalAuthentication { client: self }
     }
 
     /// How many management tokens were fetched so far.

@@ -17,11 +17,16 @@ pub const STREAM_PAGE_SIZE: u32 = 100;
 /// `page` counts from 1 and `limit` is at least 1, as Authing counts them.
 /// Errors: `InvalidInput` naming `op` otherwise (nothing is sent).
 pub(super) fn check_page(op: &GqlOp, page: u32, limit: u32) -> Result<()> {
+    check_page_of(op.name(), page, limit)
+}
+
+/// [`check_page`] for a call that is not a GraphQL row (a REST list), named `name`.
+pub(super) fn check_page_of(name: &'static str, page: u32, limit: u32) -> Result<()> {
     if page == 0 || limit == 0 {
         return Err(Error::invalid_input(format!(
             "pages count from 1 and hold at least 1 item (page {page}, limit {limit})"
         ))
-        .with_context(PROVIDER, op.name()));
+        .with_context(PROVIDER, name));
     }
     Ok(())
 }

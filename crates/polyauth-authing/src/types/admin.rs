@@ -1,6 +1,6 @@
 //! Types of the pool-administration modules: custom-data field definitions (`udf`), the
 //! pool's settings and environment variables (`user_pool`), the registration whitelist
-//! (`white_list`).
+//! (`white_list`), the audit log (`audit_log`) and principal authentication.
 
 use serde::{Deserialize, Serialize};
 
@@ -258,4 +258,82 @@ pub struct WhitelistEntry {
     pub created_at: Option<String>,
     /// When it last changed.
     pub updated_at: Option<String>,
+}
+
+/// Filters of the audit log (`GET /api/v2/analysis/audit`); empty filters are not sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditLogFilter {
+    /// The client IP of the requests (`clientip`).
+    pub client_ip: Option<String>,
+    /// Operation names (`operation_name`, one query pair each).
+    pub operation_names: Vec<String>,
+    /// The operators' user ids (sent as `operator_arn=arn:cn:authing:user:<id>`).
+    pub user_ids: Vec<String>,
+    /// Application ids (`app_id`).
+    pub app_ids: Vec<String>,
+}
+
+/// An audit-log entry: who did what from where; every field Authing sends that polyauth
+/// does not name is kept in `extra`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AuditLogEntry {
+    /// The operation (`operationName`).
+    pub operation_name: Option<String>,
+    /// The operator (`operatorArn`, `arn:cn:authing:user:<id>`).
+    pub operator_arn: Option<String>,
+    /// The client IP.
+    pub client_ip: Option<String>,
+    /// The application.
+    pub app_id: Option<String>,
+    /// When it happened (ISO-8601 text).
+    pub created_at: Option<String>,
+    /// Every other field, as Authing sends it.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Whom a principal authentication proves: a person or an enterprise (sent as `P` or `E`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PrincipalType {
+    /// A person: `id_card` is the identity card number, `ext` a bank card number.
+    #[serde(rename = "P")]
+    Person,
+    /// An enterprise: `id_card` is the unified social credit code, `ext` the legal
+    /// representative's name.
+    #[serde(rename = "E")]
+    Enterprise,
+}
+
+impl PrincipalType {
+    /// `P` or `E`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Person => "P",
+            Self::Enterprise => "E",
+        }
+    }
+}
+
+/// A user's principal authentication (real-name or enterprise verification); every field
+/// Authing sends that polyauth does not name is kept in `extra`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PrincipalDetail {
+    /// Person or enterprise.
+    #[serde(rename = "type")]
+    pub kind: Option<PrincipalType>,
+    /// The person's or enterprise's name.
+    pub name: Option<String>,
+    /// The identity card number or credit code.
+    pub id_card: Option<String>,
+    /// The bank card number or legal representative.
+    pub ext: Option<String>,
+    /// When it was made.
+    pub created_at: Option<String>,
+    /// Every other field, as Authing sends it.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }

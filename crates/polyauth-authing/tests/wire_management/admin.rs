@@ -3,7 +3,8 @@
 
 use polyauth_authing::ManagementClient;
 use polyauth_authing::types::{
-    FrequencyCheck, UdfDataType, UdfTargetType, UserpoolUpdate, WhitelistType,
+    AuditLogFilter, FrequencyCheck, PrincipalType, UdfDataType, UdfTargetType, UserpoolUpdate,
+    WhitelistType,
 };
 use polyauth_testkit::wire::WireCheck;
 use serde_json::json;
@@ -124,6 +125,49 @@ pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient)
     check
         .run("white_list.disable_white_list", || async {
             fresh().white_list().disable(WhitelistType::Username).await
+        })
+        .await;
+
+    // The audit log.
+    let by_ip = AuditLogFilter {
+        client_ip: Some("10.0.0.1".into()),
+        ..AuditLogFilter::default()
+    };
+    check
+        .run("audit_log.list_audit_logs", || async {
+            fresh().audit_log().list_audit_logs(&by_ip, 1, 10).await
+        })
+        .await;
+    let filtered = AuditLogFilter {
+        client_ip: Some("10.0.0.1".into()),
+        operation_names: strings(&["login", "logout"]),
+        user_ids: strings(&[USER_ID]),
+        app_ids: strings(&["wire-app"]),
+    };
+    check
+        .run("audit_log.list_audit_logs_filtered", || async {
+            fresh().audit_log().list_audit_logs(&filtered, 2, 20).await
+        })
+        .await;
+
+    // Principal authentication.
+    check
+        .run("principal_authentication.detail", || async {
+            fresh().principal_authentication().detail(USER_ID).await
+        })
+        .await;
+    check
+        .run("principal_authentication.authenticate", || async {
+            fresh()
+                .principal_authentication()
+                .authenticate(
+                    USER_ID,
+                    PrincipalType::Person,
+                    "Ann Lee",
+                    "110101199001011234",
+                    "6222000011112222",
+                )
+                .await
         })
         .await;
 }

@@ -25,7 +25,9 @@
 //! - Custom-data field definitions per target type (`udf`, `setUdf`, `removeUdf`); removing
 //!   one removes that key's values from the users or roles. The pool's settings
 //!   (`updateUserpool`, `GET /api/v2/userpools/detail`, the whitelist switches among them),
-//!   environment variables (`/api/v2/env`) and whitelist entries per kind.
+//!   environment variables (`/api/v2/env`) and whitelist entries per kind. The audit log
+//!   (`/api/v2/analysis/audit`, seeded with [`AuthingEmulator::add_audit_log`], filtered and
+//!   paged) and principal authentications per user (each also logged in the audit log).
 //!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
@@ -199,6 +201,11 @@ impl AuthingEmulator {
                 axum::routing::delete(rest_admin::remove_env),
             )
             .route("/api/v2/userpools/detail", get(rest_admin::pool_detail))
+            .route("/api/v2/analysis/audit", get(rest_admin::audit_logs))
+            .route(
+                "/api/v2/users/{id}/management/principal_authentication",
+                get(rest_admin::principal_detail).post(rest_admin::principal_authenticate),
+            )
             .route("/api/v2/users/login-status", get(rest::rest_login_status))
             .route("/api/v2/users/{id}", get(rest::rest_user_detail))
             .route("/api/v2/users/{id}/has-role", get(rest::rest_has_role))
@@ -318,6 +325,19 @@ impl AuthingEmulator {
         db.roles[i]
             .resources
             .push((resource.into(), resource_type.into(), actions));
+    }
+
+    /// Adds an audit-log entry (what `audit_log().list_audit_logs` answers, oldest first):
+    /// `operation_name` done by the user `user_id` from `client_ip` in application `app_id`.
+    pub fn add_audit_log(
+        &self,
+        operation_name: &str,
+        user_id: &str,
+        client_ip: &str,
+        app_id: &str,
+    ) {
+        let entry = rest_admin::audit_entry(operation_name, user_id, client_ip, app_id);
+        self.shared.db().audit.push(entry);
     }
 
     /// Whether the assignment of `policy` to a target (`USER` id, `ROLE`/`GROUP` code, `ORG`

@@ -67,6 +67,11 @@ pub(super) struct Db {
     pub(super) env: Vec<(String, Value)>,
     /// Whitelist entries: (`WhitelistType`, value, created at).
     pub(super) whitelist: Vec<(String, String, String)>,
+    /// Audit-log entries (`operationName`, `operatorArn`, `clientIp`, `appId`, `createdAt`),
+    /// oldest first.
+    pub(super) audit: Vec<Value>,
+    /// Principal authentications by user id (`type`, `name`, `idCard`, `ext`, `createdAt`).
+    pub(super) principals: HashMap<String, Value>,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
