@@ -1,6 +1,6 @@
 """Authing v2 management client, its pool-administration modules: authing 4.5.18
 (`authing.v2.management.udf`, `user_pool`, `white_list`, `audit_log`,
-`principal_authentication`). The same area and the same
+`principal_authentication`, `applications`). The same area and the same
 new-client scheme as `ops_authing_management.py` (whose helpers this uses); the Rust side is
 `crates/polyauth-authing/tests/wire_management/admin.rs`.
 """
@@ -50,6 +50,15 @@ AUDIT = {"totalCount": 1, "list": [{"operationName": "login",
                                     "clientIp": "10.0.0.1", "appId": "wire-app"}]}
 PRINCIPAL = {"type": "P", "name": "Ann Lee", "idCard": "110101199001011234",
              "ext": "6222000011112222"}
+
+def applications(c):
+    """The applications module of a new client."""
+    return c["new"]().applications
+
+
+APP = {"id": "wire-app-2", "name": "Shop", "identifier": "shop", "secret": "wire-app-secret",
+       "redirectUris": ["https://shop.example.com/callback"], "logo": None,
+       "createdAt": "2025-12-01T00:00:00+00:00"}
 
 CHECK = {"timeInterval": 300, "limit": 50, "enabled": False}
 USERPOOL = {"id": "wire-pool", "name": "Staff", "domain": "staff", "description": None,
@@ -192,5 +201,43 @@ OPS = [
                                             "6222000011112222"),
         "principalAuth.authenticate(user_id, type, name, id_card, ext)",
         token_then(rest(True)),
+    ),
+    # Applications (`applications.py`).
+    Op(
+        "applications.list",
+        lambda c: applications(c).list(page=2, limit=5),
+        "applications.list(page, limit)",
+        token_then(rest({"totalCount": 1, "list": [APP]})),
+    ),
+    Op(
+        "applications.create",
+        lambda c: applications(c).create("Shop", "shop", ["https://shop.example.com/callback"],
+                                          logo="https://shop.example.com/logo.png"),
+        "applications.create(name, identifier, redirect_uris, logo)",
+        token_then(rest(APP)),
+    ),
+    Op(
+        "applications.create_without_logo",
+        lambda c: applications(c).create("Shop", "shop", []),
+        "applications.create(name, identifier, redirect_uris)",
+        token_then(rest(APP)),
+    ),
+    Op(
+        "applications.delete",
+        lambda c: applications(c).delete("wire-app-2"),
+        "applications.delete(app_id)",
+        token_then(rest(None)),
+    ),
+    Op(
+        "applications.find_by_id",
+        lambda c: applications(c).find_by_id("wire-app-2"),
+        "applications.find_by_id(app_id)",
+        token_then(rest(APP)),
+    ),
+    Op(
+        "applications.refresh_application_secret",
+        lambda c: applications(c).refresh_application_secret("wire-app-2"),
+        "applications.refresh_application_secret(app_id)",
+        token_then(rest(APP)),
     ),
 ]

@@ -24,7 +24,7 @@ pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
-    AuditLog, Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
+    Applications, AuditLog, Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
     ManagementClientOptions, Policies, PrincipalAuthentication, QueryField, Roles,
     STREAM_PAGE_SIZE, SearchOptions, Udf, UserLookup, UserPool, Users, WhiteList,
 };

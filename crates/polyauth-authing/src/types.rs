@@ -5,11 +5,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 mod admin;
+mod apps;
 pub use admin::{
     AuditLogEntry, AuditLogFilter, EnvVariable, FrequencyCheck, PrincipalDetail, PrincipalType,
     UdfDataType, UdfDefinition, UdfTargetType, Userpool, UserpoolUpdate, WhitelistEntry,
     WhitelistSwitches, WhitelistType,
 };
+pub use apps::Application;
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).

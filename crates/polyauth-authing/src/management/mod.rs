@@ -7,6 +7,7 @@
 //! shared with [`Roles`]); [`Roles`], [`Groups`] and [`Policies`] (whose assignment calls the
 //! users and roles modules share) have a file each; `paging` walks any list as a `Stream`.
 
+mod applications;
 mod audit_log;
 mod groups;
 mod paging;
@@ -30,6 +31,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+pub use applications::Applications;
 pub use audit_log::AuditLog;
 pub use groups::Groups;
 pub use paging::STREAM_PAGE_SIZE;
@@ -199,6 +201,11 @@ impl ManagementClient {
     /// The `white_list` module: the registration whitelists and their switches.
     pub fn white_list(&self) -> WhiteList<'_> {
         WhiteList { client: self }
+    }
+
+    /// The `applications` module: the pool's applications.
+    pub fn applications(&self) -> Applications<'_> {
+        Applications { client: self }
     }
 
     /// The `audit_log` module: the pool's audit log.

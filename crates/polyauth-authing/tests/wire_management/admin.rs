@@ -170,4 +170,51 @@ pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient)
                 .await
         })
         .await;
+
+    // Applications.
+    check
+        .run("applications.list", || async {
+            fresh().applications().list(2, 5).await
+        })
+        .await;
+    let uris = strings(&["https://shop.example.com/callback"]);
+    check
+        .run("applications.create", || async {
+            fresh()
+                .applications()
+                .create(
+                    "Shop",
+                    "shop",
+                    &uris,
+                    Some("https://shop.example.com/logo.png"),
+                )
+                .await
+        })
+        .await;
+    check
+        .run("applications.create_without_logo", || async {
+            fresh()
+                .applications()
+                .create("Shop", "shop", &[], None)
+                .await
+        })
+        .await;
+    check
+        .run("applications.delete", || async {
+            fresh().applications().delete("wire-app-2").await
+        })
+        .await;
+    check
+        .run("applications.find_by_id", || async {
+            fresh().applications().find_by_id("wire-app-2").await
+        })
+        .await;
+    check
+        .run("applications.refresh_application_secret", || async {
+            fresh()
+                .applications()
+                .refresh_application_secret("wire-app-2")
+                .await
+        })
+        .await;
 }

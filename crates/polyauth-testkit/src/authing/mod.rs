@@ -29,6 +29,9 @@
 //!   (`/api/v2/analysis/audit`, seeded with [`AuthingEmulator::add_audit_log`], filtered and
 //!   paged) and principal authentications per user (each also logged in the audit log).
 //!
+//! - The pool's applications (`/api/v2/applications`), starting with the emulator's own:
+//!   list, create (identifiers unique), find, delete, refresh a secret.
+//!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
 //! groups and policies, where Authing documents no code, the emulator answers 404 for an
@@ -37,7 +40,8 @@
 //! Layout: `store` (the pool, sessions, keys, who is calling) and `rbac` (roles and groups),
 //! `graphql` (parse, validate with `graphql_schema`, dispatch, projection) with the resolvers
 //! of `graphql_auth`, `graphql_management`, `graphql_roles`, `graphql_groups`,
-//! `graphql_policies` and `graphql_admin` (pool administration), `rest` and `oidc`.
+//! `graphql_policies` and `graphql_admin` (pool administration), `rest` (with `rest_admin`
+//! and `rest_apps`) and `oidc`.
 
 mod graphql;
 mod graphql_admin;
@@ -51,6 +55,7 @@ mod oidc;
 mod rbac;
 mod rest;
 mod rest_admin;
+mod rest_apps;
 mod store;
 
 use std::collections::BTreeMap;
@@ -202,6 +207,18 @@ impl AuthingEmulator {
             )
             .route("/api/v2/userpools/detail", get(rest_admin::pool_detail))
             .route("/api/v2/analysis/audit", get(rest_admin::audit_logs))
+            .route(
+                "/api/v2/applications",
+                get(rest_apps::list).post(rest_apps::create),
+            )
+            .route(
+                "/api/v2/applications/{id}",
+                get(rest_apps::find).delete(rest_apps::delete),
+            )
+            .route(
+                "/api/v2/application/{id}/refresh-secret",
+                axum::routing::patch(rest_apps::refresh_secret),
+            )
             .route(
                 "/api/v2/users/{id}/management/principal_authentication",
                 get(rest_admin::principal_detail).post(rest_admin::principal_authenticate),

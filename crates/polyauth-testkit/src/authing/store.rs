@@ -72,6 +72,10 @@ pub(super) struct Db {
     pub(super) audit: Vec<Value>,
     /// Principal authentications by user id (`type`, `name`, `idCard`, `ext`, `createdAt`).
     pub(super) principals: HashMap<String, Value>,
+    /// The pool's applications as answered (`id`, `name`, `identifier`, `secret`, ...).
+    pub(super) applications: Vec<Value>,
+    /// Whether the emulator's own application was added to `applications` yet.
+    pub(super) apps_seeded: bool,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
