@@ -60,6 +60,8 @@ APP = {"id": "wire-app-2", "name": "Shop", "identifier": "shop", "secret": "wire
        "redirectUris": ["https://shop.example.com/callback"], "logo": None,
        "createdAt": "2025-12-01T00:00:00+00:00"}
 
+AGREEMENT = {"id": 7, "appId": "wire-app-2", "title": "Terms", "required": True, "lang": "en-US"}
+
 CHECK = {"timeInterval": 300, "limit": 50, "enabled": False}
 USERPOOL = {"id": "wire-pool", "name": "Staff", "domain": "staff", "description": None,
             "logo": None, "createdAt": "2025-12-01T00:00:00+00:00",
@@ -239,5 +241,43 @@ OPS = [
         lambda c: applications(c).refresh_application_secret("wire-app-2"),
         "applications.refresh_application_secret(app_id)",
         token_then(rest(APP)),
+    ),
+    Op(
+        "applications.create_agreement",
+        lambda c: applications(c).create_agreement("wire-app-2", "Terms", required=False,
+                                                    lang="en-US"),
+        "applications.create_agreement(app_id, title, required, lang)",
+        token_then(rest(AGREEMENT)),
+    ),
+    Op(
+        "applications.create_agreement_defaults",
+        lambda c: applications(c).create_agreement("wire-app-2", "Terms"),
+        "applications.create_agreement(app_id, title)",
+        token_then(rest(AGREEMENT)),
+    ),
+    Op(
+        "applications.list_agreement",
+        lambda c: applications(c).list_agreement("wire-app-2"),
+        "applications.list_agreement(app_id)",
+        token_then(rest({"totalCount": 1, "list": [AGREEMENT]})),
+    ),
+    Op(
+        "applications.modify_agreement",
+        lambda c: applications(c).modify_agreement("wire-app-2", 7, "New terms", required=False,
+                                                    lang="en-US"),
+        "applications.modify_agreement(app_id, agreement_id, title, required, lang)",
+        token_then(rest(AGREEMENT)),
+    ),
+    Op(
+        "applications.delete_agreement",
+        lambda c: applications(c).delete_agreement("wire-app-2", 7),
+        "applications.delete_agreement(app_id, agreement_id)",
+        token_then(rest(None)),
+    ),
+    Op(
+        "applications.sort_agreement",
+        lambda c: applications(c).sort_agreement("wire-app-2", [9, 7, 8]),
+        "applications.sort_agreement(app_id, order)",
+        token_then(rest(None)),
     ),
 ]

@@ -11,7 +11,7 @@ pub use admin::{
     UdfDataType, UdfDefinition, UdfTargetType, Userpool, UserpoolUpdate, WhitelistEntry,
     WhitelistSwitches, WhitelistType,
 };
-pub use apps::Application;
+pub use apps::{Agreement, Application};
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::ManagementClient;
 use super::paging::{self, STREAM_PAGE_SIZE};
 use crate::transport::PROVIDER;
-use crate::types::{Application, Paginated};
+use crate::types::{Agreement, Application, Paginated};
 
 /// The `applications` module of [`ManagementClient`] (see
 /// [`ManagementClient::applications`]).
@@ -117,4 +117,105 @@ impl<'a> Applications<'a> {
             .rest("refresh_application_secret", Method::PATCH, url, None)
             .await
     }
+
+    /// Adds a login agreement to an application (REST
+    /// `POST /api/v2/applications/{app_id}/agreements` with `title`, `required`, `lang`; the
+    /// reference's defaults are `true` and `zh-CN`).
+    ///
+    /// Errors: `InvalidInput` for an empty title (nothing is sent); `NotFound` for an unknown
+    /// application (Authing code kept).
+    pub async fn create_agreement(
+        &self,
+        app_id: &str,
+        title: &str,
+        required: bool,
+        lang: &str,
+    ) -> Result<Agreement> {
+        has_title(title, "create_agreement")?;
+        let url = self.url(&[app_id, "agreements"])?;
+        let body = json!({"title": title, "required": required, "lang": lang});
+        self.client
+            .rest("create_agreement", Method::POST, url, Some(body))
+            .await
+    }
+
+    /// An application's login agreements, in their order (REST
+    /// `GET /api/v2/applications/{app_id}/agreements`).
+    ///
+    /// Errors: `NotFound` for an unknown application (Authing code kept).
+    pub async fn list_agreement(&self, app_id: &str) -> Result<Paginated<Agreement>> {
+        let url = self.url(&[app_id, "agreements"])?;
+        self.client
+            .rest("list_agreement", Method::GET, url, None)
+            .await
+    }
+
+    /// Changes a login agreement (REST
+    /// `PUT /api/v2/applications/{app_id}/agreements/{agreement_id}` with `title`,
+    /// `required`, `lang`).
+    ///
+    /// Errors: `InvalidInput` for an empty title (nothing is sent); `NotFound` for an unknown
+    /// application or agreement (Authing code kept).
+    pub async fn modify_agreement(
+        &self,
+        app_id: &str,
+        agreement_id: i64,
+        title: &str,
+        required: bool,
+        lang: &str,
+    ) -> Result<Agreement> {
+        has_title(title, "modify_agreement")?;
+        let id = agreement_id.to_string();
+        let url = self.url(&[app_id, "agreements", &id])?;
+        let body = json!({"title": title, "required": required, "lang": lang});
+        self.client
+            .rest("modify_agreement", Method::PUT, url, Some(body))
+            .await
+    }
+
+    /// Deletes a login agreement (REST
+    /// `DELETE /api/v2/applications/{app_id}/agreements/{agreement_id}`).
+    ///
+    /// Errors: `NotFound` for an unknown application or agreement (Authing code kept).
+    pub async fn delete_agreement(&self, app_id: &str, agreement_id: i64) -> Result<()> {
+        let id = agreement_id.to_string();
+        let url = self.url(&[app_id, "agreements", &id])?;
+        let _: Value = self
+            .client
+            .rest("delete_agreement", Method::DELETE, url, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Orders an application's login agreements (REST
+    /// `POST /api/v2/applications/{app_id}/agreements/sort` with `ids` in the new order).
+    ///
+    /// Errors: `InvalidInput` for an empty list (nothing is sent) or ids that are not exactly
+    /// the application's agreements; `NotFound` for an unknown application (Authing codes
+    /// kept).
+    pub async fn sort_agreement(&self, app_id: &str, order: &[i64]) -> Result<()> {
+        if order.is_empty() {
+            return Err(Error::invalid_input("no agreement ids given")
+                .with_context(PROVIDER, "sort_agreement"));
+        }
+        let url = self.url(&[app_id, "agreements", "sort"])?;
+        let _: Value = self
+            .client
+            .rest(
+                "sort_agreement",
+                Method::POST,
+                url,
+                Some(json!({"ids": order})),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// `InvalidInput` naming `op` for an empty agreement title (nothing is sent).
+fn has_title(title: &str, op: &'static str) -> Result<()> {
+    if title.is_empty() {
+        return Err(Error::invalid_input("an agreement needs a title").with_context(PROVIDER, op));
+    }
+    Ok(())
 }

@@ -27,3 +27,20 @@ pub struct Application {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// A login agreement of an application (terms the user accepts on its login page).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Agreement {
+    /// Its id (a number).
+    pub id: i64,
+    /// The application.
+    pub app_id: Option<String>,
+    /// Its title (may hold links, as Authing renders it).
+    pub title: String,
+    /// Whether the user must accept it to log in.
+    pub required: Option<bool>,
+    /// Its language (`zh-CN`, `en-US`).
+    pub lang: Option<String>,
+}

@@ -217,4 +217,49 @@ pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient)
                 .await
         })
         .await;
+    check
+        .run("applications.create_agreement", || async {
+            fresh()
+                .applications()
+                .create_agreement("wire-app-2", "Terms", false, "en-US")
+                .await
+        })
+        .await;
+    check
+        .run("applications.create_agreement_defaults", || async {
+            fresh()
+                .applications()
+                .create_agreement("wire-app-2", "Terms", true, "zh-CN")
+                .await
+        })
+        .await;
+    check
+        .run("applications.list_agreement", || async {
+            fresh().applications().list_agreement("wire-app-2").await
+        })
+        .await;
+    check
+        .run("applications.modify_agreement", || async {
+            fresh()
+                .applications()
+                .modify_agreement("wire-app-2", 7, "New terms", false, "en-US")
+                .await
+        })
+        .await;
+    check
+        .run("applications.delete_agreement", || async {
+            fresh()
+                .applications()
+                .delete_agreement("wire-app-2", 7)
+                .await
+        })
+        .await;
+    check
+        .run("applications.sort_agreement", || async {
+            fresh()
+                .applications()
+                .sort_agreement("wire-app-2", &[9, 7, 8])
+                .await
+        })
+        .await;
 }

@@ -30,7 +30,8 @@
 //!   paged) and principal authentications per user (each also logged in the audit log).
 //!
 //! - The pool's applications (`/api/v2/applications`), starting with the emulator's own:
-//!   list, create (identifiers unique), find, delete, refresh a secret.
+//!   list, create (identifiers unique), find, delete, refresh a secret; their login
+//!   agreements (add, list, change, delete, order).
 //!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
@@ -214,6 +215,18 @@ impl AuthingEmulator {
             .route(
                 "/api/v2/applications/{id}",
                 get(rest_apps::find).delete(rest_apps::delete),
+            )
+            .route(
+                "/api/v2/applications/{id}/agreements",
+                get(rest_apps::agreements).post(rest_apps::agreements),
+            )
+            .route(
+                "/api/v2/applications/{id}/agreements/sort",
+                post(rest_apps::sort_agreements),
+            )
+            .route(
+                "/api/v2/applications/{id}/agreements/{agreement}",
+                axum::routing::put(rest_apps::agreement).delete(rest_apps::agreement),
             )
             .route(
                 "/api/v2/application/{id}/refresh-secret",

@@ -137,3 +137,138 @@ pub(super) async fn refresh_secret(
         }
     })
 }
+
+/// Whether application `id` exists.
+fn app_exists(s: &Shared, db: &mut Db, id: &str) -> bool {
+    apps(s, db).iter().any(|a| str_field(a, "id") == Some(id))
+}
+
+/// The application's agreements, in their order.
+fn agreements_of(db: &Db, app: &str) -> Vec<Value> {
+    db.agreements
+        .iter()
+        .filter(|a| str_field(a, "appId") == Some(app))
+        .cloned()
+        .collect()
+}
+
+/// `(title, required, lang)` of an agreement body; `None` for an empty title.
+fn agreement_fields(body: &Value) -> Option<(String, bool, String)> {
+    let title = str_field(body, "title").unwrap_or("");
+    if title.is_empty() {
+        return None;
+    }
+    let required = body
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let lang = str_field(body, "lang").unwrap_or("zh-CN");
+    Some((title.to_owned(), required, lang.to_owned()))
+}
+
+/// `GET`/`POST /api/v2/applications/{id}/agreements`: list (`{list, totalCount}`) or add
+/// (`{title, required, lang}`, an empty title 400); 404 for an unknown application.
+pub(super) async fn agreements(
+    State(s): State<Arc<Shared>>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    Path(app): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    with_management(&s, &headers, |db| {
+        if !app_exists(&s, db, &app) {
+            return app_not_found();
+        }
+        if method == axum::http::Method::GET {
+            let list = agreements_of(db, &app);
+            return envelope_ok(json!({"totalCount": list.len(), "list": list}));
+        }
+        let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
+        let Some((title, required, lang)) = agreement_fields(&body) else {
+            return envelope_error(400, "协议标题不能为空");
+        };
+        db.next_id += 1;
+        let agreement = json!({
+            "id": db.next_id, "appId": app, "title": title, "required": required, "lang": lang,
+        });
+        db.agreements.push(agreement.clone());
+        envelope_ok(agreement)
+    })
+}
+
+/// `PUT`/`DELETE /api/v2/applications/{id}/agreements/{agreement}`: 404 for an unknown
+/// application or agreement; an empty title 400.
+pub(super) async fn agreement(
+    State(s): State<Arc<Shared>>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    Path((app, id)): Path<(String, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    with_management(&s, &headers, |db| {
+        if !app_exists(&s, db, &app) {
+            return app_not_found();
+        }
+        let same = |a: &Value| {
+            str_field(a, "appId") == Some(app.as_str())
+                && a.get("id").map(Value::to_string) == Some(id.clone())
+        };
+        let Some(idx) = db.agreements.iter().position(same) else {
+            return envelope_error(404, "协议不存在");
+        };
+        if method == axum::http::Method::DELETE {
+            db.agreements.remove(idx);
+            return envelope_ok(Value::Null);
+        }
+        let body = body.map(|Json(b)| b).unwrap_or(Value::Null);
+        let Some((title, required, lang)) = agreement_fields(&body) else {
+            return envelope_error(400, "协议标题不能为空");
+        };
+        let a = &mut db.agreements[idx];
+        a["title"] = json!(title);
+        a["required"] = json!(required);
+        a["lang"] = json!(lang);
+        envelope_ok(a.clone())
+    })
+}
+
+/// `POST /api/v2/applications/{id}/agreements/sort` `{ids}`: the ids must be exactly the
+/// application's agreements (400 otherwise); 404 for an unknown application.
+pub(super) async fn sort_agreements(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(app): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    with_management(&s, &headers, |db| {
+        if !app_exists(&s, db, &app) {
+            return app_not_found();
+        }
+        let ids: Vec<i64> = body
+            .get("ids")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let mine: Vec<i64> = agreements_of(db, &app)
+            .iter()
+            .filter_map(|a| a.get("id").and_then(Value::as_i64))
+            .collect();
+        let (mut sorted_ids, mut sorted_mine) = (ids.clone(), mine);
+        sorted_ids.sort_unstable();
+        sorted_mine.sort_unstable();
+        if ids.is_empty() || sorted_ids != sorted_mine {
+            return envelope_error(400, "协议 id 与应用的协议不一致");
+        }
+        let (mut ordered, others): (Vec<Value>, Vec<Value>) = db
+            .agreements
+            .drain(..)
+            .partition(|a| str_field(a, "appId") == Some(app.as_str()));
+        ordered.sort_by_key(|a| {
+            let id = a.get("id").and_then(Value::as_i64);
+            ids.iter().position(|x| Some(*x) == id)
+        });
+        db.agreements = others;
+        db.agreements.extend(ordered);
+        envelope_ok(Value::Null)
+    })
+}

@@ -76,6 +76,9 @@ pub(super) struct Db {
     pub(super) applications: Vec<Value>,
     /// Whether the emulator's own application was added to `applications` yet.
     pub(super) apps_seeded: bool,
+    /// Applications' login agreements (`id`, `appId`, `title`, `required`, `lang`), in
+    /// their order.
+    pub(super) agreements: Vec<Value>,
     pub(super) sessions: HashMap<String, (String, i64)>,
     pub(super) mgmt_tokens: HashMap<String, i64>,
     pub(super) sms_codes: HashMap<String, String>,
