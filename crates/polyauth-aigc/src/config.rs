@@ -149,9 +149,14 @@ impl AigcConfig {
         self
     }
 
-    /// The URL of an endpoint: `{base_url}/sdk{path}` (`path` starts with `/`).
-    pub fn endpoint(&self, path: &str) -> String {
-        format!("{}/sdk{path}", self.base_url.as_str().trim_end_matches('/'))
+    /// The URL of an endpoint: `{base_url}/sdk{path}` (`path` starts with `/`). Built from
+    /// the parsed base URL (only the path is parsed again: this runs on every call).
+    pub fn endpoint(&self, path: &str) -> url::Url {
+        let mut url = self.base_url.clone();
+        let base = url.path().trim_end_matches('/');
+        let full = format!("{base}/sdk{path}");
+        url.set_path(&full);
+        url
     }
 
     /// Reads [`ENV_APP_ID`], [`ENV_APP_SECRET`] and [`ENV_BASE_URL`] (required), and
@@ -354,7 +359,7 @@ mod tests {
         let c = AigcConfig::from_env(&env).unwrap();
         assert_eq!(c.app_id, "app1");
         assert_eq!(
-            c.endpoint("/user/info"),
+            c.endpoint("/user/info").as_str(),
             "http://127.0.0.1:9/api/sdk/user/info"
         );
         assert!(c.cache.is_none());

@@ -20,7 +20,7 @@ pub use config::{AigcConfig, AigcConfigFile};
 pub use factory::{AigcFactory, factory};
 pub use model::{
     AccessKeyInfo, BatchSyncOutcome, CreatedAccessKey, Group, KeyType, SyncOutcome, SyncPassword,
-    SyncUser, UserById, WebhookRegistration, user_from_json,
+    SyncUser, UserById, WebhookRegistration, user_from_json, user_from_value,
 };
 pub use outbound::{AuthRequestClient, DEFAULT_OUTBOUND_TIMEOUT, OutboundConfig, OutboundRequest};
 pub use provider::{ACCESS_KEY_PREFIX, AigcProvider};

@@ -66,6 +66,13 @@ fn protocol(message: &'static str) -> Error {
 ///
 /// Errors: `Protocol` when the value is not an object or has no id.
 pub fn user_from_json(value: &Value) -> Result<UserProfile> {
+    user_from_value(value.clone())
+}
+
+/// [`user_from_json`] taking the value, which becomes `raw` without a copy.
+///
+/// Errors: `Protocol` when the value is not an object or has no id.
+pub fn user_from_value(value: Value) -> Result<UserProfile> {
     let obj = value
         .as_object()
         .ok_or_else(|| protocol("the user is not a JSON object"))?;
@@ -73,8 +80,7 @@ pub fn user_from_json(value: &Value) -> Result<UserProfile> {
         .ok_or_else(|| protocol("the user object has no id"))?;
     let mut p = UserProfile::new(PROVIDER, id)
         .with_roles(codes(obj, &["roles"]))
-        .with_permissions(codes(obj, &["permissions"]))
-        .with_raw(value.clone());
+        .with_permissions(codes(obj, &["permissions"]));
     p.username = text(obj, &["username"]);
     p.nickname = text(obj, &["nickname"]);
     p.email = text(obj, &["email"]);
@@ -85,7 +91,7 @@ pub fn user_from_json(value: &Value) -> Result<UserProfile> {
     p.company = text(obj, &["company"]);
     p.is_admin = flag(obj, &["isAdmin", "is_admin"]);
     p.status = text(obj, &["status"]);
-    Ok(p)
+    Ok(p.with_raw(value))
 }
 
 /// A list of users from `data`: a bare list, or the first of `keys` holding one.

@@ -80,7 +80,7 @@ impl StatsConfig {
     pub fn for_client(config: &AigcConfig) -> Self {
         StatsConfig {
             enabled: true,
-            endpoint: config.endpoint("/stats/report/batch"),
+            endpoint: config.endpoint("/stats/report/batch").into(),
             app_id: config.app_id.clone(),
             app_secret: config.app_secret.clone(),
             batch_size: 10,

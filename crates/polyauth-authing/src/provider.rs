@@ -237,7 +237,7 @@ impl AuthingProvider {
             }
         }
         match &self.online_cache {
-            Some(c) => c.get_or_verify(token, self.verify_online(token)).await,
+            Some(c) => c.get_or_verify(token, || self.verify_online(token)).await,
             None => self.verify_online(token).await,
         }
     }
@@ -303,7 +303,10 @@ impl AuthingProvider {
 
     async fn profile(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
         match &self.cache {
-            Some(c) => c.get_or_verify(token, self.profile_uncached(token)).await,
+            Some(c) => {
+                c.get_or_verify(token, || self.profile_uncached(token))
+                    .await
+            }
             None => self.profile_uncached(token).await,
         }
     }

@@ -27,18 +27,21 @@ fn bench_hit(
         for i in 0..5_000 {
             let t = AccessToken::new(format!("{i}-{}", "x".repeat(500)));
             let p = profile.clone();
-            cache.get_or_verify(&t, async move { Ok(p) }).await.unwrap();
+            cache
+                .get_or_verify(&t, move || async move { Ok(p) })
+                .await
+                .unwrap();
         }
         let p = profile.clone();
         cache
-            .get_or_verify(&token, async move { Ok(p) })
+            .get_or_verify(&token, move || async move { Ok(p) })
             .await
             .unwrap();
     });
     c.bench_function(name, |b| {
         b.to_async(rt).iter(|| async {
             cache
-                .get_or_verify(black_box(&token), async { unreachable!("cached") })
+                .get_or_verify(black_box(&token), || async { unreachable!("cached") })
                 .await
                 .unwrap()
         })

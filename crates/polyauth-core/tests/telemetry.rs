@@ -38,7 +38,7 @@ impl IdentityProvider for Cached {
     }
     async fn verify(&self, token: &AccessToken) -> Result<VerifiedToken> {
         self.cache
-            .get_or_verify(token, async {
+            .get_or_verify(token, || async {
                 self.upstream.fetch_add(1, Ordering::SeqCst);
                 match token.expose_secret() {
                     "good" => Ok(VerifiedToken::new("u-1")),

@@ -204,16 +204,7 @@ impl JwtProvider {
         if raw.len() > MAX_TOKEN_BYTES {
             return Err(Error::invalid_token("the token is too long"));
         }
-        let header = peek_header(raw)?;
-        if let Some(expected) = &self.token_type {
-            let typ = header.typ.as_deref().unwrap_or_default();
-            let typ = typ.strip_prefix("application/").unwrap_or(typ);
-            if !typ.eq_ignore_ascii_case(expected) {
-                return Err(Error::invalid_token(format!(
-                    "the token's type (typ header) is not {expected}"
-                )));
-            }
-        }
+        let header = peek_header(raw, self.token_type.as_deref())?;
         let Some((_, validation)) = self.validations.iter().find(|(a, _)| *a == header.alg) else {
             return Err(Error::invalid_token(format!(
                 "the token's algorithm {:?} is not accepted",
@@ -267,32 +258,36 @@ impl JwtProvider {
     }
 
     async fn verified(&self, token: &AccessToken) -> Result<Arc<VerifiedUser>> {
-        let build = async {
+        let build = || async {
             let token = self.verify_uncached(token).await?;
             let profile = Arc::new(profile_from_claims(self.name, &token, &self.claims));
             Ok(Arc::new(VerifiedUser { token, profile }))
         };
         match &self.cache {
             Some(cache) => cache.get_or_verify(token, build).await,
-            None => build.await,
+            None => build().await,
         }
     }
 }
 
-/// The header fields needed to choose a key and check the token's type.
+/// The header fields needed to choose a key.
 struct HeaderPeek {
     alg: Algorithm,
     kid: Option<String>,
-    typ: Option<String>,
 }
+
+/// Room for a decoded JOSE header on the stack (a typical one is under 100 bytes); a larger
+/// one is decoded on the heap.
+const HEADER_STACK_BYTES: usize = 256;
 
 /// Reads `alg`, `kid` and `typ` from the token's header to choose the key, without the full
 /// `jsonwebtoken::Header` parse (`decode` parses and checks the whole header again, so
 /// nothing is skipped). `InvalidToken` for an `alg` of `none` or any unknown name, and for a
 /// header that uses an extension (RFC 7515 §4.1.11): polyauth understands no extension, so
 /// any `crit` (which must be a non-empty array of names) is refused, naming its entries, and
-/// so is `b64: false` (RFC 7797 unencoded payload), with or without `crit`.
-fn peek_header(token: &str) -> Result<HeaderPeek> {
+/// so is `b64: false` (RFC 7797 unencoded payload), with or without `crit`. With
+/// `expected_typ`, the `typ` header must name it (`application/` prefix optional, any case).
+fn peek_header(token: &str, expected_typ: Option<&str>) -> Result<HeaderPeek> {
     #[derive(serde::Deserialize)]
     struct Peek<'a> {
         #[serde(borrow)]
@@ -316,10 +311,18 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
     }
     let malformed = || Error::invalid_token("the token is not a well-formed JWT");
     let encoded = token.split('.').next().ok_or_else(malformed)?;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(encoded)
-        .map_err(|_| malformed())?;
-    let peek: Peek<'_> = serde_json::from_slice(&json).map_err(|_| malformed())?;
+    let engine = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut stack = [0u8; HEADER_STACK_BYTES];
+    let heap;
+    let json: &[u8] = match engine.decode_slice(encoded, &mut stack) {
+        Ok(len) => &stack[..len],
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => {
+            heap = engine.decode(encoded).map_err(|_| malformed())?;
+            &heap
+        }
+        Err(base64::DecodeSliceError::DecodeError(_)) => return Err(malformed()),
+    };
+    let peek: Peek<'_> = serde_json::from_slice(json).map_err(|_| malformed())?;
     if let Some(crit) = &peek.crit {
         return Err(critical_extensions(crit));
     }
@@ -331,10 +334,18 @@ fn peek_header(token: &str) -> Result<HeaderPeek> {
     let alg = peek.alg.parse::<Algorithm>().map_err(|_| {
         Error::invalid_token("the token's algorithm is not a supported signature algorithm")
     })?;
+    if let Some(expected) = expected_typ {
+        let typ = peek.typ.as_deref().unwrap_or_default();
+        let typ = typ.strip_prefix("application/").unwrap_or(typ);
+        if !typ.eq_ignore_ascii_case(expected) {
+            return Err(Error::invalid_token(format!(
+                "the token's type (typ header) is not {expected}"
+            )));
+        }
+    }
     Ok(HeaderPeek {
         alg,
         kid: peek.kid.map(|k| k.into_owned()),
-        typ: peek.typ.map(|t| t.into_owned()),
     })
 }
 

@@ -263,10 +263,10 @@ impl OidcProvider {
         cache: &Option<VerifyCache<Arc<VerifiedUser>>>,
         token: &AccessToken,
     ) -> Result<Arc<VerifiedUser>> {
-        let verify = async { self.verify_remote(mode, token).await.map(Arc::new) };
+        let verify = || async { self.verify_remote(mode, token).await.map(Arc::new) };
         match cache {
             Some(cache) => cache.get_or_verify(token, verify).await,
-            None => verify.await,
+            None => verify().await,
         }
     }
 

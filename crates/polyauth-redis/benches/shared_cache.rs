@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
     let token = AccessToken::new("e".repeat(520));
     rt.block_on(async {
         writer
-            .get_or_verify(&token, async { Ok(profile()) })
+            .get_or_verify(&token, || async { Ok(profile()) })
             .await
             .unwrap()
     });
@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("shared-tier hit (another instance's answer)", |b| {
         b.to_async(&rt).iter(|| async {
             reader
-                .get_or_verify(&token, async { unreachable!("in the shared tier") })
+                .get_or_verify(&token, || async { unreachable!("in the shared tier") })
                 .await
                 .unwrap()
         })
@@ -71,7 +71,7 @@ fn bench(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 let t = AccessToken::new(format!("new-{}", N.fetch_add(1, Ordering::Relaxed)));
                 writer
-                    .get_or_verify(&t, async { Ok(profile()) })
+                    .get_or_verify(&t, || async { Ok(profile()) })
                     .await
                     .unwrap()
             })

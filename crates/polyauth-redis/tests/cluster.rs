@@ -66,7 +66,7 @@ async fn the_shared_cache_works_across_the_cluster() {
             let (c, calls) = (caches[i % 3].clone(), calls.clone());
             tasks.push(tokio::spawn(async move {
                 let token = AccessToken::new(format!("cluster-token-{t}"));
-                c.get_or_verify(&token, async {
+                c.get_or_verify(&token, || async {
                     calls.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     Ok(Arc::new(UserProfile::new(
@@ -134,7 +134,7 @@ async fn a_killed_master_is_a_typed_outage_and_nothing_acknowledged_is_lost() {
     for t in 0..20 {
         let token = AccessToken::new(format!("kill-token-{t}"));
         let p = cache
-            .get_or_verify(&token, async {
+            .get_or_verify(&token, || async {
                 Ok(Arc::new(UserProfile::new("test", "u")))
             })
             .await
@@ -195,7 +195,7 @@ async fn resharding_under_load_loses_nothing_and_errors_are_typed() {
         }
         let token = AccessToken::new(format!("reshard-token-{}", i % 50));
         cache
-            .get_or_verify(&token, async {
+            .get_or_verify(&token, || async {
                 Ok(Arc::new(UserProfile::new("test", "u")))
             })
             .await

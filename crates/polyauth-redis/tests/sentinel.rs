@@ -93,7 +93,7 @@ async fn clients_follow_a_sentinel_failover() {
         // Verifications are answered all along (by the provider while Redis is away).
         let token = AccessToken::new(format!("during-failover-{refused}"));
         cache
-            .get_or_verify(&token, async {
+            .get_or_verify(&token, || async {
                 Ok(Arc::new(UserProfile::new("test", "u")))
             })
             .await
@@ -114,7 +114,7 @@ async fn clients_follow_a_sentinel_failover() {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         cache
-            .get_or_verify(&token, async {
+            .get_or_verify(&token, || async {
                 Ok(Arc::new(UserProfile::new("test", "v")))
             })
             .await

@@ -53,7 +53,7 @@ async fn three_instances_times_300_requests_make_one_upstream_call() {
     for i in 0..900 {
         let (c, calls, token) = (caches[i % 3].clone(), calls.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
-            c.get_or_verify(&token, async {
+            c.get_or_verify(&token, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 Ok(profile("alice"))
@@ -75,10 +75,10 @@ async fn an_invalidated_user_is_dropped_on_every_instance_within_100_ms() {
         AccessToken::new("bob-token"),
     );
     for c in &caches {
-        c.get_or_verify(&alice, async { Ok(profile("alice")) })
+        c.get_or_verify(&alice, || async { Ok(profile("alice")) })
             .await
             .unwrap();
-        c.get_or_verify(&bob, async { Ok(profile("bob")) })
+        c.get_or_verify(&bob, || async { Ok(profile("bob")) })
             .await
             .unwrap();
     }
@@ -100,7 +100,7 @@ async fn an_invalidated_user_is_dropped_on_every_instance_within_100_ms() {
     // Gone from Redis too: the next instance to see the token asks the provider.
     let asked = AtomicUsize::new(0);
     caches[2]
-        .get_or_verify(&alice, async {
+        .get_or_verify(&alice, || async {
             asked.fetch_add(1, Ordering::SeqCst);
             Err(Error::invalid_token("revoked"))
         })
@@ -126,7 +126,7 @@ async fn values_at_rest_reveal_nothing_and_tampering_is_a_miss() {
     let caches = instances(2, &prefix).await;
     let token = AccessToken::new("secret-bearer-token");
     caches[0]
-        .get_or_verify(&token, async { Ok(profile("carol-the-user")) })
+        .get_or_verify(&token, || async { Ok(profile("carol-the-user")) })
         .await
         .unwrap();
     let client = redis::Client::open(redis_url()).unwrap();
@@ -171,7 +171,7 @@ async fn values_at_rest_reveal_nothing_and_tampering_is_a_miss() {
         caches[1].clear();
         let asked = AtomicUsize::new(0);
         let p = caches[1]
-            .get_or_verify(&token, async {
+            .get_or_verify(&token, || async {
                 asked.fetch_add(1, Ordering::SeqCst);
                 Ok(profile("from-upstream"))
             })
@@ -203,7 +203,7 @@ async fn a_lease_holder_that_vanishes_delays_the_others_at_most_the_lease() {
         .unwrap();
     let started = Instant::now();
     let p = cache
-        .get_or_verify(&token, async { Ok(profile("dave")) })
+        .get_or_verify(&token, || async { Ok(profile("dave")) })
         .await
         .unwrap();
     assert_eq!(p.id, "dave");
@@ -234,11 +234,11 @@ async fn a_redis_outage_degrades_to_the_provider_and_heals() {
     };
     let t1 = AccessToken::new("during-outage");
     assert_eq!(
-        a.get_or_verify(&t1, verify("erin")).await.unwrap().id,
+        a.get_or_verify(&t1, || verify("erin")).await.unwrap().id,
         "erin"
     );
     assert_eq!(
-        b.get_or_verify(&t1, verify("erin")).await.unwrap().id,
+        b.get_or_verify(&t1, || verify("erin")).await.unwrap().id,
         "erin"
     );
     assert_eq!(
@@ -255,11 +255,11 @@ async fn a_redis_outage_degrades_to_the_provider_and_heals() {
     let t2 = AccessToken::new("after-outage");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        a.get_or_verify(&t2, async { Ok(profile("frank")) })
+        a.get_or_verify(&t2, || async { Ok(profile("frank")) })
             .await
             .unwrap();
         let shared = b
-            .get_or_verify(&t2, async {
+            .get_or_verify(&t2, || async {
                 Err(Error::unavailable("not asked when shared"))
             })
             .await;
@@ -292,7 +292,7 @@ async fn a_frozen_redis_costs_a_timeout_not_a_failure() {
     server.signal("-STOP");
     let started = Instant::now();
     let p = cache
-        .get_or_verify(&AccessToken::new("while-frozen"), async {
+        .get_or_verify(&AccessToken::new("while-frozen"), || async {
             Ok(profile("gina"))
         })
         .await
@@ -311,7 +311,7 @@ async fn a_frozen_redis_costs_a_timeout_not_a_failure() {
         let before = cache.shared_cache().unwrap().failures();
         let t = AccessToken::new(format!("thawed-{}", started.elapsed().as_nanos()));
         cache
-            .get_or_verify(&t, async { Ok(profile("gina")) })
+            .get_or_verify(&t, || async { Ok(profile("gina")) })
             .await
             .unwrap();
         if cache.shared_cache().unwrap().failures() == before {

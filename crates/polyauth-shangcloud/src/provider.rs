@@ -135,7 +135,11 @@ impl IdentityProvider for ShangCloudProvider {
             );
         }
         match &self.cache {
-            Some(cache) => cache.get_or_verify(token, self.fetch_profile(token)).await,
+            Some(cache) => {
+                cache
+                    .get_or_verify(token, || self.fetch_profile(token))
+                    .await
+            }
             None => self.fetch_profile(token).await,
         }
     }

@@ -20,7 +20,8 @@ use crate::PROVIDER;
 use crate::config::AigcConfig;
 use crate::model::{
     AccessKeyInfo, BatchSyncOutcome, CreatedAccessKey, Group, SyncOutcome, SyncUser,
-    UNKNOWN_USER_NAME, UserById, WebhookRegistration, field, flag, text, user_from_json, user_list,
+    UNKNOWN_USER_NAME, UserById, WebhookRegistration, field, flag, text, user_from_json,
+    user_from_value, user_list,
 };
 
 /// Most ids or usernames one batch call accepts (the auth center's documented limit).
@@ -293,10 +294,13 @@ impl AigcClient {
     /// for an empty token (no call is made) or `valid: false` (unlike the reference, which
     /// returns a result with `valid` false); otherwise as the type says.
     pub async fn verify_token(&self, token: &AccessToken) -> Result<VerifiedToken> {
-        let fetch = self.fetch_verify(token);
         match &self.inner.tokens {
-            Some(cache) => cache.get_or_verify(token, fetch).await,
-            None => fetch.await,
+            Some(cache) => {
+                cache
+                    .get_or_verify(token, || self.fetch_verify(token))
+                    .await
+            }
+            None => self.fetch_verify(token).await,
         }
     }
 
@@ -330,10 +334,9 @@ impl AigcClient {
     /// Errors: `InvalidToken` for an empty token (no call); `Unauthenticated` for an invalid
     /// or expired token (envelope 401); otherwise as the type says.
     pub async fn get_user_info(&self, token: &AccessToken) -> Result<Arc<UserProfile>> {
-        let fetch = self.fetch_user(token);
         match &self.inner.users {
-            Some(cache) => cache.get_or_verify(token, fetch).await,
-            None => fetch.await,
+            Some(cache) => cache.get_or_verify(token, || self.fetch_user(token)).await,
+            None => self.fetch_user(token).await,
         }
     }
 
@@ -349,7 +352,7 @@ impl AigcClient {
         {
             obj.insert("appId".into(), Value::String(self.app_id().to_owned()));
         }
-        user_from_json(&data)
+        user_from_value(data)
             .map(Arc::new)
             .map_err(|e| e.with_context(PROVIDER, OP))
     }

@@ -185,10 +185,10 @@ impl<V> Expiry<CacheId, Cached<V>> for CachedTtl {
 /// use polyauth_core::{AccessToken, CacheConfig, VerifiedToken, VerifyCache};
 /// let cache: VerifyCache<VerifiedToken> = VerifyCache::new(CacheConfig::default());
 /// let token = AccessToken::new("t1");
-/// let v = cache.get_or_verify(&token, async { Ok(VerifiedToken::new("u1")) }).await?;
+/// let v = cache.get_or_verify(&token, || async { Ok(VerifiedToken::new("u1")) }).await?;
 /// assert_eq!(v.subject, "u1");
 /// // The second call is answered from the cache; the closure's future is never awaited.
-/// let again = cache.get_or_verify(&token, async { unreachable!() }).await?;
+/// let again = cache.get_or_verify(&token, || async { unreachable!() }).await?;
 /// assert_eq!(again.subject, "u1");
 /// # Ok::<_, polyauth_core::Error>(()) }).unwrap();
 /// ```
@@ -338,7 +338,11 @@ impl<V: CacheValue> VerifyCache<V> {
             })
     }
 
-    /// Returns the cached result for `token`, or awaits `verify` to produce it.
+    /// Returns the cached result for `token`, or calls `verify` and awaits the future it
+    /// returns to produce it.
+    ///
+    /// `verify` is called on a miss only, so the hit path neither builds nor carries the
+    /// verification future: pass a closure (`|| self.fetch(token)`), not a future.
     ///
     /// Concurrent callers missing on the same token share one `verify` (the others wait for
     /// its result); with a shared tier, instances share one too: the tier is asked first, and
@@ -349,9 +353,10 @@ impl<V: CacheValue> VerifyCache<V> {
     /// not cached). An `InvalidToken` or `Unauthenticated` error is cached for the negative
     /// TTL; every other error is returned to all waiters and not cached, so the next call
     /// retries. A failing shared tier is skipped, never an error of this call.
-    pub async fn get_or_verify<F>(&self, token: &AccessToken, verify: F) -> Result<V>
+    pub async fn get_or_verify<F, Fut>(&self, token: &AccessToken, verify: F) -> Result<V>
     where
-        F: Future<Output = Result<V>> + Send,
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<V>> + Send,
     {
         let key = self.key(token);
         if let Some(cached) = self.local.entries.get(&key).await {
@@ -366,14 +371,24 @@ impl<V: CacheValue> VerifyCache<V> {
                 }
             };
         }
+        // Boxed: the miss path (single-flight, the shared tier, the provider's call) is a large
+        // future; keeping it out of this one keeps the hit path's future small, and so cheap
+        // to move into the boxed futures of the provider trait.
+        Box::pin(self.miss(token, key, verify)).await
+    }
+
+    /// [`Self::get_or_verify`] after an in-process miss.
+    async fn miss<F, Fut>(&self, token: &AccessToken, key: CacheId, verify: F) -> Result<V>
+    where
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<V>> + Send,
+    {
         // Which way this call's own init went; left at `wait` when another caller's init
         // answered it (single-flight).
         let asked = AtomicU8::new(Asked::Wait as u8);
         let init = async {
             match &self.shared {
-                // Boxed: the miss path across tiers is a large future, and it runs once per
-                // token; the in-process hit path stays as small as before.
-                Some(shared) => Box::pin(self.two_tier(shared, token, key, verify, &asked)).await,
+                Some(shared) => self.two_tier(shared, token, key, verify, &asked).await,
                 None => {
                     asked.store(Asked::Miss as u8, Ordering::Relaxed);
                     let user = |v: &V| v.subject().map(|s| self.user_key(s));
@@ -398,7 +413,7 @@ impl<V: CacheValue> VerifyCache<V> {
     }
 
     /// The in-process miss path with a shared tier: read it, else lead (lease) or follow.
-    async fn two_tier<F>(
+    async fn two_tier<F, Fut>(
         &self,
         shared: &SharedCache,
         token: &AccessToken,
@@ -407,7 +422,8 @@ impl<V: CacheValue> VerifyCache<V> {
         asked: &AtomicU8,
     ) -> std::result::Result<Cached<V>, Uncached<V>>
     where
-        F: Future<Output = Result<V>> + Send,
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<V>> + Send,
     {
         let answered = |how: Asked| asked.store(how as u8, Ordering::Relaxed);
         answered(Asked::Miss);
@@ -611,7 +627,7 @@ impl<V: CacheValue> VerifyCache<V> {
 }
 
 /// Asks the provider and turns its answer into an in-process entry (or the reason for none).
-async fn compute<V, F>(
+async fn compute<V, F, Fut>(
     config: &CacheConfig,
     token: &AccessToken,
     user: &(dyn Fn(&V) -> Option<CacheId> + Sync),
@@ -619,9 +635,10 @@ async fn compute<V, F>(
 ) -> std::result::Result<Cached<V>, Uncached<V>>
 where
     V: CacheValue,
-    F: Future<Output = Result<V>> + Send,
+    F: FnOnce() -> Fut + Send,
+    Fut: Future<Output = Result<V>> + Send,
 {
-    match verify.await {
+    match verify().await {
         Ok(v) => {
             // Only on a miss: a hit must stay a hash and a lookup.
             let token_exp = unverified_jwt_expiry(token.expose_secret());

@@ -264,9 +264,9 @@ impl SharedCacheConfig {
 /// let a: VerifyCache<VerifiedToken> = VerifyCache::shared(CacheConfig::default(), &shared, "demo");
 /// let b: VerifyCache<VerifiedToken> = VerifyCache::shared(CacheConfig::default(), &shared, "demo");
 /// let token = AccessToken::new("t1");
-/// a.get_or_verify(&token, async { Ok(VerifiedToken::new("u1")) }).await?;
+/// a.get_or_verify(&token, || async { Ok(VerifiedToken::new("u1")) }).await?;
 /// // `b` finds the answer in the shared tier: its provider is never asked.
-/// let v = b.get_or_verify(&token, async { unreachable!() }).await?;
+/// let v = b.get_or_verify(&token, || async { unreachable!() }).await?;
 /// assert_eq!(v.subject, "u1");
 /// // Invalidating the user drops it everywhere.
 /// shared.invalidate_user("u1").await?;

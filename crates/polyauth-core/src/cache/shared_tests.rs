@@ -28,7 +28,7 @@ async fn instances_share_one_upstream_call_per_new_token() {
     for i in 0..300 {
         let (c, calls, token) = (caches[i % 3].clone(), calls.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
-            c.get_or_verify(&token, async {
+            c.get_or_verify(&token, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 Ok(VerifiedToken::new("u"))
@@ -53,14 +53,14 @@ async fn invalid_answers_are_shared_and_outages_are_not() {
     let (_, caches) = instances(2);
     let bad = AccessToken::new("bad");
     let e = caches[0]
-        .get_or_verify(&bad, async {
+        .get_or_verify(&bad, || async {
             Err(Error::invalid_token("revoked").with_status(401))
         })
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidToken);
     let e = caches[1]
-        .get_or_verify(&bad, async { unreachable!("shared negative entry") })
+        .get_or_verify(&bad, || async { unreachable!("shared negative entry") })
         .await
         .unwrap_err();
     assert_eq!(
@@ -72,7 +72,7 @@ async fn invalid_answers_are_shared_and_outages_are_not() {
     let calls = AtomicUsize::new(0);
     for c in &caches {
         let r = c
-            .get_or_verify(&down, async {
+            .get_or_verify(&down, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err::<VerifiedToken, _>(Error::unavailable("upstream down"))
             })
@@ -87,10 +87,10 @@ async fn invalidation_reaches_every_instance() {
     let (_, caches) = instances(3);
     let (t1, t2) = (AccessToken::new("t1"), AccessToken::new("t2"));
     for c in &caches {
-        c.get_or_verify(&t1, async { Ok(VerifiedToken::new("alice")) })
+        c.get_or_verify(&t1, || async { Ok(VerifiedToken::new("alice")) })
             .await
             .unwrap();
-        c.get_or_verify(&t2, async { Ok(VerifiedToken::new("bob")) })
+        c.get_or_verify(&t2, || async { Ok(VerifiedToken::new("bob")) })
             .await
             .unwrap();
     }
@@ -102,7 +102,7 @@ async fn invalidation_reaches_every_instance() {
     // Gone from the shared tier too: the next verification asks the provider.
     let asked = AtomicUsize::new(0);
     caches[2]
-        .get_or_verify(&t1, async {
+        .get_or_verify(&t1, || async {
             asked.fetch_add(1, Ordering::SeqCst);
             Ok(VerifiedToken::new("alice"))
         })
@@ -121,7 +121,7 @@ async fn a_value_sealed_for_another_token_or_altered_does_not_open() {
     let (tier, caches) = instances(2);
     let (mine, other) = (AccessToken::new("mine"), AccessToken::new("other"));
     caches[0]
-        .get_or_verify(&other, async { Ok(VerifiedToken::new("mallory")) })
+        .get_or_verify(&other, || async { Ok(VerifiedToken::new("mallory")) })
         .await
         .unwrap();
     let hub = caches[0].shared_cache().unwrap();
@@ -149,7 +149,7 @@ async fn a_value_sealed_for_another_token_or_altered_does_not_open() {
     .unwrap();
     let failures = hub.failures();
     let v = caches[1]
-        .get_or_verify(&mine, async { Ok(VerifiedToken::new("me")) })
+        .get_or_verify(&mine, || async { Ok(VerifiedToken::new("me")) })
         .await
         .unwrap();
     assert_eq!(v.subject, "me");
@@ -168,7 +168,7 @@ async fn a_value_sealed_for_another_token_or_altered_does_not_open() {
             .await
             .unwrap();
         let v = caches[1]
-            .get_or_verify(&fresh, async { Ok(VerifiedToken::new("upstream")) })
+            .get_or_verify(&fresh, || async { Ok(VerifiedToken::new("upstream")) })
             .await
             .unwrap();
         assert_eq!(v.subject, "upstream");
@@ -215,14 +215,14 @@ async fn a_failing_shared_tier_degrades_to_the_provider() {
         VerifyCache::shared(CacheConfig::default(), &shared, "test:verify");
     let token = AccessToken::new("t");
     let v = c
-        .get_or_verify(&token, async { Ok(VerifiedToken::new("u")) })
+        .get_or_verify(&token, || async { Ok(VerifiedToken::new("u")) })
         .await
         .unwrap();
     assert_eq!(v.subject, "u");
     assert!(shared.failures() >= 1);
     // Still cached in process: the next request does not touch the tier.
     let lookups = tier.0.load(Ordering::SeqCst);
-    c.get_or_verify(&token, async { unreachable!() })
+    c.get_or_verify(&token, || async { unreachable!() })
         .await
         .unwrap();
     assert_eq!(tier.0.load(Ordering::SeqCst), lookups);
@@ -256,7 +256,7 @@ fn a_short_key_secret_is_refused_and_ids_round_trip() {
 async fn local_user_invalidation_without_a_shared_tier() {
     let c: VerifyCache<Arc<UserProfile>> = VerifyCache::new(CacheConfig::default());
     let token = AccessToken::new("t");
-    c.get_or_verify(&token, async {
+    c.get_or_verify(&token, || async {
         Ok(Arc::new(UserProfile::new("p", "alice")))
     })
     .await
@@ -277,7 +277,7 @@ async fn a_ttl_too_large_for_the_clock_is_kept_in_process_not_a_panic() {
     let c: VerifyCache<VerifiedToken> = VerifyCache::shared(config, &hub(tier.clone()), "huge");
     let token = AccessToken::new("t");
     let v = c
-        .get_or_verify(&token, async { Ok(VerifiedToken::new("u")) })
+        .get_or_verify(&token, || async { Ok(VerifiedToken::new("u")) })
         .await
         .unwrap();
     assert_eq!(v.subject, "u");

@@ -18,7 +18,7 @@ async fn concurrent_misses_make_one_call() {
     for _ in 0..200 {
         let (c, calls, token) = (c.clone(), calls.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
-            c.get_or_verify(&token, async {
+            c.get_or_verify(&token, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 Ok(VerifiedToken::new("u"))
@@ -58,8 +58,8 @@ async fn outages_are_not_cached_but_invalid_tokens_are_briefly() {
         calls.fetch_add(1, Ordering::SeqCst);
         Err::<VerifiedToken, _>(Error::unavailable("down"))
     };
-    assert!(c.get_or_verify(&token, down()).await.is_err());
-    assert!(c.get_or_verify(&token, down()).await.is_err());
+    assert!(c.get_or_verify(&token, down).await.is_err());
+    assert!(c.get_or_verify(&token, down).await.is_err());
     assert_eq!(calls.load(Ordering::SeqCst), 2, "outage must not be cached");
 
     let bad = AccessToken::new("bad");
@@ -68,8 +68,8 @@ async fn outages_are_not_cached_but_invalid_tokens_are_briefly() {
         Err::<VerifiedToken, _>(Error::invalid_token("bad signature"))
     };
     let before = calls.load(Ordering::SeqCst);
-    let e1 = c.get_or_verify(&bad, invalid()).await.err();
-    let e2 = c.get_or_verify(&bad, invalid()).await.err();
+    let e1 = c.get_or_verify(&bad, invalid).await.err();
+    let e2 = c.get_or_verify(&bad, invalid).await.err();
     assert_eq!(calls.load(Ordering::SeqCst), before + 1);
     assert_eq!(e1.map(|e| e.kind()), Some(ErrorKind::InvalidToken));
     assert_eq!(e2.map(|e| e.kind()), Some(ErrorKind::InvalidToken));
@@ -84,9 +84,9 @@ async fn outages_are_not_cached_but_invalid_tokens_are_briefly() {
         ..Default::default()
     });
     let before = calls.load(Ordering::SeqCst);
-    let _ = short.get_or_verify(&bad, invalid()).await;
+    let _ = short.get_or_verify(&bad, invalid).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let _ = short.get_or_verify(&bad, invalid()).await;
+    let _ = short.get_or_verify(&bad, invalid).await;
     assert_eq!(
         calls.load(Ordering::SeqCst),
         before + 2,
@@ -104,7 +104,7 @@ async fn ttl_is_capped_by_token_expiry_and_forget_works() {
     let token = AccessToken::new("short");
     let soon = SystemTime::now() + Duration::from_secs(60);
     let v = VerifiedToken::new("u").with_expires_at(Some(soon));
-    c.get_or_verify(&token, async { Ok(v) }).await.unwrap();
+    c.get_or_verify(&token, || async { Ok(v) }).await.unwrap();
     let ttl = stored_ttl(&c, &token).await;
     assert!(
         ttl <= Duration::from_secs(60) && ttl > Duration::from_secs(50),
@@ -114,18 +114,18 @@ async fn ttl_is_capped_by_token_expiry_and_forget_works() {
     let brief = AccessToken::new("brief");
     let soon = SystemTime::now() + Duration::from_millis(50);
     let v = VerifiedToken::new("u").with_expires_at(Some(soon));
-    c.get_or_verify(&brief, async { Ok(v) }).await.unwrap();
+    c.get_or_verify(&brief, || async { Ok(v) }).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(c.get(&brief).await.is_none(), "expired with the token");
 
     let gone = AccessToken::new("expired");
     let expired = VerifiedToken::new("u").with_expires_at(Some(SystemTime::UNIX_EPOCH));
-    let got = c.get_or_verify(&gone, async { Ok(expired) }).await;
+    let got = c.get_or_verify(&gone, || async { Ok(expired) }).await;
     assert!(got.is_ok(), "value still handed back");
     assert!(c.get(&gone).await.is_none(), "but not cached");
 
     let keep = AccessToken::new("keep");
-    c.get_or_verify(&keep, async { Ok(VerifiedToken::new("k")) })
+    c.get_or_verify(&keep, || async { Ok(VerifiedToken::new("k")) })
         .await
         .ok();
     assert!(c.get(&keep).await.is_some());
@@ -161,7 +161,10 @@ async fn a_jwt_is_never_cached_past_its_own_exp() {
     // `exp` in 60 s: cached for at most 60 s, not the configured hour.
     let token = jwt(serde_json::json!(since_epoch().as_secs() + 60));
     let p = profile.clone();
-    cache.get_or_verify(&token, async { Ok(p) }).await.unwrap();
+    cache
+        .get_or_verify(&token, || async { Ok(p) })
+        .await
+        .unwrap();
     let ttl = stored_ttl(&cache, &token).await;
     assert!(
         ttl <= Duration::from_secs(60) && ttl > Duration::from_secs(50),
@@ -171,14 +174,20 @@ async fn a_jwt_is_never_cached_past_its_own_exp() {
     // `exp` already past: handed back, not cached.
     let token = jwt(serde_json::json!(since_epoch().as_secs() - 1));
     let p = profile.clone();
-    cache.get_or_verify(&token, async { Ok(p) }).await.unwrap();
+    cache
+        .get_or_verify(&token, || async { Ok(p) })
+        .await
+        .unwrap();
     assert!(cache.get(&token).await.is_none(), "cached past its exp");
 
     // And the entry really goes at `exp` (a NumericDate may be fractional): 50 ms ahead,
     // gone 100 ms later.
     let token = jwt(serde_json::json!(since_epoch().as_secs_f64() + 0.05));
     let p = profile.clone();
-    cache.get_or_verify(&token, async { Ok(p) }).await.unwrap();
+    cache
+        .get_or_verify(&token, || async { Ok(p) })
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(
         cache.get(&token).await.is_none(),
