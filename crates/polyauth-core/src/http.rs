@@ -371,11 +371,11 @@ impl HttpClient {
 
     async fn send_once(&self, request: reqwest::RequestBuilder) -> Result<HttpResponse, Failure> {
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| self.transport_error(e))?;
+        let mut response = request.send().await.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
         let span = tracing::Span::current();
         span.record("status", status);
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let cap = self.config.max_response_bytes;
         if response
             .content_length()
@@ -383,25 +383,38 @@ impl HttpClient {
         {
             return Err(Failure::final_(too_large(cap, status)));
         }
-        let mut body = BytesMut::new();
-        let mut response = response;
+        // Most answers arrive as one chunk: kept as it is; only a second chunk makes a copy.
+        let mut first = Bytes::new();
+        let mut rest = BytesMut::new();
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|e| self.transport_error(e))?
         {
-            if body.len() + chunk.len() > cap {
+            if first.len() + rest.len() + chunk.len() > cap {
                 return Err(Failure::final_(too_large(cap, status)));
             }
-            body.extend_from_slice(&chunk);
+            if first.is_empty() && rest.is_empty() {
+                first = chunk;
+            } else {
+                if rest.is_empty() {
+                    rest.extend_from_slice(&first);
+                }
+                rest.extend_from_slice(&chunk);
+            }
         }
+        let body = if rest.is_empty() {
+            first
+        } else {
+            rest.freeze()
+        };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         span.record("elapsed_ms", elapsed_ms);
         tracing::debug!(status, elapsed_ms, "provider answered");
         Ok(HttpResponse {
             status,
             headers,
-            body: body.freeze(),
+            body,
         })
     }
 
