@@ -15,6 +15,12 @@ use std::net::SocketAddr;
 
 use polyauth_examples::quickstart::{self, DevSetup};
 
+/// mimalloc rather than the system allocator: under load, glibc's malloc and free took about a
+/// fifth of the quickstart's CPU (BENCHMARKS.md, "Load"). An application's choice, not the
+/// library's: polyauth works with any global allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     polyauth_examples::report(run().await)

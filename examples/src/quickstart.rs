@@ -202,8 +202,9 @@ async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn me(CurrentUser(user): CurrentUser) -> Json<UserProfile> {
-    Json(user.as_ref().clone())
+async fn me(CurrentUser(user): CurrentUser) -> Json<Arc<UserProfile>> {
+    // The shared profile itself (serde's `rc`), not a copy of it.
+    Json(user)
 }
 
 async fn admin(CurrentUser(user): CurrentUser) -> Json<Value> {
