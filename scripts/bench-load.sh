@@ -16,8 +16,13 @@
 #
 # Environment: DURATION (seconds, default 10), CONNECTIONS (64), THREADS (2), HERD (1000),
 # STUB_DELAY_MS (the upstream's latency, default 0), PY_WORKERS (uvicorn workers, default 2),
-# BENCH_VENV (a virtualenv to keep and reuse; default: a throwaway one), OUT (the directory for
-# the raw output; default target/bench-load/<UTC time>).
+# BENCH_VENV (a virtualenv to keep and reuse; default: a throwaway one), QUICKSTART_BIN (a
+# quickstart binary to measure instead of the one built), OUT (the directory for the raw
+# output; default target/bench-load/<UTC time>).
+#
+# Upstream calls are counted by the stub around each wrk run; requests still in flight when
+# wrk stops are counted upstream but not by wrk, so a slow server shows a little over 1000
+# calls per 1000 requests on the cold run.
 #
 # Prints one table (requests/s, p50, p99, upstream calls per 1000 requests, polyauth/Python and
 # polyauth/ceiling) and saves it with every raw wrk output and server log in OUT. wrk is
@@ -58,7 +63,9 @@ command -v curl >/dev/null 2>&1 || apt_install curl "install curl" curl
 echo "== building the quickstart and the stub (release)" >&2
 cargo build --release --quiet -p polyauth-examples --example quickstart -p polyauth-load-stub
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-QUICKSTART="$TARGET_DIR/release/examples/quickstart"
+# QUICKSTART_BIN: another build of the quickstart to measure (say, one of an earlier commit,
+# for a before/after figure); the default is the one just built.
+QUICKSTART=${QUICKSTART_BIN:-$TARGET_DIR/release/examples/quickstart}
 STUB="$TARGET_DIR/release/aigc-stub"
 
 if [ "$WITH_PYTHON" = 1 ]; then
@@ -67,7 +74,7 @@ if [ "$WITH_PYTHON" = 1 ]; then
     if [ ! -x "$VENV/bin/uvicorn" ]; then
         python3 -m venv "$VENV"
         "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-            huace-aigc-auth-client==1.1.45 fastapi uvicorn
+            huace-aigc-auth-client==1.1.45 fastapi "uvicorn[standard]"
     fi
     "$VENV/bin/pip" freeze --disable-pip-version-check >"$OUT/python-packages.txt"
 fi
@@ -187,7 +194,8 @@ for scenario, label in [("hot", "hot (100 cached tokens)"), ("cold", "cold (new 
             vs_python = f"{r['rps'] / py['rps']:.1f}×"
         if scenario in ("hot", "cold"):
             vs_ceiling = f"{100 * r['rps'] / ceiling:.0f} %"
-        print(f"| {label} | {server} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
+        rps = "" if scenario == "herd" else f"{r['rps']:,.0f}"
+        print(f"| {label} | {server} | {rps} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "
               f"{upstream} | {r['failed']} | {vs_python} | {vs_ceiling} |")
 EOF
 echo "raw output: $OUT" >&2
