@@ -529,8 +529,10 @@ operations! {
 
 // The roles and groups modules' rows (the macros above are in scope there).
 mod admin;
+mod orgs;
 mod rbac;
 pub(crate) use admin::*;
+pub(crate) use orgs::*;
 pub(crate) use rbac::*;
 
 // ----- Variables several clients build alike -----
@@ -609,7 +611,12 @@ mod tests {
     #[test]
     fn every_row_reads_as_a_graphql_parser_reads_it() {
         let mut names = HashSet::new();
-        for op in ALL.iter().chain(rbac::ALL).chain(admin::ALL) {
+        for op in ALL
+            .iter()
+            .chain(rbac::ALL)
+            .chain(admin::ALL)
+            .chain(orgs::ALL)
+        {
             let read =
                 read_operation(op.document()).unwrap_or_else(|e| panic!("{}: {e}", op.name()));
             assert_eq!(read.name.as_deref(), Some(op.name()));

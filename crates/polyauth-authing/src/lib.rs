@@ -25,7 +25,7 @@ pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
     Applications, AuditLog, Groups, MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient,
-    ManagementClientOptions, Policies, PrincipalAuthentication, QueryField, Roles,
+    ManagementClientOptions, Orgs, Policies, PrincipalAuthentication, QueryField, Roles,
     STREAM_PAGE_SIZE, SearchOptions, Udf, UserLookup, UserPool, Users, WhiteList,
 };
 pub use observer::ErrorObserver;

@@ -6,12 +6,14 @@ use serde_json::{Map, Value};
 
 mod admin;
 mod apps;
+mod orgs;
 pub use admin::{
     AuditLogEntry, AuditLogFilter, EnvVariable, FrequencyCheck, PrincipalDetail, PrincipalType,
     UdfDataType, UdfDefinition, UdfTargetType, Userpool, UserpoolUpdate, WhitelistEntry,
     WhitelistSwitches, WhitelistType,
 };
 pub use apps::{Agreement, Application};
+pub use orgs::{NewNode, NodeMembers, NodeTree, Org, OrgNode, OrgTree, OrgTreeNode, SyncProvider};
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).

@@ -335,7 +335,17 @@ async fn session_methods() {
     );
     assert!(c.has_role(&s, "admin", None).await.unwrap());
     assert!(!c.has_role(&s, "root", None).await.unwrap());
+    assert_eq!(c.list_departments(&s).await.unwrap().total_count, 0);
+    // Departments are the orgs module's memberships.
+    let m = mgmt_client(&emu);
+    let org = m.orgs().create("Root", Some("root"), None).await.unwrap();
+    let root = org.root_node.unwrap().id;
+    m.orgs()
+        .add_members(&root, std::slice::from_ref(&me.id))
+        .await
+        .unwrap();
     assert_eq!(c.list_departments(&s).await.unwrap().total_count, 1);
+    assert_eq!(c.list_orgs(&s).await.unwrap()[0][0]["id"], root.as_str());
 
     let other = c
         .login_by_username(

@@ -291,7 +291,14 @@ async fn relations_custom_data_and_sessions() {
     assert!(left.is_empty());
     assert!(users.list_udv(&id).await.unwrap().is_empty());
 
-    assert!(users.list_org(&id).await.unwrap().is_array());
+    // Departments and organizations are the orgs module's memberships.
+    let org = m.orgs().create("Root", Some("root"), None).await.unwrap();
+    let root = org.root_node.unwrap().id;
+    m.orgs()
+        .add_members(&root, std::slice::from_ref(&id))
+        .await
+        .unwrap();
+    assert_eq!(users.list_org(&id).await.unwrap()[0][0]["code"], "root");
     assert_eq!(
         users.list_department(&id).await.unwrap().list[0].department["code"],
         "root"

@@ -7,6 +7,8 @@
 //! `wire_management/modules.rs`, the pool-administration modules (udf, ...) from
 //! `wire_management/admin.rs`.
 //!
+//! The orgs module (`ops_authing_management_orgs`) is driven from `wire_management/orgs.rs`.
+//!
 //! Each operation runs on a new client, as in the recording: the management token query comes
 //! first, then the operation's own request.
 
@@ -16,6 +18,8 @@
 mod admin;
 #[path = "wire_management/modules.rs"]
 mod modules;
+#[path = "wire_management/orgs.rs"]
+mod orgs;
 
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{
@@ -445,5 +449,7 @@ async fn requests_match_the_reference_sdk() {
     modules::drive(&mut check, &fresh).await;
     // The pool-administration modules.
     admin::drive(&mut check, &fresh).await;
+    // The organizations module.
+    orgs::drive(&mut check, &fresh).await;
     check.finish();
 }

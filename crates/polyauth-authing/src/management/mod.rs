@@ -10,6 +10,7 @@
 mod applications;
 mod audit_log;
 mod groups;
+mod orgs;
 mod paging;
 mod policies;
 mod principal_authentication;
@@ -34,6 +35,7 @@ use serde_json::{Map, Value, json};
 pub use applications::Applications;
 pub use audit_log::AuditLog;
 pub use groups::Groups;
+pub use orgs::Orgs;
 pub use paging::STREAM_PAGE_SIZE;
 pub use policies::Policies;
 pub use principal_authentication::PrincipalAuthentication;
@@ -181,6 +183,12 @@ impl ManagementClient {
     /// The `groups` module: user groups, their members and resources.
     pub fn groups(&self) -> Groups<'_> {
         Groups { client: self }
+    }
+
+    /// The `orgs` module: organizations, their node trees, and the members, roles and
+    /// authorized resources of a node.
+    pub fn orgs(&self) -> Orgs<'_> {
+        Orgs { client: self }
     }
 
     /// The `policies` module: policies and their assignments.

@@ -67,3 +67,16 @@ pub fn seed(emu: &AuthingEmulator, username: &str, password: &str) -> String {
         groups: vec!["staff".into()],
     })
 }
+
+/// A user with only a username (no roles, groups or password); answers its id.
+pub fn plain_user(emu: &AuthingEmulator, username: &str) -> String {
+    emu.add_user(SeedUser {
+        username: Some(username.into()),
+        ..SeedUser::default()
+    })
+}
+
+/// Owned strings of `items` (the id and code lists the management calls take).
+pub fn owned(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}

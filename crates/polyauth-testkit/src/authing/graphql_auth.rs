@@ -290,9 +290,7 @@ fn user_relations(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value,
                     .map(|(_, c, t, acts)| json!({"code": c, "type": t, "actions": acts}))
                     .collect()
             }
-            "departments" => vec![
-                json!({"department": {"id": "dep-root", "orgId": "org-1", "name": "Root", "code": "root", "root": true, "depth": 0, "path": ["dep-root"]}, "isMainDepartment": true, "joinedAt": "2024-01-01T00:00:00.000Z"}),
-            ],
+            "departments" => super::orgs::user_departments(db, &u.id, str_arg(&a, "orgId")),
             _ => continue,
         };
         m.insert(

@@ -169,7 +169,8 @@ fn search_user(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
 }
 
 /// `addUserToGroup`, `removeUserFromGroup`, `assignRole`, `revokeRole`: the group or every
-/// role (`roleCodes`, or `roleCode`) and every user must exist, otherwise nothing changes.
+/// role (`roleCodes`, or `roleCode`), every user and every node (`nodeCodes`, node ids) must
+/// exist, otherwise nothing changes.
 fn membership(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> {
     let ids = call.list("userIds");
     let ns = namespace(call.str("namespace"));
@@ -189,7 +190,14 @@ fn membership(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fai
             return Err(role_not_found());
         }
     }
-    for i in user_indexes(db, &ids)? {
+    let users = user_indexes(db, &ids)?;
+    if !group {
+        // `nodeCodes` are node ids (as the SDK sends them): the orgs module's node roles.
+        let nodes = call.list("nodeCodes");
+        let assign = call.root == "assignRole";
+        super::orgs::change_node_roles(db, assign, &ns, &codes, &nodes)?;
+    }
+    for i in users {
         let u = &mut db.users[i];
         for c in &codes {
             match call.root {

@@ -143,8 +143,8 @@ pub(super) async fn rest_applications(
 }
 
 pub(super) async fn rest_my_orgs(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    with_user(&s, &headers, |_, _| {
-        envelope_ok(json!([[{"id": "org-1", "name": "Root", "code": "root"}]]))
+    with_user(&s, &headers, |db, i| {
+        envelope_ok(super::orgs::user_org_paths(db, &db.users[i].id))
     })
 }
 
@@ -226,7 +226,7 @@ pub(super) async fn rest_user_orgs(
     Path(id): Path<String>,
 ) -> Response {
     with_management(&s, &headers, |db| match find_idx(db, |u| u.id == id) {
-        Some(_) => envelope_ok(json!([[{"id": "org-1", "name": "Root", "code": "root"}]])),
+        Some(i) => envelope_ok(super::orgs::user_org_paths(db, &db.users[i].id)),
         None => envelope_error(2004, "用户不存在"),
     })
 }
