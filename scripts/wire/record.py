@@ -22,6 +22,7 @@ AREAS = [
     "ops_authing_management",
     "ops_authing_management_modules",
     "ops_authing_management_admin",
+    "ops_authing_management_acl",
     "ops_shangcloud",
 ]
 MASK = "<masked>"

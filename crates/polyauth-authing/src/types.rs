@@ -4,16 +4,20 @@ use polyauth_core::{AccessToken, Error, IdToken, RefreshToken, Result};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+mod acl;
 mod admin;
 mod apps;
-mod orgs;
+pub use acl::{
+    AccessPolicyTargets, ActionsFilter, ActionsOperator, AllowSubject, ApplicationAccessPolicy,
+    AuthorizationTarget, AuthorizedTarget, DefaultAccessStrategy, NamespaceUpdate, NewResource,
+    ProgrammaticAccessAccount, Resource, ResourceAction, ResourceNamespace, ResourceUpdate,
+};
 pub use admin::{
     AuditLogEntry, AuditLogFilter, EnvVariable, FrequencyCheck, PrincipalDetail, PrincipalType,
     UdfDataType, UdfDefinition, UdfTargetType, Userpool, UserpoolUpdate, WhitelistEntry,
     WhitelistSwitches, WhitelistType,
 };
 pub use apps::{Agreement, Application};
-pub use orgs::{NewNode, NodeMembers, NodeTree, Org, OrgNode, OrgTree, OrgTreeNode, SyncProvider};
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).

@@ -2,24 +2,22 @@
 //! `ManagementClient` sends for the same call, checked against the fixtures recorded from it
 //! (`tests/wire-fixtures/authing-management`, re-recorded with
 //! `scripts/record-reference-wire.sh ops_authing_management ops_authing_management_modules
-//! ops_authing_management_admin`); deliberate differences are declared in that folder's
-//! `deviations.toml`. The roles, groups and policies modules are driven from
-//! `wire_management/modules.rs`, the pool-administration modules (udf, ...) from
-//! `wire_management/admin.rs`.
-//!
-//! The orgs module (`ops_authing_management_orgs`) is driven from `wire_management/orgs.rs`.
+//! ops_authing_management_admin ops_authing_management_acl`); deliberate differences are
+//! declared in that folder's `deviations.toml`. The roles, groups and policies modules are
+//! driven from `wire_management/modules.rs`, the pool-administration modules (udf, ...) from
+//! `wire_management/admin.rs`, the access-control module (acl) from `wire_management/acl.rs`.
 //!
 //! Each operation runs on a new client, as in the recording: the management token query comes
 //! first, then the operation's own request.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "wire_management/acl.rs"]
+mod acl;
 #[path = "wire_management/admin.rs"]
 mod admin;
 #[path = "wire_management/modules.rs"]
 mod modules;
-#[path = "wire_management/orgs.rs"]
-mod orgs;
 
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{
@@ -449,7 +447,7 @@ async fn requests_match_the_reference_sdk() {
     modules::drive(&mut check, &fresh).await;
     // The pool-administration modules.
     admin::drive(&mut check, &fresh).await;
-    // The organizations module.
-    orgs::drive(&mut check, &fresh).await;
+    // The access-control module and the applications module's access calls.
+    acl::drive(&mut check, &fresh).await;
     check.finish();
 }

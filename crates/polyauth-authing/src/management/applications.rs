@@ -1,5 +1,7 @@
 //! The `applications` module (reference: `authing/v2/management/applications.py`): the
-//! pool's applications over REST (`/api/v2/applications`).
+//! pool's applications over REST (`/api/v2/applications`), their login agreements, access
+//! policies and logged-in users, and the resources of their own permission group (the
+//! application id is the namespace; these calls are the [`Acl`](super::Acl) ones).
 
 use futures::Stream;
 use polyauth_core::{Error, Result};
@@ -7,9 +9,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::ManagementClient;
+use super::acl::{Acl, required};
 use super::paging::{self, STREAM_PAGE_SIZE};
 use crate::transport::PROVIDER;
-use crate::types::{Agreement, Application, Paginated};
+use crate::types::{
+    Agreement, Application, ApplicationAccessPolicy, NewResource, Paginated, Resource,
+    ResourceType, ResourceUpdate, User,
+};
 
 /// The `applications` module of [`ManagementClient`] (see
 /// [`ManagementClient::applications`]).
@@ -209,6 +215,160 @@ impl<'a> Applications<'a> {
             )
             .await?;
         Ok(())
+    }
+
+    fn acl(&self) -> Acl<'a> {
+        Acl {
+            client: self.client,
+        }
+    }
+
+    /// One page of the resources of the application's permission group (REST
+    /// `GET /api/v2/resources?namespace={app_id}&type&page&limit`, as
+    /// [`Acl::list_resources`]).
+    ///
+    /// Errors: `InvalidInput` for an empty application id or page or limit 0 (nothing is
+    /// sent); `NotFound` for an unknown application (Authing code kept).
+    pub async fn list_resources(
+        &self,
+        app_id: &str,
+        page: u32,
+        limit: u32,
+        resource_type: Option<ResourceType>,
+    ) -> Result<Paginated<Resource>> {
+        required("list_resources", "the application id", app_id)?;
+        self.acl()
+            .list_resources(app_id, resource_type, page, limit)
+            .await
+    }
+
+    /// Every resource of the application, as a stream walking
+    /// [`list_resources`](Self::list_resources) ([`STREAM_PAGE_SIZE`] a page).
+    pub fn list_resources_stream(
+        &self,
+        app_id: &'a str,
+        resource_type: Option<ResourceType>,
+    ) -> impl Stream<Item = Result<Resource>> + 'a {
+        let apps = *self;
+        paging::items(STREAM_PAGE_SIZE, move |page| async move {
+            apps.list_resources(app_id, page, STREAM_PAGE_SIZE, resource_type)
+                .await
+        })
+    }
+
+    /// Creates a resource in the application's permission group (REST
+    /// `POST /api/v2/resources` with `namespace: app_id`, as [`Acl::create_resource`]).
+    ///
+    /// Errors: as [`Acl::create_resource`]; `InvalidInput` for an empty application id.
+    pub async fn create_resource(&self, app_id: &str, resource: &NewResource) -> Result<Resource> {
+        required("create_resource", "the application id", app_id)?;
+        self.acl().create_resource(app_id, resource).await
+    }
+
+    /// Changes a resource of the application (REST `POST /api/v2/resources/{code}` with
+    /// `namespace: app_id`, as [`Acl::update_resource`]). The reference demands a resource
+    /// type here (it checks `None` as an unsupported type); this does not.
+    ///
+    /// Errors: as [`Acl::update_resource`]; `InvalidInput` for an empty application id.
+    pub async fn update_resource(
+        &self,
+        app_id: &str,
+        code: &str,
+        update: &ResourceUpdate,
+    ) -> Result<Resource> {
+        required("update_resource", "the application id", app_id)?;
+        self.acl().update_resource(app_id, code, update).await
+    }
+
+    /// Deletes a resource of the application (REST
+    /// `DELETE /api/v2/resources/{code}?namespace={app_id}`, as [`Acl::delete_resource`]).
+    ///
+    /// Errors: as [`Acl::delete_resource`]; `InvalidInput` for an empty application id.
+    pub async fn delete_resource(&self, app_id: &str, code: &str) -> Result<()> {
+        required("delete_resource", "the application id", app_id)?;
+        self.acl().delete_resource(app_id, code).await
+    }
+
+    /// One page of the application's access policies (REST
+    /// `GET /api/v2/applications/{app_id}/authorization/records?page&limit`), set with
+    /// [`Acl::allow_access_application`] and [`Acl::deny_access_application`]. Past the last
+    /// page the list is empty.
+    ///
+    /// Errors: `InvalidInput` for an empty application id or page or limit 0 (nothing is
+    /// sent); `NotFound` for an unknown application (Authing code kept).
+    pub async fn get_access_policies(
+        &self,
+        app_id: &str,
+        page: u32,
+        limit: u32,
+    ) -> Result<Paginated<ApplicationAccessPolicy>> {
+        self.page_of(
+            "get_access_policies",
+            app_id,
+            &["authorization", "records"],
+            page,
+            limit,
+        )
+        .await
+    }
+
+    /// Every access policy of the application, as a stream walking
+    /// [`get_access_policies`](Self::get_access_policies) ([`STREAM_PAGE_SIZE`] a page).
+    pub fn get_access_policies_stream(
+        &self,
+        app_id: &'a str,
+    ) -> impl Stream<Item = Result<ApplicationAccessPolicy>> + 'a {
+        let apps = *self;
+        paging::items(STREAM_PAGE_SIZE, move |page| async move {
+            apps.get_access_policies(app_id, page, STREAM_PAGE_SIZE)
+                .await
+        })
+    }
+
+    /// One page of the users logged in to the application (REST
+    /// `GET /api/v2/applications/{app_id}/active-users?page&limit`). The reference writes
+    /// the query as `?page={page}&{limit}` (no `limit=`), so its limit is never read; this
+    /// sends `limit={limit}`. Past the last page the list is empty.
+    ///
+    /// Errors: `InvalidInput` for an empty application id or page or limit 0 (nothing is
+    /// sent); `NotFound` for an unknown application (Authing code kept).
+    pub async fn active_users(
+        &self,
+        app_id: &str,
+        page: u32,
+        limit: u32,
+    ) -> Result<Paginated<User>> {
+        self.page_of("active_users", app_id, &["active-users"], page, limit)
+            .await
+    }
+
+    /// Every user logged in to the application, as a stream walking
+    /// [`active_users`](Self::active_users) ([`STREAM_PAGE_SIZE`] a page).
+    pub fn active_users_stream(&self, app_id: &'a str) -> impl Stream<Item = Result<User>> + 'a {
+        let apps = *self;
+        paging::items(STREAM_PAGE_SIZE, move |page| async move {
+            apps.active_users(app_id, page, STREAM_PAGE_SIZE).await
+        })
+    }
+
+    /// A page of a list under `/api/v2/applications/{app_id}/{tail}` (`?page&limit`).
+    async fn page_of<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &'static str,
+        app_id: &str,
+        tail: &[&str],
+        page: u32,
+        limit: u32,
+    ) -> Result<Paginated<T>> {
+        required(op, "the application id", app_id)?;
+        paging::check_page_of(op, page, limit)?;
+        let mut segments = vec![app_id];
+        segments.extend_from_slice(tail);
+        let mut url = self.url(&segments)?;
+        url.query_pairs_mut()
+            .append_pair("page", &page.to_string())
+            .append_pair("limit", &limit.to_string());
+        self.client.rest(op, Method::GET, url, None).await
     }
 }
 

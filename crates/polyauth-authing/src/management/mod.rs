@@ -7,10 +7,11 @@
 //! shared with [`Roles`]); [`Roles`], [`Groups`] and [`Policies`] (whose assignment calls the
 //! users and roles modules share) have a file each; `paging` walks any list as a `Stream`.
 
+mod acl;
+mod acl_access;
 mod applications;
 mod audit_log;
 mod groups;
-mod orgs;
 mod paging;
 mod policies;
 mod principal_authentication;
@@ -32,10 +33,11 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+pub use acl::Acl;
+pub use acl_access::{DEFAULT_PROGRAMMATIC_TOKEN_LIFETIME, PROGRAMMATIC_SECRET_LEN};
 pub use applications::Applications;
 pub use audit_log::AuditLog;
 pub use groups::Groups;
-pub use orgs::Orgs;
 pub use paging::STREAM_PAGE_SIZE;
 pub use policies::Policies;
 pub use principal_authentication::PrincipalAuthentication;
@@ -185,12 +187,6 @@ impl ManagementClient {
         Groups { client: self }
     }
 
-    /// The `orgs` module: organizations, their node trees, and the members, roles and
-    /// authorized resources of a node.
-    pub fn orgs(&self) -> Orgs<'_> {
-        Orgs { client: self }
-    }
-
     /// The `policies` module: policies and their assignments.
     pub fn policies(&self) -> Policies<'_> {
         Policies { client: self }
@@ -214,6 +210,13 @@ impl ManagementClient {
     /// The `applications` module: the pool's applications.
     pub fn applications(&self) -> Applications<'_> {
         Applications { client: self }
+    }
+
+    /// The `acl` module: permission groups (namespaces), resources, authorizations, the
+    /// `allow`/`is_allowed` checks, programmatic access accounts and application access
+    /// policies.
+    pub fn acl(&self) -> Acl<'_> {
+        Acl { client: self }
     }
 
     /// The `audit_log` module: the pool's audit log.

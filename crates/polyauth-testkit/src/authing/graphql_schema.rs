@@ -192,7 +192,7 @@ fn object_of(root: &str) -> Option<&'static str> {
     match root {
         "role" => Some("Role"),
         "group" => Some("Group"),
-        other => super::graphql_orgs::object_of(other),
+        _ => None,
     }
 }
 
@@ -218,7 +218,7 @@ fn enum_values(name: &str) -> Option<&'static [&'static str]> {
         "UDFDataType" => &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT"],
         // Authing's own spelling of the values.
         "WhitelistType" => &["USERNAME", "Email", "Phone"],
-        _ => return None,
+        other => return super::graphql_acl::enum_values(other),
     })
 }
 
@@ -254,9 +254,9 @@ fn fits(value: &Value, t: &str) -> bool {
         "Boolean" => value.is_boolean(),
         other => match enum_values(other) {
             Some(values) => value.as_str().is_some_and(|v| values.contains(&v)),
-            // An input object or a scalar the emulator does not know: any value but a
-            // bare string for an object.
-            None => true,
+            // An input object of the acl fields is checked field by field; any value fits
+            // another input object or a scalar the emulator does not know.
+            None => super::graphql_acl::input_fits(value, other, fits),
         },
     }
 }
@@ -286,7 +286,7 @@ fn usable(var: &str, arg: &str) -> bool {
 fn field_args(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
     FIELDS
         .iter()
-        .chain(super::graphql_orgs::FIELDS)
+        .chain(super::graphql_acl::FIELDS)
         .find(|(f, _)| *f == name)
         .map(|(_, a)| *a)
 }

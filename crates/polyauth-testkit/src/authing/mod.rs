@@ -33,10 +33,11 @@
 //!   list, create (identifiers unique), find, delete, refresh a secret; their login
 //!   agreements (add, list, change, delete, order).
 //!
-//! - Organizations (`orgs`): trees of nodes under a root, members with a main department,
-//!   roles granted to a node (its authorized resources are its roles'), JSON import and
-//!   export, directory-sync starts; the users module's departments and organization paths
-//!   read the same memberships.
+//! - Access control (`acl`): permission groups, resources with their type and actions,
+//!   authorizations of resources to users, roles, groups and organization nodes (kept with the
+//!   users', roles' and groups' own resources), `allow`/`isActionAllowed` (a user is allowed
+//!   through their own grants, their roles' and their groups'), programmatic access accounts
+//!   and application access policies.
 //!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
@@ -49,22 +50,23 @@
 //! `graphql_policies` and `graphql_admin` (pool administration), `rest` (with `rest_admin`
 //! and `rest_apps`) and `oidc`.
 
+mod acl;
 mod graphql;
+mod graphql_acl;
 mod graphql_admin;
 mod graphql_auth;
 mod graphql_groups;
 mod graphql_management;
-mod graphql_orgs;
 mod graphql_policies;
 mod graphql_roles;
 mod graphql_schema;
 mod oidc;
-mod orgs;
 mod rbac;
 mod rest;
+mod rest_acl;
+mod rest_acl_apps;
 mod rest_admin;
 mod rest_apps;
-mod rest_orgs;
 mod store;
 
 use std::collections::BTreeMap;
@@ -187,7 +189,7 @@ impl AuthingEmulator {
             encoding,
             base: Mutex::new(String::new()),
         });
-        let router = Router::new()
+        let router = rest_acl::routes(Router::new())
             .route("/graphql/v2", post(graphql::graphql))
             .route("/api/v2/users/me", get(rest::rest_me))
             .route("/api/v2/logout", get(rest::rest_logout))
@@ -206,13 +208,6 @@ impl AuthingEmulator {
             )
             .route("/api/v2/users/me/orgs", get(rest::rest_my_orgs))
             .route("/api/v2/users/kick", post(rest::rest_kick))
-            .route("/api/v2/orgs/import", post(rest_orgs::import))
-            .route("/api/v2/orgs/export", get(rest_orgs::export))
-            .route("/api/v2/ad/sync", post(rest_orgs::ad_sync))
-            .route(
-                "/connections/enterprise/{provider}/start-sync",
-                post(rest_orgs::start_sync),
-            )
             .route(
                 "/api/v2/env",
                 get(rest_admin::list_env).post(rest_admin::add_env),

@@ -15,7 +15,7 @@ use super::rest::{envelope_error, envelope_ok, with_management};
 use super::store::{Db, Shared, now, str_field};
 
 /// The applications, the emulator's own first (added the first time they are read).
-fn apps<'a>(s: &Shared, db: &'a mut Db) -> &'a mut Vec<Value> {
+pub(super) fn apps<'a>(s: &Shared, db: &'a mut Db) -> &'a mut Vec<Value> {
     if !db.apps_seeded {
         db.apps_seeded = true;
         let own = json!({
