@@ -530,9 +530,11 @@ operations! {
 // The roles and groups modules' rows (the macros above are in scope there).
 mod acl;
 mod admin;
+mod orgs;
 mod rbac;
 pub(crate) use acl::*;
 pub(crate) use admin::*;
+pub(crate) use orgs::*;
 pub(crate) use rbac::*;
 
 // ----- Variables several clients build alike -----
@@ -615,6 +617,7 @@ mod tests {
             .iter()
             .chain(rbac::ALL)
             .chain(admin::ALL)
+            .chain(orgs::ALL)
             .chain(acl::ALL)
         {
             let read =

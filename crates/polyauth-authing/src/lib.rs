@@ -25,7 +25,7 @@ pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
     Acl, Applications, AuditLog, DEFAULT_PROGRAMMATIC_TOKEN_LIFETIME, Groups, MAX_BATCH_IDS,
-    MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions,
+    MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions, Orgs,
     PROGRAMMATIC_SECRET_LEN, Policies, PrincipalAuthentication, QueryField, Roles,
     STREAM_PAGE_SIZE, SearchOptions, Udf, UserLookup, UserPool, Users, WhiteList,
 };

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 mod acl;
 mod admin;
 mod apps;
+mod orgs;
 pub use acl::{
     AccessPolicyTargets, ActionsFilter, ActionsOperator, AllowSubject, ApplicationAccessPolicy,
     AuthorizationTarget, AuthorizedTarget, DefaultAccessStrategy, NamespaceUpdate, NewResource,
@@ -18,6 +19,7 @@ pub use admin::{
     WhitelistSwitches, WhitelistType,
 };
 pub use apps::{Agreement, Application};
+pub use orgs::{NewNode, NodeMembers, NodeTree, Org, OrgNode, OrgTree, OrgTreeNode, SyncProvider};
 
 /// An Authing user (the v2 `User` type: its 49 scalar fields and `externalId`, plus
 /// `identities` and `customData` where the call selects them).

@@ -7,6 +7,8 @@
 //! driven from `wire_management/modules.rs`, the pool-administration modules (udf, ...) from
 //! `wire_management/admin.rs`, the access-control module (acl) from `wire_management/acl.rs`.
 //!
+//! The orgs module (`ops_authing_management_orgs`) is driven from `wire_management/orgs.rs`.
+//!
 //! Each operation runs on a new client, as in the recording: the management token query comes
 //! first, then the operation's own request.
 
@@ -18,6 +20,8 @@ mod acl;
 mod admin;
 #[path = "wire_management/modules.rs"]
 mod modules;
+#[path = "wire_management/orgs.rs"]
+mod orgs;
 
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{
@@ -449,5 +453,7 @@ async fn requests_match_the_reference_sdk() {
     admin::drive(&mut check, &fresh).await;
     // The access-control module and the applications module's access calls.
     acl::drive(&mut check, &fresh).await;
+    // The organizations module.
+    orgs::drive(&mut check, &fresh).await;
     check.finish();
 }

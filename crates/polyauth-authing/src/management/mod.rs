@@ -12,6 +12,7 @@ mod acl_access;
 mod applications;
 mod audit_log;
 mod groups;
+mod orgs;
 mod paging;
 mod policies;
 mod principal_authentication;
@@ -38,6 +39,7 @@ pub use acl_access::{DEFAULT_PROGRAMMATIC_TOKEN_LIFETIME, PROGRAMMATIC_SECRET_LE
 pub use applications::Applications;
 pub use audit_log::AuditLog;
 pub use groups::Groups;
+pub use orgs::Orgs;
 pub use paging::STREAM_PAGE_SIZE;
 pub use policies::Policies;
 pub use principal_authentication::PrincipalAuthentication;
@@ -185,6 +187,12 @@ impl ManagementClient {
     /// The `groups` module: user groups, their members and resources.
     pub fn groups(&self) -> Groups<'_> {
         Groups { client: self }
+    }
+
+    /// The `orgs` module: organizations, their node trees, and the members, roles and
+    /// authorized resources of a node.
+    pub fn orgs(&self) -> Orgs<'_> {
+        Orgs { client: self }
     }
 
     /// The `policies` module: policies and their assignments.

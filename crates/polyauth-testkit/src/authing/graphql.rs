@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 
 use super::store::{Db, Fail, Principal, Shared, UserRec, fail, principal, require_management};
 use super::{
-    graphql_acl, graphql_admin, graphql_auth, graphql_groups, graphql_management, graphql_policies,
-    graphql_roles, graphql_schema,
+    graphql_acl, graphql_admin, graphql_auth, graphql_groups, graphql_management, graphql_orgs,
+    graphql_policies, graphql_roles, graphql_schema,
 };
 
 /// What a resolver is given of one request: who calls, the root field, its arguments (the
@@ -78,6 +78,7 @@ fn resolve(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fail> 
         graphql_policies::RESOLVERS,
         graphql_admin::RESOLVERS,
         graphql_acl::RESOLVERS,
+        graphql_orgs::RESOLVERS,
     ];
     match management.iter().find_map(|table| find(table, call.root)) {
         Some(resolver) => resolver(s, db, call),

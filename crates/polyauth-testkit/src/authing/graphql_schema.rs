@@ -192,7 +192,7 @@ fn object_of(root: &str) -> Option<&'static str> {
     match root {
         "role" => Some("Role"),
         "group" => Some("Group"),
-        _ => None,
+        other => super::graphql_orgs::object_of(other),
     }
 }
 
@@ -286,6 +286,7 @@ fn usable(var: &str, arg: &str) -> bool {
 fn field_args(name: &str) -> Option<&'static [(&'static str, &'static str)]> {
     FIELDS
         .iter()
+        .chain(super::graphql_orgs::FIELDS)
         .chain(super::graphql_acl::FIELDS)
         .find(|(f, _)| *f == name)
         .map(|(_, a)| *a)

@@ -39,6 +39,11 @@
 //!   through their own grants, their roles' and their groups'), programmatic access accounts
 //!   and application access policies.
 //!
+//! - Organizations (`orgs`): trees of nodes under a root, members with a main department,
+//!   roles granted to a node (its authorized resources are its roles'), JSON import and
+//!   export, directory-sync starts; the users module's departments and organization paths
+//!   read the same memberships.
+//!
 //! Error codes follow Authing: 2000 captcha required, 2001 wrong code, 2004 user not found,
 //! 2020 not logged in, 2026 user exists, 2206 login expired, 2333 wrong password. For roles,
 //! groups and policies, where Authing documents no code, the emulator answers 404 for an
@@ -57,16 +62,19 @@ mod graphql_admin;
 mod graphql_auth;
 mod graphql_groups;
 mod graphql_management;
+mod graphql_orgs;
 mod graphql_policies;
 mod graphql_roles;
 mod graphql_schema;
 mod oidc;
+mod orgs;
 mod rbac;
 mod rest;
 mod rest_acl;
 mod rest_acl_apps;
 mod rest_admin;
 mod rest_apps;
+mod rest_orgs;
 mod store;
 
 use std::collections::BTreeMap;
@@ -208,6 +216,13 @@ impl AuthingEmulator {
             )
             .route("/api/v2/users/me/orgs", get(rest::rest_my_orgs))
             .route("/api/v2/users/kick", post(rest::rest_kick))
+            .route("/api/v2/orgs/import", post(rest_orgs::import))
+            .route("/api/v2/orgs/export", get(rest_orgs::export))
+            .route("/api/v2/ad/sync", post(rest_orgs::ad_sync))
+            .route(
+                "/connections/enterprise/{provider}/start-sync",
+                post(rest_orgs::start_sync),
+            )
             .route(
                 "/api/v2/env",
                 get(rest_admin::list_env).post(rest_admin::add_env),

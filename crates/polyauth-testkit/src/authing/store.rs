@@ -58,6 +58,8 @@ pub(super) struct Db {
     pub(super) policies: Vec<super::rbac::PolicyRec>,
     /// Policy assignments to users, roles, groups and organization nodes.
     pub(super) assignments: Vec<super::rbac::AssignmentRec>,
+    /// Organizations, their nodes, members and node roles.
+    pub(super) orgs: super::orgs::OrgDb,
     /// Namespaces, resources, programmatic access accounts, application access policies.
     pub(super) acl: super::acl::AclState,
     /// Custom-data field definitions.
