@@ -133,7 +133,18 @@ async fn crud_batch_list_search() {
             .is_none()
     );
 
-    // Groups and roles must exist before users join them.
+    // Groups, roles and departments must exist before users join them.
+    let org = m.orgs().create("Root", Some("root"), None).await.unwrap();
+    let root = org.root_node.unwrap().id;
+    let sub = m
+        .orgs()
+        .create_node(&org.id, None, "Sub", None)
+        .await
+        .unwrap();
+    m.orgs()
+        .add_members(&sub.id, std::slice::from_ref(&dave.id))
+        .await
+        .unwrap();
     m.groups().create("ops", "Ops", None).await.unwrap();
     m.roles().create("auditor", None, None, None).await.unwrap();
     users.add_group(&dave.id, "ops").await.unwrap();
@@ -149,13 +160,19 @@ async fn crud_batch_list_search() {
     let opts = SearchOptions {
         groups: vec!["ops".into()],
         roles: vec![(None, "auditor".into())],
-        departments: vec![("dep-root".into(), true)],
+        departments: vec![(root.clone(), true)],
         with_custom_data: true,
     };
     assert_eq!(
         users.search("", 1, 10, &opts).await.unwrap().list[0].id,
         dave.id
     );
+    let only_root = SearchOptions {
+        departments: vec![(root, false)],
+        ..Default::default()
+    };
+    let found = users.search("", 1, 10, &only_root).await.unwrap();
+    assert_eq!(found.total_count, 0, "dave is in a child department only");
     let opts = SearchOptions {
         groups: vec!["nope".into()],
         ..Default::default()

@@ -133,6 +133,19 @@ fn search_user(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
             .collect()
     };
     let groups = codes("groupOpts");
+    // `{departmentId, includeChildrenDepartments}`: a member of the node (or of a
+    // descendant), as the orgs module keeps them.
+    let departments: Vec<(String, bool)> = call
+        .args
+        .get("departmentOpts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            let deep = d.get("includeChildrenDepartments").and_then(Value::as_bool);
+            Some((str_field(d, "departmentId")?.to_owned(), deep == Some(true)))
+        })
+        .collect();
     // `{code}` matches the role in any namespace, `{namespace, code}` in that one.
     let roles: Vec<(Option<String>, String)> = call
         .args
@@ -156,6 +169,11 @@ fn search_user(s: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, Fa
                     .any(|f| f.as_deref().is_some_and(|f| f.contains(&text)))
         })
         .filter(|u| groups.iter().all(|g| u.groups.contains(g)))
+        .filter(|u| {
+            departments
+                .iter()
+                .all(|(d, deep)| super::orgs::member_ids(db, d, *deep).contains(&u.id))
+        })
         .filter(|u| {
             roles.iter().all(|(ns, code)| {
                 u.roles
