@@ -3,9 +3,7 @@
 //! directory, the AIGC emulator as the auth center, sync-on-login and signed webhooks.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use polyauth::Secret;
 use polyauth::aigc::AigcProvider;
@@ -18,6 +16,7 @@ use polyauth_testkit::aigc::{AigcEmulator, EmulatedUser};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::sqlite::SqlitePool;
+use tempfile::TempDir;
 
 const WEBHOOK_SECRET: &str = "whsec_legacy_sync_test";
 
@@ -26,19 +25,8 @@ struct App {
     emu: AigcEmulator,
     pool: SqlitePool,
     http: reqwest::Client,
-}
-
-fn temp_db() -> PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "polyauth-legacy-sync-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("legacy.db");
-    let _ = std::fs::remove_file(&path);
-    path
+    /// Holds the SQLite file; removed when the app drops.
+    _dir: TempDir,
 }
 
 fn emulated(username: &str, nickname: &str, email: &str) -> EmulatedUser {
@@ -58,6 +46,7 @@ fn emulated(username: &str, nickname: &str, email: &str) -> EmulatedUser {
 /// loopback over a fresh SQLite file seeded with the legacy users.
 async fn start() -> App {
     let emu = AigcEmulator::start().await;
+    let dir = tempfile::tempdir().unwrap();
     let env = Env::from_pairs([
         ("AIGC_AUTH_APP_ID", emu.app_id().to_owned()),
         ("AIGC_AUTH_APP_SECRET", emu.app_secret().to_owned()),
@@ -65,7 +54,7 @@ async fn start() -> App {
         ("AIGC_AUTH_WEBHOOK_SECRET", WEBHOOK_SECRET.to_owned()),
         (
             "LEGACY_DATABASE_URL",
-            format!("sqlite://{}", temp_db().display()),
+            format!("sqlite://{}", dir.path().join("legacy.db").display()),
         ),
     ]);
     let client = legacy_sync::aigc_client_from_env(&env)
@@ -96,6 +85,7 @@ async fn start() -> App {
         emu,
         pool,
         http: reqwest::Client::new(),
+        _dir: dir,
     }
 }
 

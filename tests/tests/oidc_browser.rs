@@ -252,13 +252,13 @@ mod webdriver {
     /// A WebDriver session with a headless Chromium of its own (fresh profile).
     pub struct Browser {
         client: Client,
-        _profile: TempDir,
+        _profile: tempfile::TempDir,
     }
 
     impl Browser {
         /// Opens a session at chromedriver `webdriver_url` with the Chromium at `binary`.
         pub async fn start(webdriver_url: &str, binary: &str) -> Browser {
-            let profile = TempDir::new();
+            let profile = tempfile::tempdir().unwrap();
             // Flags for a closed network and a throwaway machine: no sandbox (root in a
             // container), no GPU, no QUIC, and none of the background calls to Google.
             let args = [
@@ -270,7 +270,7 @@ mod webdriver {
                 "--disable-background-networking".to_owned(),
                 "--disable-component-update".to_owned(),
                 "--disable-sync".to_owned(),
-                format!("--user-data-dir={}", profile.0.display()),
+                format!("--user-data-dir={}", profile.path().display()),
             ];
             let capabilities = json!({
                 "browserName": "chrome",
@@ -424,37 +424,5 @@ mod webdriver {
                 self.body.as_ref().map(Value::to_string),
             )
         }
-    }
-
-    /// A fresh directory, removed on drop: the browser profile of one session.
-    struct TempDir(std::path::PathBuf);
-
-    impl TempDir {
-        fn new() -> TempDir {
-            let path = std::env::temp_dir().join(format!("polyauth-chromium-{:016x}", unique()));
-            std::fs::create_dir(&path).unwrap();
-            TempDir(path)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    /// A number for a directory name no other run uses: the process id and the time, hashed
-    /// with a random key.
-    fn unique() -> u64 {
-        use std::hash::{BuildHasher, Hasher};
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u32(std::process::id());
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
-        hasher.finish()
     }
 }

@@ -334,9 +334,8 @@ async fn quickstart_uses_the_configured_provider() {
     );
 
     // A TOML file named by POLYAUTH_CONFIG.
-    let dir = std::env::temp_dir().join(format!("polyauth-qs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("polyauth.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("polyauth.toml");
     std::fs::write(
         &file,
         "provider = \"jwt\"\npublic_key_pem = '''\n".to_owned() + RSA_PUBLIC_PEM + "'''\n",
@@ -352,7 +351,6 @@ async fn quickstart_uses_the_configured_provider() {
         .issue(&TokenClaims::new("rsa-user"))
         .unwrap();
     assert_eq!(provider.user_info(&token).await.unwrap().id, "rsa-user");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]

@@ -44,10 +44,8 @@ fn main() {
 }
 
 async fn run(users: u32) {
-    let dir = std::env::temp_dir().join(format!("polyauth-aigc-sync-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("legacy.db");
-    let _ = std::fs::remove_file(&path);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("legacy.db");
     let opts = SqliteConnectOptions::new()
         .filename(&path)
         .create_if_missing(true);
@@ -127,5 +125,4 @@ async fn run(users: u32) {
         emu.calls("/sync/user")
     );
     println!("speed-up: {:.1}x", batched_rate / single_rate);
-    let _ = std::fs::remove_dir_all(&dir);
 }

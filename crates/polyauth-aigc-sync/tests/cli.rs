@@ -154,7 +154,7 @@ async fn several_mistakes_are_named_together_and_a_missing_table_lists_the_table
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_database_file_is_named_with_the_cause() {
     let fx = Fixture::new().await;
-    let missing = fx.dir.join("no-such-dir").join("legacy.db");
+    let missing = fx.dir.path().join("no-such-dir").join("legacy.db");
     let url = format!("sqlite://{}", missing.display());
     let mapping = fx.mapping(MAPPING);
     let r = run(
@@ -182,7 +182,7 @@ async fn a_missing_database_file_is_named_with_the_cause() {
     assert!(
         r.stderr.contains(&format!(
             "{}: cannot open it",
-            fx.dir.join("gone.db").display()
+            fx.dir.path().join("gone.db").display()
         )),
         "{r:?}"
     );

@@ -2,8 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +16,7 @@ use polyauth_testkit::aigc::AigcEmulator;
 use polyauth_testkit::server::Fault;
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use tempfile::TempDir;
 
 const SCHEMA: &str = "CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -29,22 +28,12 @@ const SCHEMA: &str = "CREATE TABLE users (
     is_active INTEGER NOT NULL DEFAULT 1
 )";
 
-fn temp_db() -> PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "polyauth-aigc-sync-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("legacy.db");
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-async fn legacy_db() -> SqlitePool {
+/// A new SQLite file holding an empty [`SCHEMA`] table, in a directory removed when the
+/// returned [`TempDir`] drops (keep it alive as long as the pool).
+async fn legacy_db() -> (SqlitePool, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
     let opts = SqliteConnectOptions::new()
-        .filename(temp_db())
+        .filename(dir.path().join("legacy.db"))
         .create_if_missing(true);
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
@@ -52,7 +41,7 @@ async fn legacy_db() -> SqlitePool {
         .await
         .unwrap();
     sqlx::query(SCHEMA).execute(&pool).await.unwrap();
-    pool
+    (pool, dir)
 }
 
 fn table() -> SqlAdapterConfig {
@@ -115,7 +104,7 @@ async fn count(pool: &SqlitePool) -> i64 {
 
 #[tokio::test]
 async fn login_creates_a_missing_user_with_a_bcrypt_of_the_unified_password() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     let svc = service(&pool, login_config(), None);
     let r = svc
         .sync_on_login(&profile("alice", "alice@example.com"))
@@ -140,7 +129,7 @@ async fn login_creates_a_missing_user_with_a_bcrypt_of_the_unified_password() {
 
 #[tokio::test]
 async fn login_updates_changed_fields_and_never_the_password() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     let original = bcrypt::hash("users-own-password", 4).unwrap();
     sqlx::query("INSERT INTO users (username, email, nickname, password_hash) VALUES ('bob', 'old@example.com', 'bob nick', ?)")
         .bind(&original)
@@ -170,7 +159,7 @@ async fn login_updates_changed_fields_and_never_the_password() {
 
 #[tokio::test]
 async fn the_unique_field_is_honoured() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     sqlx::query("INSERT INTO users (username, email) VALUES ('old_name', 'carol@example.com')")
         .execute(&pool)
         .await
@@ -194,7 +183,7 @@ async fn the_unique_field_is_honoured() {
 
 #[tokio::test]
 async fn sync_direction_is_honoured() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     let emu = AigcEmulator::start().await;
     // Legacy → auth only: logins and webhooks leave the table alone.
     let cfg =
@@ -236,7 +225,7 @@ async fn sync_direction_is_honoured() {
 
 #[tokio::test]
 async fn every_webhook_event() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     let emu = AigcEmulator::start().await;
     let svc = service(&pool, login_config(), Some(client(&emu)));
 
@@ -371,7 +360,7 @@ fn initial_config() -> SyncConfig {
 
 #[tokio::test]
 async fn initial_sync_of_ten_thousand_users_then_a_rerun_skips_them_all() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     let hash = bcrypt::hash("secret", 4).unwrap();
     seed_users(&pool, 10_000, &hash).await;
     let emu = AigcEmulator::start().await;
@@ -416,7 +405,7 @@ async fn initial_sync_of_ten_thousand_users_then_a_rerun_skips_them_all() {
 
 #[tokio::test]
 async fn bad_rows_are_per_user_errors_and_the_rest_goes_on() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(
         &pool,
         250,
@@ -494,7 +483,7 @@ async fn bad_rows_are_per_user_errors_and_the_rest_goes_on() {
 
 #[tokio::test]
 async fn a_failing_batch_falls_back_to_one_call_per_user() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 300, "$2b$04$hash").await;
     let emu = AigcEmulator::start().await;
     emu.server().inject(
@@ -515,7 +504,7 @@ async fn a_failing_batch_falls_back_to_one_call_per_user() {
 
 #[tokio::test]
 async fn an_auth_center_failing_mid_sync_loses_and_duplicates_nothing_on_rerun() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 500, "$2b$04$hash").await;
     let emu = AigcEmulator::start().await;
     // The second batch call and the first 60 single calls of the fallback fail.
@@ -549,7 +538,7 @@ async fn an_auth_center_failing_mid_sync_loses_and_duplicates_nothing_on_rerun()
 
 #[tokio::test]
 async fn dry_run_sends_nothing() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 120, "$2b$04$hash").await;
     let svc = service(&pool, initial_config(), None);
     let rep = svc
@@ -565,7 +554,7 @@ async fn dry_run_sends_nothing() {
 
 #[tokio::test]
 async fn table_and_column_names_must_be_plain_identifiers() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     for bad in ["users; DROP TABLE users", "1users", "us\"ers", ""] {
         let cfg = SqlAdapterConfig::new(bad, &["username"]);
         assert!(
@@ -594,7 +583,7 @@ async fn table_and_column_names_must_be_plain_identifiers() {
 
 #[tokio::test]
 async fn consecutive_network_failures_stop_the_sync() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 500, "$2b$04$hash").await;
     let emu = AigcEmulator::start().await;
     emu.server().inject(
@@ -634,7 +623,7 @@ async fn consecutive_network_failures_stop_the_sync() {
 
 #[tokio::test]
 async fn an_answer_resets_the_consecutive_failure_count() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 500, "$2b$04$hash").await;
     let emu = AigcEmulator::start().await;
     // Nine failures in a row, then answers: below the limit of 10, the sync goes on.
@@ -657,7 +646,7 @@ async fn an_answer_resets_the_consecutive_failure_count() {
 
 #[tokio::test]
 async fn rejected_app_credentials_stop_the_sync_at_once() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 1_000, "$2b$04$hash").await;
     let emu = AigcEmulator::start_with("1001", "the-real-secret").await;
     let wrong = AigcClient::new(
@@ -698,7 +687,7 @@ async fn rejected_app_credentials_stop_the_sync_at_once() {
 
 #[tokio::test]
 async fn unknown_columns_are_refused_before_any_row_is_read() {
-    let pool = legacy_db().await;
+    let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 50, "$2b$04$hash").await;
     let emu = AigcEmulator::start().await;
     // A misspelt mapped column: SQLite would read "usrname" as the string 'usrname'.

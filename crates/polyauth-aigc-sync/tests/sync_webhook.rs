@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::Router;
 use polyauth_aigc::webhook::receiver::webhook_router;
@@ -17,6 +17,7 @@ use polyauth_core::{ErrorKind, Password, Secret};
 use polyauth_testkit::aigc::AigcEmulator;
 use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use tempfile::TempDir;
 
 const SECRET: &str = "whsec_test";
 
@@ -27,18 +28,11 @@ async fn serve(router: Router) -> String {
     format!("http://{addr}")
 }
 
-async fn legacy_db() -> SqlitePool {
-    let dir = std::env::temp_dir().join(format!(
-        "polyauth-aigc-sync-webhook-{}-{}",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A new SQLite legacy table, in a directory removed when the returned [`TempDir`] drops.
+async fn legacy_db() -> (SqlitePool, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
     let opts = SqliteConnectOptions::new()
-        .filename(dir.join("legacy.db"))
+        .filename(dir.path().join("legacy.db"))
         .create_if_missing(true);
     let pool = SqlitePoolOptions::new().connect_with(opts).await.unwrap();
     sqlx::query(
@@ -48,11 +42,12 @@ async fn legacy_db() -> SqlitePool {
     .execute(&pool)
     .await
     .unwrap();
-    pool
+    (pool, dir)
 }
 
-async fn sync_receiver(config: WebhookReceiverConfig) -> (String, SqlitePool) {
-    let pool = legacy_db().await;
+/// The receiver's URL, the legacy pool and the directory that holds its file.
+async fn sync_receiver(config: WebhookReceiverConfig) -> (String, SqlitePool, TempDir) {
+    let (pool, dir) = legacy_db().await;
     let table = SqlAdapterConfig::new("users", &["username", "email", "nickname", "is_active"])
         .with_password_column("password_hash")
         .with_disabled_column("is_active", json!(0))
@@ -62,7 +57,7 @@ async fn sync_receiver(config: WebhookReceiverConfig) -> (String, SqlitePool) {
         .with_unified_password(Password::new("Init@2024"));
     let svc = UserSyncService::new(Arc::new(adapter), sync, None).unwrap();
     let base = serve(webhook_router("/webhook", config, Arc::new(svc))).await;
-    (format!("{base}/webhook/auth"), pool)
+    (format!("{base}/webhook/auth"), pool, dir)
 }
 
 async fn post_raw(url: &str, body: &str, headers: &[(&str, String)]) -> (u16, Value) {
@@ -77,7 +72,7 @@ async fn post_raw(url: &str, body: &str, headers: &[(&str, String)]) -> (u16, Va
 
 #[tokio::test]
 async fn emulator_webhooks_drive_the_legacy_table() {
-    let (url, pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
+    let (url, pool, _dir) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
     let emu = AigcEmulator::start().await;
     let (status, body) = emu
         .deliver_webhook(
@@ -142,7 +137,7 @@ async fn emulator_webhooks_drive_the_legacy_table() {
 /// an event the service cannot apply is a 500 with a safe message, writing nothing.
 #[tokio::test]
 async fn reference_vector_creates_the_user_and_a_bad_event_writes_nothing() {
-    let (url, pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
+    let (url, pool, _dir) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
     let body = r#"{"event": "user.created", "data": {"username": "alice", "id": 7}}"#;
     let sig = "e9184d9f0f985814a0eac8d37fb5bdf3473ad35c6b9af13429beb0fc54554ee3";
     let (status, answer) = post_raw(&url, body, &[("X-Webhook-Signature", sig.to_owned())]).await;
@@ -165,7 +160,7 @@ async fn reference_vector_creates_the_user_and_a_bad_event_writes_nothing() {
 }
 #[tokio::test]
 async fn a_sync_configs_webhook_sender_reaches_a_sync_receiver() {
-    let (url, pool) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
+    let (url, pool, _dir) = sync_receiver(WebhookReceiverConfig::new(Secret::new(SECRET))).await;
 
     // No URL: no sender; a URL that is not http(s): a configuration error.
     assert!(SyncConfig::default().webhook_sender().unwrap().is_none());

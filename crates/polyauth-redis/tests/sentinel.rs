@@ -18,8 +18,7 @@ use support::{RedisProcess, fast_options, free_port, unique_prefix};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_follow_a_sentinel_failover() {
-    let dir = std::env::temp_dir().join(unique_prefix("sentinel").replace(':', "-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let (master_port, replica_port, sentinel_port) = (free_port(), free_port(), free_port());
     let mut master = RedisProcess::start(master_port);
     let _replica = RedisProcess::start_with(
@@ -35,7 +34,7 @@ async fn clients_follow_a_sentinel_failover() {
         ],
         None,
     );
-    let _sentinel = RedisProcess::start_sentinel(sentinel_port, master_port, &dir);
+    let _sentinel = RedisProcess::start_sentinel(sentinel_port, master_port, dir.path());
     let url = format!("redis+sentinel://127.0.0.1:{sentinel_port}/mymaster");
     let prefix = unique_prefix("sentinel");
 
@@ -139,5 +138,4 @@ async fn clients_follow_a_sentinel_failover() {
         cache.clear();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

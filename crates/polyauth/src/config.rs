@@ -666,9 +666,8 @@ mod tests {
 
     #[test]
     fn polyauth_config_names_a_toml_file() {
-        let dir = std::env::temp_dir().join(format!("polyauth-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("polyauth.toml");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("polyauth.toml");
         std::fs::write(
             &path,
             "provider = \"jwt\"\nsecret = \"s\"\naudience = \"api\"\n",
@@ -683,6 +682,5 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

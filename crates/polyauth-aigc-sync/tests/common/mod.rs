@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use polyauth_testkit::aigc::AigcEmulator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
 /// The binary under test.
@@ -51,10 +52,11 @@ fn unique() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-/// A fresh directory (the binary's working directory) with a legacy SQLite file.
+/// A fresh directory (the binary's working directory) with a legacy SQLite file; the
+/// directory is removed when the fixture drops.
 pub struct Fixture {
     /// The directory.
-    pub dir: PathBuf,
+    pub dir: TempDir,
     /// The SQLite file (with an empty `users` table).
     pub db: PathBuf,
 }
@@ -62,14 +64,8 @@ pub struct Fixture {
 impl Fixture {
     /// A new directory with `legacy.db` holding an empty [`SCHEMA`] table.
     pub async fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "polyauth-aigc-sync-cli-{}-{}",
-            std::process::id(),
-            unique()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("legacy.db");
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("legacy.db");
         let pool = open(&db, true).await;
         sqlx::query(SCHEMA).execute(&pool).await.unwrap();
         pool.close().await;
@@ -79,7 +75,7 @@ impl Fixture {
     /// Writes a mapping file (`database_url` of this fixture's file first, then `text`) and
     /// returns its path.
     pub fn mapping(&self, text: &str) -> String {
-        let path = self.dir.join(format!("sync-{}.toml", unique()));
+        let path = self.dir.path().join(format!("sync-{}.toml", unique()));
         let url = format!("sqlite://{}", self.db.display());
         std::fs::write(&path, format!("database_url = {url:?}\n{text}")).unwrap();
         path.display().to_string()
@@ -151,7 +147,7 @@ pub struct Output {
 /// legacy-database or `RUST_LOG` variables.
 pub fn spawn(fx: &Fixture, args: &[&str], env: &[(String, String)]) -> Child {
     let mut cmd = Command::new(BIN);
-    cmd.current_dir(&fx.dir)
+    cmd.current_dir(fx.dir.path())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -169,6 +169,8 @@ pub fn ping(port: u16) -> bool {
 pub struct RedisCluster {
     pub nodes: Vec<RedisProcess>,
     dirs: Vec<std::path::PathBuf>,
+    /// Holds the nodes' directories; removed after the nodes stop.
+    _root: tempfile::TempDir,
 }
 
 impl RedisCluster {
@@ -191,7 +193,7 @@ impl RedisCluster {
     /// them with `redis-cli --cluster create` (POLYAUTH_TEST_REDIS_CLI), waiting until every
     /// node says `cluster_state:ok`.
     pub fn start() -> RedisCluster {
-        let root = std::env::temp_dir().join(unique_prefix("cluster").replace(':', "-"));
+        let root = tempfile::tempdir().unwrap();
         let mut nodes = Vec::new();
         let mut dirs = Vec::new();
         while nodes.len() < 3 {
@@ -201,7 +203,7 @@ impl RedisCluster {
             {
                 continue;
             }
-            let dir = root.join(port.to_string());
+            let dir = root.path().join(port.to_string());
             std::fs::create_dir_all(&dir).unwrap();
             nodes.push(RedisProcess::start_with(port, Self::ARGS, Some(&dir)));
             dirs.push(dir);
@@ -224,7 +226,11 @@ impl RedisCluster {
             "{}",
             String::from_utf8_lossy(&out.stdout)
         );
-        let cluster = RedisCluster { nodes, dirs };
+        let cluster = RedisCluster {
+            nodes,
+            dirs,
+            _root: root,
+        };
         cluster.wait_ok(Duration::from_secs(20));
         cluster
     }
@@ -305,9 +311,6 @@ impl Drop for RedisCluster {
     fn drop(&mut self) {
         for node in &mut self.nodes {
             node.stop();
-        }
-        if let Some(root) = self.dirs.first().and_then(|d| d.parent()) {
-            let _ = std::fs::remove_dir_all(root);
         }
     }
 }
