@@ -12,7 +12,11 @@
 #   hot      GET /me with 100 tokens, each verified once before the run (cached);
 #   cold     GET /me with a new token on every request (one upstream call each, then cached);
 #   herd     HERD concurrent requests on one new token (upstream calls for them), while a hot
-#            load runs beside it (its p99 is the herd's effect on cached requests).
+#            load runs beside it (its p99 is the herd's effect on cached requests);
+#   floor    the cold load on `reqwest-floor` (tests/load-stub/src/floor.rs), a bare axum
+#            handler that forwards each token to the stub with one reqwest POST: no cache, no
+#            checks. Its share of the ceiling bounds what any reqwest-based middleware can reach
+#            on the machine for new tokens.
 #
 # Environment: DURATION (seconds, default 10), CONNECTIONS (64), THREADS (2), HERD (1000),
 # STUB_DELAY_MS (the upstream's latency, default 0), PY_WORKERS (uvicorn workers, default 2),
@@ -67,6 +71,7 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import js
 # for a before/after figure); the default is the one just built.
 QUICKSTART=${QUICKSTART_BIN:-$TARGET_DIR/release/examples/quickstart}
 STUB="$TARGET_DIR/release/aigc-stub"
+FLOOR="$TARGET_DIR/release/reqwest-floor"
 
 if [ "$WITH_PYTHON" = 1 ]; then
     echo "== the reference SDK, FastAPI and uvicorn in a virtualenv" >&2
@@ -94,6 +99,13 @@ launch_polyauth() {
 }
 start_on_free_port "the quickstart (polyauth)" "$OUT/polyauth.log" launch_polyauth app_ready
 POLYAUTH_PORT=$SERVER_PORT
+
+launch_floor() {
+    PORT=$1 AIGC_AUTH_APP_ID=$APP_ID AIGC_AUTH_APP_SECRET=$APP_SECRET \
+        AIGC_AUTH_BASE_URL=$UPSTREAM exec "$FLOOR"
+}
+start_on_free_port "the bare reqwest forwarder (floor)" "$OUT/floor.log" launch_floor app_ready
+FLOOR_PORT=$SERVER_PORT
 
 SERVERS=(polyauth)
 if [ "$WITH_PYTHON" = 1 ]; then
@@ -134,6 +146,8 @@ run() {
 : >"$OUT/results.jsonl"
 echo "== ceiling: the stub's trivial handler" >&2
 run ceiling "$STUB_PORT" "$CONNECTIONS" "$DURATION" ping 0 1
+echo "== floor: the bare reqwest forwarder, a new token per request" >&2
+run floor "$FLOOR_PORT" "$CONNECTIONS" "$DURATION" cold 900000000000000 1
 
 # Token ranges: each server and scenario its own, so that no run finds another's tokens cached.
 first=1
@@ -177,6 +191,9 @@ print("| scenario | server | requests/s | p50 | p99 | upstream calls / 1000 req 
 print("|---|---|---|---|---|---|---|---|---|")
 c = runs["ceiling"]
 print(f"| ceiling (GET /ping on the stub) | axum | {c['rps']:,.0f} | {c['p50']:.2f} ms | {c['p99']:.2f} ms | | {c['failed']} | | 100 % |")
+f = runs["floor"]
+print(f"| floor: cold on a bare reqwest forwarder | axum + reqwest | {f['rps']:,.0f} | {f['p50']:.2f} ms | "
+      f"{f['p99']:.2f} ms | {1000 * f['upstream'] / f['requests']:.1f} | {f['failed']} | | {100 * f['rps'] / ceiling:.0f} % |")
 for scenario, label in [("hot", "hot (100 cached tokens)"), ("cold", "cold (new token each)"),
                         ("herd", "herd (concurrent on one new token)"),
                         ("herd-hot", "hot beside the herd")]:
