@@ -9,6 +9,8 @@
 #
 # Scenarios (wrk, THREADS threads, CONNECTIONS connections, DURATION seconds each):
 #   ceiling  the stub's trivial handler (GET /ping): what one axum server serves here;
+#   excluded GET /health: a path the auth layer excludes, so no token and no lookup (what the
+#            server's stack costs before any verification);
 #   hot      GET /me with 100 tokens, each verified once before the run (cached);
 #   cold     GET /me with a new token on every request (one upstream call each, then cached);
 #   herd     HERD concurrent requests on one new token (upstream calls for them), while a hot
@@ -65,7 +67,8 @@ command -v wrk >/dev/null 2>&1 || apt_install wrk "install wrk (https://github.c
 command -v curl >/dev/null 2>&1 || apt_install curl "install curl" curl
 
 echo "== building the quickstart and the stub (release)" >&2
-cargo build --release --quiet -p polyauth-examples --example quickstart -p polyauth-load-stub
+cargo build --release --quiet -p polyauth-examples --example quickstart
+cargo build --release --quiet -p polyauth-load-stub --bins
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 # QUICKSTART_BIN: another build of the quickstart to measure (say, one of an earlier commit,
 # for a before/after figure); the default is the one just built.
@@ -153,6 +156,8 @@ run floor "$FLOOR_PORT" "$CONNECTIONS" "$DURATION" cold 900000000000000 1
 first=1
 for server in "${SERVERS[@]}"; do
     port=$(port_of "$server")
+    echo "== $server: excluded path (GET /health)" >&2
+    run "$server-excluded" "$port" "$CONNECTIONS" "$DURATION" health 0 1
     echo "== $server: hot (100 cached tokens)" >&2
     run "$server-warmup" "$port" "$CONNECTIONS" 2 hot "$first" 100
     run "$server-hot" "$port" "$CONNECTIONS" "$DURATION" hot "$first" 100
@@ -194,7 +199,8 @@ print(f"| ceiling (GET /ping on the stub) | axum | {c['rps']:,.0f} | {c['p50']:.
 f = runs["floor"]
 print(f"| floor: cold on a bare reqwest forwarder | axum + reqwest | {f['rps']:,.0f} | {f['p50']:.2f} ms | "
       f"{f['p99']:.2f} ms | {1000 * f['upstream'] / f['requests']:.1f} | {f['failed']} | | {100 * f['rps'] / ceiling:.0f} % |")
-for scenario, label in [("hot", "hot (100 cached tokens)"), ("cold", "cold (new token each)"),
+for scenario, label in [("excluded", "excluded path (GET /health, no token)"),
+                        ("hot", "hot (100 cached tokens)"), ("cold", "cold (new token each)"),
                         ("herd", "herd (concurrent on one new token)"),
                         ("herd-hot", "hot beside the herd")]:
     for server in ("polyauth", "python"):
@@ -209,7 +215,7 @@ for scenario, label in [("hot", "hot (100 cached tokens)"), ("cold", "cold (new 
         py = runs.get(f"python-{scenario}")
         if server == "polyauth" and py and scenario not in ("herd",):
             vs_python = f"{r['rps'] / py['rps']:.1f}×"
-        if scenario in ("hot", "cold"):
+        if scenario in ("excluded", "hot", "cold"):
             vs_ceiling = f"{100 * r['rps'] / ceiling:.0f} %"
         rps = "" if scenario == "herd" else f"{r['rps']:,.0f}"
         print(f"| {label} | {server} | {rps} | {r['p50']:.2f} ms | {r['p99']:.2f} ms | "

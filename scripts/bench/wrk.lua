@@ -7,6 +7,7 @@
 -- MODE herd: GET /me with `Bearer tok-<FIRST>` on every connection; each thread stops after
 --            QUOTA responses, so -c connections send about threads * QUOTA requests at once.
 -- MODE ping: GET /ping (no token): the stub's trivial handler, the ceiling.
+-- MODE health: GET /health (no token): a path the server's auth layer excludes.
 -- Prints `RESULT {"requests":…,"duration_us":…,"p50_us":…,"p99_us":…,"errors":…,"non2xx":…}`.
 
 local threads = {}
@@ -40,6 +41,8 @@ function request()
       return token_request(first + thread_index * 1e9 + sent)
    elseif mode == "herd" then
       return token_request(first)
+   elseif mode == "health" then
+      return wrk.format("GET", "/health")
    end
    return wrk.format("GET", "/ping")
 end
