@@ -5,7 +5,8 @@
 //! - a response-size cap (a provider, or something pretending to be one, cannot make us buffer
 //!   50 MB);
 //! - retries with exponential backoff and full jitter, **only** for calls the caller marks
-//!   idempotent, on connect errors, timeouts, 429, 502, 503 and 504;
+//!   idempotent, on connect errors, timeouts, 429, 502, 503 and 504; a `Retry-After` the
+//!   server sends is honoured (see [`RetryPolicy`]);
 //! - a `tracing` span per provider call (`polyauth.call` with `provider`, `operation`,
 //!   `attempt`, `status`, `elapsed_ms`), which records the host but never a path, query string or
 //!   header, so tokens in URLs never reach a log;
@@ -28,13 +29,20 @@ use crate::secret::AccessToken;
 use crate::telemetry;
 
 /// Retry settings for idempotent calls.
+///
+/// A retried answer (429, 502, 503, 504) that carries `Retry-After` is believed: the retry
+/// waits the delay the server asked for instead of the random backoff. A delay longer than
+/// `max_backoff` is not waited for inside the call: the answer goes back to the caller at
+/// once, and its error ([`HttpResponse::status_error`]) carries the delay as
+/// [`Error::retry_after`], for the caller to schedule (a batch job can wait, a request
+/// handler should not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 disables retrying).
     pub max_retries: u32,
     /// Upper bound of the first backoff; doubles per retry (full jitter below the bound).
     pub initial_backoff: Duration,
-    /// Cap of any single backoff.
+    /// Cap of any single backoff, and the longest `Retry-After` waited for before a retry.
     pub max_backoff: Duration,
 }
 
@@ -279,7 +287,9 @@ impl HttpClient {
 
     /// Sends `request` and reads the whole body (up to the cap). Non-2xx statuses are returned,
     /// not turned into errors: the caller knows the provider's error envelope. Idempotent
-    /// requests are retried on transport errors and on 429/502/503/504.
+    /// requests are retried on transport errors and on 429/502/503/504, after the server's
+    /// `Retry-After` when it sends one of at most `max_backoff` (a longer one returns the
+    /// answer without retrying; see [`RetryPolicy`]).
     ///
     /// Errors (with provider and `operation` as context): `Unavailable` for connect errors and
     /// timeouts (the message says which and after how long), `Protocol` for an oversized body,
@@ -337,7 +347,14 @@ impl HttpClient {
             if !retry {
                 return outcome.map_err(|f| f.error);
             }
-            let wait = self.config.retry.backoff(attempt);
+            let wait = match outcome.as_ref().ok().and_then(HttpResponse::retry_after) {
+                // Longer than this call should wait: the caller gets the answer and the delay.
+                Some(asked) if asked > self.config.retry.max_backoff => {
+                    return outcome.map_err(|f| f.error);
+                }
+                Some(asked) => asked,
+                None => self.config.retry.backoff(attempt),
+            };
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
         }
@@ -497,238 +514,4 @@ fn too_large(cap: usize, status: u16) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use axum::Router;
-    use axum::http::StatusCode;
-    use axum::routing::get;
-
-    async fn serve(router: Router) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await });
-        format!("http://{addr}")
-    }
-
-    fn client(config: HttpConfig) -> HttpClient {
-        HttpClient::new("test", config).unwrap()
-    }
-
-    #[tokio::test]
-    async fn retries_idempotent_5xx_only() {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let h = hits.clone();
-        let base = serve(Router::new().route(
-            "/flaky",
-            get(move || {
-                let n = h.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    if n < 2 {
-                        (StatusCode::SERVICE_UNAVAILABLE, "busy")
-                    } else {
-                        (StatusCode::OK, "ok")
-                    }
-                }
-            }),
-        ))
-        .await;
-        let c = client(HttpConfig {
-            retry: RetryPolicy {
-                max_retries: 3,
-                initial_backoff: Duration::from_millis(5),
-                max_backoff: Duration::from_millis(10),
-            },
-            ..Default::default()
-        });
-        let url = format!("{base}/flaky");
-        let r = c
-            .send("flaky", c.reqwest().get(&url), Idempotency::Idempotent)
-            .await
-            .unwrap();
-        assert_eq!(r.status, 200);
-        assert_eq!(hits.load(Ordering::SeqCst), 3);
-
-        hits.store(0, Ordering::SeqCst);
-        let r = c
-            .send("flaky", c.reqwest().get(&url), Idempotency::NonIdempotent)
-            .await
-            .unwrap();
-        assert_eq!(r.status, 503);
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "non-idempotent sent once");
-        let e = r.status_error();
-        assert_eq!(e.kind(), ErrorKind::Unavailable);
-        assert_eq!(e.status(), Some(503));
-        assert!(e.message().contains("busy"));
-    }
-
-    #[tokio::test]
-    async fn oversized_bodies_and_timeouts_are_typed() {
-        let base = serve(
-            Router::new()
-                .route("/big", get(|| async { "x".repeat(4096) }))
-                .route(
-                    "/slow",
-                    get(|| async {
-                        tokio::time::sleep(Duration::from_secs(5)).await;
-                        "late"
-                    }),
-                ),
-        )
-        .await;
-        let c = client(HttpConfig {
-            max_response_bytes: 1024,
-            timeout: Duration::from_millis(200),
-            retry: RetryPolicy::none(),
-            ..Default::default()
-        });
-        let e = c
-            .send(
-                "big",
-                c.reqwest().get(format!("{base}/big")),
-                Idempotency::Idempotent,
-            )
-            .await
-            .err();
-        assert_eq!(e.as_ref().map(|e| e.kind()), Some(ErrorKind::Protocol));
-
-        let started = Instant::now();
-        let e = c
-            .send(
-                "slow",
-                c.reqwest().get(format!("{base}/slow?token=SECRET")),
-                Idempotency::Idempotent,
-            )
-            .await
-            .err();
-        assert!(started.elapsed() < Duration::from_secs(2));
-        let e = e.expect("expected a timeout");
-        assert_eq!(e.kind(), ErrorKind::Unavailable);
-        assert!(e.is_temporary());
-        assert_eq!(e.operation(), Some("slow"));
-        // No URL (and so no token in a query string) anywhere in the error chain.
-        let mut chain = format!("{e} {e:?}");
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            chain.push_str(&format!(" {s} {s:?}"));
-            src = s.source();
-        }
-        assert!(!chain.contains("SECRET"), "{chain}");
-    }
-
-    #[tokio::test]
-    async fn a_timeout_is_not_retried() {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let h = hits.clone();
-        let base = serve(Router::new().route(
-            "/stall",
-            get(move || {
-                h.fetch_add(1, Ordering::SeqCst);
-                async {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    "late"
-                }
-            }),
-        ))
-        .await;
-        let c = client(HttpConfig {
-            timeout: Duration::from_millis(200),
-            retry: RetryPolicy {
-                max_retries: 3,
-                initial_backoff: Duration::from_millis(1),
-                max_backoff: Duration::from_millis(1),
-            },
-            ..Default::default()
-        });
-        let started = Instant::now();
-        let e = c
-            .send(
-                "stall",
-                c.reqwest().get(format!("{base}/stall")),
-                Idempotency::Idempotent,
-            )
-            .await
-            .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Unavailable);
-        assert!(e.message().contains("timed out"), "{e}");
-        assert_eq!(
-            hits.load(Ordering::SeqCst),
-            1,
-            "one timeout, not one per retry"
-        );
-        assert!(started.elapsed() < Duration::from_secs(1));
-    }
-
-    #[tokio::test]
-    async fn connection_refused_is_unavailable() {
-        // Bind then drop to get a port nobody listens on.
-        let l = std::net::TcpListener::bind("127.0.0.1:0").ok();
-        let port = l
-            .as_ref()
-            .and_then(|l| l.local_addr().ok())
-            .map(|a| a.port())
-            .unwrap_or(9);
-        drop(l);
-        let c = client(HttpConfig {
-            retry: RetryPolicy::none(),
-            ..Default::default()
-        });
-        let e = c
-            .send(
-                "down",
-                c.reqwest().get(format!("http://127.0.0.1:{port}/")),
-                Idempotency::Idempotent,
-            )
-            .await
-            .err();
-        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Unavailable));
-    }
-
-    #[tokio::test]
-    async fn execute_bridges_http_types() {
-        let base = serve(Router::new().route(
-            "/echo",
-            axum::routing::post(|body: String| async move { (StatusCode::CREATED, body) }),
-        ))
-        .await;
-        let c = client(HttpConfig::default());
-        let req = http::Request::post(format!("{base}/echo"))
-            .header("content-type", "text/plain")
-            .body(b"ping".to_vec())
-            .unwrap();
-        let resp = c
-            .execute("echo", req, Idempotency::NonIdempotent)
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 201);
-        assert_eq!(resp.body(), b"ping");
-    }
-
-    #[test]
-    fn garbage_json_is_a_protocol_error() {
-        let r = HttpResponse {
-            status: 200,
-            headers: HeaderMap::new(),
-            body: Bytes::from_static(b"<html>oops</html>"),
-        };
-        let e = r.json::<serde_json::Value>().err();
-        assert_eq!(e.map(|e| e.kind()), Some(ErrorKind::Protocol));
-    }
-
-    #[test]
-    fn backoff_is_bounded() {
-        let p = RetryPolicy::default();
-        for retry in 1..40 {
-            assert!(p.backoff(retry) <= p.max_backoff);
-        }
-    }
-
-    #[test]
-    fn bearer_header_is_sensitive() {
-        let v = bearer_header(&AccessToken::new("abc")).unwrap();
-        assert!(v.is_sensitive());
-        assert!(bearer_header(&AccessToken::new("a\nb")).is_err());
-    }
-}
+mod tests;
