@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use polyauth_core::{Error, ErrorKind, Result};
 use serde_json::{Value, json};
@@ -15,6 +16,14 @@ use crate::service::UserSyncService;
 
 /// Default of [`InitialSyncOptions::max_consecutive_failures`].
 pub const DEFAULT_MAX_CONSECUTIVE_FAILURES: u32 = 10;
+
+/// How many times one call answered with HTTP 429 (`RateLimited`) is sent again after waiting
+/// before the 429 counts as a failure.
+pub const MAX_RATE_LIMIT_WAITS: u32 = 5;
+
+/// The longest wait before sending a rate-limited call again: a longer `Retry-After` is cut to
+/// this. Without `Retry-After` the waits are 1 s, 2 s, 4 s, ….
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 /// Settings of [`UserSyncService::initial_sync`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +40,9 @@ pub struct InitialSyncOptions {
     /// Calls to the auth center that fail in a row for want of an answer (connection refused,
     /// timeout, HTTP 5xx, a garbled answer) before the sync stops
     /// ([`StopReason::Unreachable`]); any answer resets the count (default
-    /// [`DEFAULT_MAX_CONSECUTIVE_FAILURES`] = 10, at least 1).
+    /// [`DEFAULT_MAX_CONSECUTIVE_FAILURES`] = 10, at least 1). An HTTP 429 is not a failure
+    /// until the call has been sent again [`MAX_RATE_LIMIT_WAITS`] times, each after the
+    /// server's `Retry-After` (at most [`MAX_RATE_LIMIT_WAIT`]).
     pub max_consecutive_failures: u32,
 }
 
@@ -475,7 +486,7 @@ async fn send_chunk(
         out.not_sent = sent;
         return out;
     }
-    match client.batch_sync_users_to_auth(&users, None).await {
+    match patiently(&breaker, || client.batch_sync_users_to_auth(&users, None)).await {
         Ok(b) => {
             breaker.answered();
             out.created = b.success;
@@ -509,7 +520,7 @@ async fn send_chunk(
                     out.not_sent += (users.len() - i) as u64;
                     break;
                 }
-                match client.sync_user_to_auth(u, None).await {
+                match patiently(&breaker, || client.sync_user_to_auth(u, None)).await {
                     Ok(o) => {
                         breaker.answered();
                         if o.success && o.created {
@@ -542,6 +553,34 @@ async fn send_chunk(
         }
     }
     out
+}
+
+/// Runs `call`, and again while the auth center answers HTTP 429 (`RateLimited`) and the sync
+/// has not stopped: after the `Retry-After` it sends (at most [`MAX_RATE_LIMIT_WAIT`]), else
+/// after 1 s, 2 s, 4 s, …, up to [`MAX_RATE_LIMIT_WAITS`] times; then the last answer is
+/// returned as it is. A 429 means the request was not processed, so sending it again creates
+/// nobody twice, and slowing down is what the server asked for.
+async fn patiently<T, F, Fut>(breaker: &Breaker, mut call: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut fallback = Duration::from_secs(1);
+    for _ in 0..MAX_RATE_LIMIT_WAITS {
+        match call().await {
+            Err(e) if e.kind() == ErrorKind::RateLimited && !breaker.stopped() => {
+                let wait = e.retry_after().unwrap_or(fallback).min(MAX_RATE_LIMIT_WAIT);
+                tracing::info!(
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "the AIGC auth center asked to slow down (HTTP 429); sending again after a wait"
+                );
+                tokio::time::sleep(wait).await;
+                fallback = fallback.saturating_mul(2);
+            }
+            answer => return answer,
+        }
+    }
+    call().await
 }
 
 fn batch_error(v: &Value) -> UserSyncError {

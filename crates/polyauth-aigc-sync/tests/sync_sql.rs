@@ -503,6 +503,29 @@ async fn a_failing_batch_falls_back_to_one_call_per_user() {
 }
 
 #[tokio::test]
+async fn a_rate_limited_batch_is_sent_again_after_a_wait_not_replayed_per_user() {
+    let (pool, _dir) = legacy_db().await;
+    seed_users(&pool, 300, "$2b$04$hash").await;
+    let emu = AigcEmulator::start().await;
+    emu.server().inject(
+        Fault::status(429)
+            .on_path(AigcEmulator::path("/sync/batch"))
+            .times(1),
+    );
+    let svc = service(&pool, initial_config(), Some(client(&emu)));
+    // A limit of 1 would stop the sync at the first failure: a 429 is not one.
+    let opts = InitialSyncOptions::default().with_max_consecutive_failures(1);
+    let rep = svc.initial_sync(&opts, None).await.unwrap();
+    assert!(rep.stopped.is_none(), "{:?}", rep.stopped);
+    assert_eq!((rep.total, rep.created, rep.failed), (300, 300, 0));
+    assert_eq!(rep.batch_fallbacks, 0);
+    assert_eq!(emu.calls("/sync/user"), 0);
+    // Three batches of 100, one of them sent twice.
+    assert_eq!(emu.calls("/sync/batch"), 4);
+    assert_eq!(emu.user_count(), 300);
+}
+
+#[tokio::test]
 async fn an_auth_center_failing_mid_sync_loses_and_duplicates_nothing_on_rerun() {
     let (pool, _dir) = legacy_db().await;
     seed_users(&pool, 500, "$2b$04$hash").await;
