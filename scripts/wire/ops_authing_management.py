@@ -126,6 +126,12 @@ OPS = [
         "ManagementClient.send_email(email, 'RESET_PASSWORD')",
         [gql("sendEmail", MESSAGE)],
     ),
+    Op(
+        "is_password_valid",
+        lambda c: c["new"]().is_password_valid("Wire-pass-1"),
+        "ManagementClient.is_password_valid(password)",
+        token_then(rest({"valid": True, "message": "ok"})),
+    ),
     # Users.
     Op(
         "users.create",

@@ -281,7 +281,7 @@ pub struct RefreshedToken {
     pub exp: Option<i64>,
 }
 
-/// `checkPasswordStrength`: `{valid, message}`.
+/// `checkPasswordStrength` and the management `POST /api/v2/password/check`: `{valid, message}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct PasswordStrength {

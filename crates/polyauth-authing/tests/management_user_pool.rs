@@ -164,3 +164,20 @@ async fn scenario_settings_and_variables_read_back() {
     pool.remove_env("reopen_at").await.unwrap();
     assert!(pool.list_env().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn is_password_valid_checks_a_password_against_the_pools_policy() {
+    let emu = AuthingEmulator::start().await;
+    let m = mgmt_client(&emu);
+    let strong = m
+        .is_password_valid(&polyauth_core::Password::new("Str0ng-pass"))
+        .await
+        .unwrap();
+    assert!(strong.valid, "{strong:?}");
+    let weak = m
+        .is_password_valid(&polyauth_core::Password::new("abc"))
+        .await
+        .unwrap();
+    assert!(!weak.valid, "{weak:?}");
+    assert!(weak.message.is_some());
+}

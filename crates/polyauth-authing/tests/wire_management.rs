@@ -27,7 +27,7 @@ use polyauth_authing::types::ResourceType;
 use polyauth_authing::{
     EmailScene, ManagementClient, ManagementClientOptions, QueryField, SearchOptions, UserLookup,
 };
-use polyauth_core::{AccessToken, ClientSecret};
+use polyauth_core::{AccessToken, ClientSecret, Password};
 use polyauth_testkit::authing::ENC_PUBLIC_PEM;
 use polyauth_testkit::wire::WireCheck;
 use serde_json::{Map, Value, json};
@@ -92,6 +92,13 @@ async fn requests_match_the_reference_sdk() {
         .run("send_email", || async {
             fresh()
                 .send_email("alice@example.com", EmailScene::ResetPassword)
+                .await
+        })
+        .await;
+    check
+        .run("is_password_valid", || async {
+            fresh()
+                .is_password_valid(&Password::new("Wire-pass-1"))
                 .await
         })
         .await;

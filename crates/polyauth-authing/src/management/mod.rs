@@ -54,7 +54,7 @@ use crate::crypto::PasswordEncryptor;
 use crate::documents::{self as doc, GqlOp};
 use crate::observer::ErrorObserver;
 use crate::transport::{Auth, PROVIDER, Transport, normalize_base};
-use crate::types::{CommonMessage, EmailScene, LoginStatus};
+use crate::types::{CommonMessage, EmailScene, LoginStatus, PasswordStrength};
 use token::CachedToken;
 
 /// The most identifiers [`Users::batch_get`] accepts in one call (Authing's documented limit).
@@ -306,6 +306,20 @@ impl ManagementClient {
         self.inner
             .transport
             .graphql(&doc::SEND_EMAIL, vars, Auth::None)
+            .await
+    }
+
+    /// Checks a password against the pool's password policy (REST `POST /api/v2/password/check`
+    /// `{"password"}` with the management token; reference: `ManagementClient.is_password_valid`
+    /// in `authing/v2/management/authing.py`). **The password travels in plaintext** (inside
+    /// TLS), as the reference sends it; it is never logged.
+    ///
+    /// Errors: `Provider` with Authing's code when the server refuses the check;
+    /// `Unauthenticated` when the management token is refused; transport errors.
+    pub async fn is_password_valid(&self, password: &Password) -> Result<PasswordStrength> {
+        let url = self.url(&["api", "v2", "password", "check"])?;
+        let body = json!({"password": password.expose_secret()});
+        self.rest("is_password_valid", Method::POST, url, Some(body))
             .await
     }
 }

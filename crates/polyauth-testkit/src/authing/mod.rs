@@ -232,6 +232,10 @@ impl AuthingEmulator {
                 axum::routing::delete(rest_admin::remove_env),
             )
             .route("/api/v2/userpools/detail", get(rest_admin::pool_detail))
+            .route(
+                "/api/v2/password/check",
+                axum::routing::post(rest_admin::password_check),
+            )
             .route("/api/v2/analysis/audit", get(rest_admin::audit_logs))
             .route(
                 "/api/v2/applications",

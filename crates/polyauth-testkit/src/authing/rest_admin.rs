@@ -67,6 +67,27 @@ pub(super) async fn remove_env(
     })
 }
 
+/// `POST /api/v2/password/check` `{password}`: valid when it has at least 6 characters (the
+/// same policy as `checkPasswordStrength`); a missing password is 400.
+pub(super) async fn password_check(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    with_management(&s, &headers, |_| {
+        let Some(password) = str_field(&body, "password") else {
+            return envelope_error(400, "password 不能为空");
+        };
+        let valid = password.chars().count() >= 6;
+        let message = if valid {
+            "密码强度符合要求"
+        } else {
+            "密码太弱"
+        };
+        envelope_ok(json!({"valid": valid, "message": message}))
+    })
+}
+
 /// `GET /api/v2/userpools/detail`: the pool's settings.
 pub(super) async fn pool_detail(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let pool_id = s.options.user_pool_id.clone();
