@@ -14,32 +14,10 @@ use polyauth_authing::types::{
     NewResource, PolicyTargetType, ResourceAction, ResourceType, ResourceUpdate,
 };
 use polyauth_core::ErrorKind;
-use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn books() -> NewResource {
-    NewResource::new(
-        "books",
-        ResourceType::Data,
-        vec![
-            ResourceAction::new("books:read", "read a book"),
-            ResourceAction::new("books:edit", "edit a book"),
-        ],
-    )
-}
-
-fn user(emu: &AuthingEmulator, name: &str) -> String {
-    emu.add_user(SeedUser {
-        username: Some(name.into()),
-        ..SeedUser::default()
-    })
-}
+use polyauth_testkit::authing::AuthingEmulator;
 
 fn target(kind: PolicyTargetType, id: &str, actions: &[&str]) -> AuthorizationTarget {
-    AuthorizationTarget::new(kind, id, strings(actions))
+    AuthorizationTarget::new(kind, id, owned(actions))
 }
 
 /// A namespace `library` with the `books` resource.
@@ -51,16 +29,11 @@ async fn library(m: &ManagementClient) {
     m.acl().create_resource("library", &books()).await.unwrap();
 }
 
-fn assert_code(err: &polyauth_core::Error, kind: ErrorKind, code: &str) {
-    assert_eq!(err.kind(), kind, "{err:?}");
-    assert_eq!(err.provider_code(), Some(code), "{err:?}");
-}
-
 #[tokio::test]
 async fn allow_lets_a_user_and_a_role_act() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
-    let (ann, ben) = (user(&emu, "ann"), user(&emu, "ben"));
+    let (ann, ben) = (plain_user(&emu, "ann"), plain_user(&emu, "ben"));
     let acl = m.acl();
     assert!(
         !acl.is_allowed(&ann, "books:read", "books:1", "default")
@@ -366,7 +339,7 @@ async fn authorizations_are_listed_per_target_and_per_resource() {
         ),
         ("books", Some("DATA"))
     );
-    assert_eq!(of_role.list[0].actions, strings(&["books:read"]));
+    assert_eq!(of_role.list[0].actions, owned(&["books:read"]));
     let through_roles = m
         .roles()
         .list_authorized_resources("reader", "library", None)
@@ -391,14 +364,14 @@ async fn authorizations_are_listed_per_target_and_per_resource() {
         .await
         .unwrap();
     assert_eq!(all.total_count, 4);
-    let both = ActionsFilter::new(ActionsOperator::And, strings(&["books:read", "books:edit"]));
+    let both = ActionsFilter::new(ActionsOperator::And, owned(&["books:read", "books:edit"]));
     let and = acl
         .get_authorized_targets("library", ResourceType::Data, "books", Some(&both), None)
         .await
         .unwrap();
     assert_eq!(and.list.len(), 1);
     assert_eq!(and.list[0].target_identifier, ann);
-    let either = ActionsFilter::new(ActionsOperator::Or, strings(&["books:edit"]));
+    let either = ActionsFilter::new(ActionsOperator::Or, owned(&["books:edit"]));
     let groups = acl
         .get_authorized_targets(
             "library",
@@ -425,7 +398,7 @@ async fn revoke_takes_actions_then_the_resource() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     library(&m).await;
-    let ann = user(&emu, "ann");
+    let ann = plain_user(&emu, "ann");
     let acl = m.acl();
     let both = [target(
         PolicyTargetType::User,
@@ -541,7 +514,7 @@ async fn scenario_a_role_authorized_then_revoked() {
     acl.authorize_resource("library", "books", &grant)
         .await
         .unwrap();
-    let ann = user(&emu, "ann");
+    let ann = plain_user(&emu, "ann");
     assert!(
         !acl.is_allowed(&ann, "books:edit", "books", "library")
             .await

@@ -9,38 +9,11 @@ mod common;
 use common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::{
-    AccessPolicyTargets, DefaultAccessStrategy, NewResource, PolicyTargetType, ResourceAction,
-    ResourceType, ResourceUpdate,
+    AccessPolicyTargets, DefaultAccessStrategy, PolicyTargetType, ResourceAction, ResourceType,
+    ResourceUpdate,
 };
 use polyauth_core::{ClientSecret, ErrorKind};
-use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn books() -> NewResource {
-    NewResource::new(
-        "books",
-        ResourceType::Data,
-        vec![
-            ResourceAction::new("books:read", "read a book"),
-            ResourceAction::new("books:edit", "edit a book"),
-        ],
-    )
-}
-
-fn user(emu: &AuthingEmulator, name: &str) -> String {
-    emu.add_user(SeedUser {
-        username: Some(name.into()),
-        ..SeedUser::default()
-    })
-}
-
-fn assert_code(err: &polyauth_core::Error, kind: ErrorKind, code: &str) {
-    assert_eq!(err.kind(), kind, "{err:?}");
-    assert_eq!(err.provider_code(), Some(code), "{err:?}");
-}
+use polyauth_testkit::authing::AuthingEmulator;
 
 #[tokio::test]
 async fn programmatic_access_accounts_lifecycle() {
@@ -158,8 +131,8 @@ async fn application_access_policies_and_default_strategy() {
     let m = mgmt_client(&emu);
     let app = emu.options().app_id.clone();
     let (acl, apps) = (m.acl(), m.applications());
-    let users = AccessPolicyTargets::new(PolicyTargetType::User, strings(&["u1", "u2"]));
-    let mut roles = AccessPolicyTargets::new(PolicyTargetType::Role, strings(&["admin"]));
+    let users = AccessPolicyTargets::new(PolicyTargetType::User, owned(&["u1", "u2"]));
+    let mut roles = AccessPolicyTargets::new(PolicyTargetType::Role, owned(&["admin"]));
     roles.namespace = Some("default".into());
     acl.allow_access_application(&app, &users).await.unwrap();
     acl.deny_access_application(&app, &roles).await.unwrap();
@@ -221,7 +194,7 @@ async fn application_access_policy_bad_input_is_typed_errors() {
     let m = mgmt_client(&emu);
     let app = emu.options().app_id.clone();
     let acl = m.acl();
-    let users = AccessPolicyTargets::new(PolicyTargetType::User, strings(&["u1"]));
+    let users = AccessPolicyTargets::new(PolicyTargetType::User, owned(&["u1"]));
     let no_policy = acl
         .enable_application_access_policies(&app, &users)
         .await
@@ -311,7 +284,11 @@ async fn active_users_are_those_logged_in() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let app = emu.options().app_id.clone();
-    let (ann, ben, _cid) = (user(&emu, "ann"), user(&emu, "ben"), user(&emu, "cid"));
+    let (ann, ben, _cid) = (
+        plain_user(&emu, "ann"),
+        plain_user(&emu, "ben"),
+        plain_user(&emu, "cid"),
+    );
     emu.issue_token(&ann, 600);
     emu.issue_token(&ben, 600);
     emu.issue_token(&ben, -10);

@@ -10,10 +10,6 @@ use futures::TryStreamExt;
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;
 
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
 #[tokio::test]
 async fn list_starts_with_the_pools_own_application() {
     let emu = AuthingEmulator::start().await;
@@ -28,7 +24,7 @@ async fn create_find_and_delete() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let apps = m.applications();
-    let uris = strings(&["https://shop.example.com/callback"]);
+    let uris = owned(&["https://shop.example.com/callback"]);
     let app = apps
         .create(
             "Shop",
@@ -126,7 +122,7 @@ async fn scenario_an_application_from_creation_to_deletion() {
         .create(
             "Admin",
             "admin-panel",
-            &strings(&["https://admin.example.com/cb"]),
+            &owned(&["https://admin.example.com/cb"]),
             None,
         )
         .await

@@ -9,14 +9,7 @@ use common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::{AuditLogFilter, PrincipalType};
 use polyauth_core::ErrorKind;
-use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
-
-fn user(emu: &AuthingEmulator, name: &str) -> String {
-    emu.add_user(SeedUser {
-        username: Some(name.into()),
-        ..SeedUser::default()
-    })
-}
+use polyauth_testkit::authing::AuthingEmulator;
 
 fn ops(
     page: &polyauth_authing::types::Paginated<polyauth_authing::types::AuditLogEntry>,
@@ -120,7 +113,7 @@ async fn audit_log_stream_and_bad_pages() {
 #[tokio::test]
 async fn principal_authentication_detail_and_authenticate() {
     let emu = AuthingEmulator::start().await;
-    let ann = user(&emu, "ann");
+    let ann = plain_user(&emu, "ann");
     let m = mgmt_client(&emu);
     let pa = m.principal_authentication();
     assert_eq!(pa.detail(&ann).await.unwrap(), None);
@@ -139,7 +132,7 @@ async fn principal_authentication_detail_and_authenticate() {
     assert_eq!(detail.id_card.as_deref(), Some("110101199001011234"));
     assert_eq!(detail.ext.as_deref(), Some("6222000011112222"));
 
-    let acme = user(&emu, "acme");
+    let acme = plain_user(&emu, "acme");
     pa.authenticate(
         &acme,
         PrincipalType::Enterprise,
@@ -156,7 +149,7 @@ async fn principal_authentication_detail_and_authenticate() {
 #[tokio::test]
 async fn principal_authentication_bad_input() {
     let emu = AuthingEmulator::start().await;
-    let ann = user(&emu, "ann");
+    let ann = plain_user(&emu, "ann");
     let m = mgmt_client(&emu);
     let pa = m.principal_authentication();
     let unknown = pa.detail("no-such-user").await.unwrap_err();
@@ -176,7 +169,7 @@ async fn principal_authentication_bad_input() {
         .unwrap_err();
     assert_eq!(twice.kind(), ErrorKind::InvalidInput);
     assert_eq!(twice.provider_code(), Some("400"));
-    let ben = user(&emu, "ben");
+    let ben = plain_user(&emu, "ben");
     for (name, id) in [("", "1101"), ("Ben", "")] {
         let empty = pa
             .authenticate(&ben, PrincipalType::Person, name, id, "")
@@ -191,7 +184,7 @@ async fn principal_authentication_bad_input() {
 #[tokio::test]
 async fn scenario_an_authentication_shows_in_the_audit_log() {
     let emu = AuthingEmulator::start().await;
-    let (ann, ben) = (user(&emu, "ann"), user(&emu, "ben"));
+    let (ann, ben) = (plain_user(&emu, "ann"), plain_user(&emu, "ben"));
     emu.add_audit_log("login", &ann, "10.0.0.9", "app-1");
     let m = mgmt_client(&emu);
     m.principal_authentication()

@@ -10,19 +10,8 @@ use futures::TryStreamExt;
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE, SearchOptions};
 use polyauth_core::ErrorKind;
-use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
+use polyauth_testkit::authing::AuthingEmulator;
 use serde_json::json;
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn user(emu: &AuthingEmulator, name: &str) -> String {
-    emu.add_user(SeedUser {
-        username: Some(name.into()),
-        ..SeedUser::default()
-    })
-}
 
 async fn group_codes(m: &ManagementClient, user_id: &str) -> Vec<String> {
     let groups = m.users().list_groups(user_id).await.unwrap();
@@ -108,12 +97,12 @@ async fn delete_many_is_all_or_nothing() {
         groups.create(code, code, None).await.unwrap();
     }
     let unknown = groups
-        .delete_many(&strings(&["a", "ghost"]))
+        .delete_many(&owned(&["a", "ghost"]))
         .await
         .unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
     assert_eq!(groups.list(1, 10).await.unwrap().total_count, 3);
-    groups.delete_many(&strings(&["a", "b"])).await.unwrap();
+    groups.delete_many(&owned(&["a", "b"])).await.unwrap();
     let left = groups.list(1, 10).await.unwrap();
     assert_eq!(
         left.list
@@ -163,7 +152,7 @@ async fn members_are_the_users_modules_groups() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let groups = m.groups();
-    let (ann, ben) = (user(&emu, "ann"), user(&emu, "ben"));
+    let (ann, ben) = (plain_user(&emu, "ann"), plain_user(&emu, "ben"));
     groups.create("staff", "Staff", None).await.unwrap();
 
     groups
@@ -307,8 +296,8 @@ async fn scenario_teams() {
     let m = mgmt_client(&emu);
     let groups = m.groups();
     let seeded = seed(&emu, "carol", "Carol-pass-1");
-    let dan = user(&emu, "dan");
-    let eve = user(&emu, "eve");
+    let dan = plain_user(&emu, "dan");
+    let eve = plain_user(&emu, "eve");
 
     groups.create("web", "Web", None).await.unwrap();
     groups.create("mobile", "Mobile", None).await.unwrap();

@@ -9,7 +9,7 @@ use common::*;
 use futures::TryStreamExt;
 use polyauth_authing::ManagementClient;
 use polyauth_authing::types::{NewNode, NodeTree, Org, ResourceType, SyncProvider};
-use polyauth_core::{Error, ErrorKind};
+use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;
 use serde_json::json;
 
@@ -28,10 +28,6 @@ async fn acme(m: &ManagementClient) -> (String, String, String, String) {
         .await
         .unwrap();
     (org.id, root, sales.id, emea.id)
-}
-
-fn assert_code(e: &Error, kind: ErrorKind, code: &str) {
-    assert_eq!((e.kind(), e.provider_code()), (kind, Some(code)), "{e}");
 }
 
 async fn department_codes(m: &ManagementClient, user_id: &str) -> Vec<(String, bool)> {

@@ -13,10 +13,6 @@ use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
 use serde_json::json;
 
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
 fn read_books() -> PolicyStatement {
     PolicyStatement::new("books:*", &["books:read"])
 }
@@ -125,12 +121,12 @@ async fn list_pages_delete_many_and_stream() {
     assert_eq!(all.len(), total);
 
     let unknown = policies
-        .delete_many(&strings(&["p000", "ghost"]))
+        .delete_many(&owned(&["p000", "ghost"]))
         .await
         .unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
     policies
-        .delete_many(&strings(&["p000", "p001"]))
+        .delete_many(&owned(&["p000", "p001"]))
         .await
         .unwrap();
     assert_eq!(
@@ -157,7 +153,7 @@ async fn assignments_to_every_target_type() {
     create(&m, "readers").await;
     create(&m, "writers").await;
 
-    let both = strings(&["readers", "writers"]);
+    let both = owned(&["readers", "writers"]);
     policies
         .add_assignments(&both, PolicyTargetType::User, std::slice::from_ref(&ann))
         .await
@@ -168,25 +164,25 @@ async fn assignments_to_every_target_type() {
     );
     policies
         .add_assignments(
-            &strings(&["readers"]),
+            &owned(&["readers"]),
             PolicyTargetType::Role,
-            &strings(&["editor"]),
+            &owned(&["editor"]),
         )
         .await
         .unwrap();
     policies
         .add_assignments(
-            &strings(&["readers"]),
+            &owned(&["readers"]),
             PolicyTargetType::Group,
-            &strings(&["staff"]),
+            &owned(&["staff"]),
         )
         .await
         .unwrap();
     policies
         .add_assignments(
-            &strings(&["readers"]),
+            &owned(&["readers"]),
             PolicyTargetType::Org,
-            &strings(&["node-1"]),
+            &owned(&["node-1"]),
         )
         .await
         .unwrap();
@@ -304,7 +300,7 @@ async fn assignments_to_every_target_type() {
         ("writers", PolicyTargetType::Group, "ghost"),
     ] {
         let e = policies
-            .add_assignments(&strings(&[policy]), kind, &strings(&[target]))
+            .add_assignments(&owned(&[policy]), kind, &owned(&[target]))
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{policy} {kind:?} {target}");
@@ -354,14 +350,14 @@ async fn scenario_an_access_review() {
         .await
         .unwrap();
     m.roles()
-        .add_policies("auditor", &strings(&["audit"]))
+        .add_policies("auditor", &owned(&["audit"]))
         .await
         .unwrap();
     policies
         .add_assignments(
-            &strings(&["audit"]),
+            &owned(&["audit"]),
             PolicyTargetType::Group,
-            &strings(&["finance"]),
+            &owned(&["finance"]),
         )
         .await
         .unwrap();

@@ -10,19 +10,8 @@ use futures::{StreamExt, TryStreamExt};
 use polyauth_authing::types::{PolicyStatement, ResourceType};
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE};
 use polyauth_core::ErrorKind;
-use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
+use polyauth_testkit::authing::AuthingEmulator;
 use serde_json::{Value, json};
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn user(emu: &AuthingEmulator, name: &str) -> String {
-    emu.add_user(SeedUser {
-        username: Some(name.into()),
-        ..SeedUser::default()
-    })
-}
 
 async fn role_codes(m: &ManagementClient, user_id: &str, ns: Option<&str>) -> Vec<String> {
     let roles = m.users().list_roles(user_id, ns).await.unwrap();
@@ -134,7 +123,7 @@ async fn delete_many_is_all_or_nothing() {
         roles.create(code, None, None, Some("shop")).await.unwrap();
     }
     let unknown = roles
-        .delete_many(&strings(&["a", "ghost"]), Some("shop"))
+        .delete_many(&owned(&["a", "ghost"]), Some("shop"))
         .await
         .unwrap_err();
     assert_eq!(unknown.kind(), ErrorKind::NotFound);
@@ -145,14 +134,14 @@ async fn delete_many_is_all_or_nothing() {
     // Codes of another namespace are not this one's.
     assert_eq!(
         roles
-            .delete_many(&strings(&["a"]), None)
+            .delete_many(&owned(&["a"]), None)
             .await
             .unwrap_err()
             .kind(),
         ErrorKind::NotFound
     );
     roles
-        .delete_many(&strings(&["a", "b"]), Some("shop"))
+        .delete_many(&owned(&["a", "b"]), Some("shop"))
         .await
         .unwrap();
     let left = roles.list(1, 10, Some("shop")).await.unwrap();
@@ -223,7 +212,7 @@ async fn members_are_the_users_modules_roles() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let roles = m.roles();
-    let (ann, ben) = (user(&emu, "ann"), user(&emu, "ben"));
+    let (ann, ben) = (plain_user(&emu, "ann"), plain_user(&emu, "ben"));
     roles.create("editor", None, None, None).await.unwrap();
     roles
         .create("editor", None, None, Some("cms"))
@@ -290,7 +279,7 @@ async fn members_are_the_users_modules_roles() {
     assert!(role_codes(&m, &ben, None).await.is_empty());
     // The users module's assignments are the roles module's members.
     m.users()
-        .add_roles(&ben, &strings(&["editor"]), None)
+        .add_roles(&ben, &owned(&["editor"]), None)
         .await
         .unwrap();
     assert_eq!(
@@ -319,7 +308,7 @@ async fn members_are_the_users_modules_roles() {
         .unwrap_err();
     assert_eq!(unknown_role.kind(), ErrorKind::NotFound);
     let unknown_user = roles
-        .add_users("editor", &strings(&["nobody"]), Some("cms"))
+        .add_users("editor", &owned(&["nobody"]), Some("cms"))
         .await
         .unwrap_err();
     assert_eq!(unknown_user.kind(), ErrorKind::NotFound);
@@ -339,7 +328,7 @@ async fn members_stream_walks_every_page() {
     let roles = m.roles();
     roles.create("crowd", None, None, None).await.unwrap();
     let ids: Vec<String> = (0..(STREAM_PAGE_SIZE + 1))
-        .map(|i| user(&emu, &format!("member{i}")))
+        .map(|i| plain_user(&emu, &format!("member{i}")))
         .collect();
     roles.add_users("crowd", &ids, None).await.unwrap();
     let members: Vec<_> = roles
@@ -370,20 +359,17 @@ async fn policies_and_authorized_resources() {
     }
 
     roles
-        .add_policies("ops", &strings(&["p1", "p2"]))
+        .add_policies("ops", &owned(&["p1", "p2"]))
         .await
         .unwrap();
-    roles.add_policies("ops", &strings(&["p2"])).await.unwrap();
+    roles.add_policies("ops", &owned(&["p2"])).await.unwrap();
     let page = roles.list_policies("ops", 1, 10).await.unwrap();
     assert_eq!(page.total_count, 2);
     assert_eq!(page.list[0].target_type.as_deref(), Some("ROLE"));
     assert_eq!(page.list[1].target_identifier.as_deref(), Some("ops"));
-    let unknown_policy = roles.add_policies("ops", &strings(&["nope"])).await;
+    let unknown_policy = roles.add_policies("ops", &owned(&["nope"])).await;
     assert_eq!(unknown_policy.unwrap_err().kind(), ErrorKind::NotFound);
-    roles
-        .remove_policies("ops", &strings(&["p1"]))
-        .await
-        .unwrap();
+    roles.remove_policies("ops", &owned(&["p1"])).await.unwrap();
     let left = roles.list_policies("ops", 1, 10).await.unwrap();
     assert_eq!(
         left.list
@@ -403,11 +389,11 @@ async fn policies_and_authorized_resources() {
     for e in [
         roles.list_policies("ghost", 1, 10).await.unwrap_err(),
         roles
-            .add_policies("ghost", &strings(&["p1"]))
+            .add_policies("ghost", &owned(&["p1"]))
             .await
             .unwrap_err(),
         roles
-            .remove_policies("ghost", &strings(&["p1"]))
+            .remove_policies("ghost", &owned(&["p1"]))
             .await
             .unwrap_err(),
     ] {
@@ -538,7 +524,7 @@ async fn scenario_a_shops_roles() {
     let roles = m.roles();
     let ns = Some("shop");
     let alice = seed(&emu, "alice", "Alice-pass-1");
-    let bob = user(&emu, "bob");
+    let bob = plain_user(&emu, "bob");
 
     roles
         .create("clerk", Some("Sells"), None, ns)
@@ -554,7 +540,7 @@ async fn scenario_a_shops_roles() {
         .create("refunds", &[refunds], None)
         .await
         .unwrap();
-    let elsewhere = roles.add_policies("manager", &strings(&["refunds"])).await;
+    let elsewhere = roles.add_policies("manager", &owned(&["refunds"])).await;
     assert_eq!(elsewhere.unwrap_err().kind(), ErrorKind::NotFound);
     roles
         .add_users("clerk", &[alice.clone(), bob.clone()], ns)

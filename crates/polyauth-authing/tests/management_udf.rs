@@ -8,15 +8,8 @@ mod common;
 use common::*;
 use polyauth_authing::types::{UdfDataType, UdfTargetType};
 use polyauth_core::ErrorKind;
-use polyauth_testkit::authing::{AuthingEmulator, SeedUser};
+use polyauth_testkit::authing::AuthingEmulator;
 use serde_json::{Value, json};
-
-fn user(emu: &AuthingEmulator, name: &str) -> String {
-    emu.add_user(SeedUser {
-        username: Some(name.into()),
-        ..SeedUser::default()
-    })
-}
 
 #[tokio::test]
 async fn set_list_and_remove_definitions() {
@@ -88,7 +81,7 @@ async fn values_of_users_and_roles() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let udf = m.udf();
-    let ann = user(&emu, "ann");
+    let ann = plain_user(&emu, "ann");
     let after = udf
         .set_udf_value_batch(
             UdfTargetType::User,
@@ -137,7 +130,7 @@ async fn bad_values_are_typed_errors() {
         .await
         .unwrap_err();
     assert_eq!(missing_role.kind(), ErrorKind::NotFound);
-    let ann = user(&emu, "ann");
+    let ann = plain_user(&emu, "ann");
     let empty: [(&str, Value); 0] = [];
     let calls = emu.op_calls("setUdvBatch");
     let none = udf
@@ -154,7 +147,7 @@ async fn scenario_a_field_from_definition_to_removal() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let udf = m.udf();
-    let (ann, ben) = (user(&emu, "ann"), user(&emu, "ben"));
+    let (ann, ben) = (plain_user(&emu, "ann"), plain_user(&emu, "ben"));
     udf.set(UdfTargetType::User, "team", UdfDataType::String, "Team")
         .await
         .unwrap();

@@ -10,10 +10,6 @@ use polyauth_authing::types::WhitelistType;
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;
 
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
-}
-
 fn values(entries: &[polyauth_authing::types::WhitelistEntry]) -> Vec<&str> {
     entries.iter().map(|e| e.value.as_str()).collect()
 }
@@ -27,13 +23,13 @@ async fn add_list_and_remove_per_kind() {
     let added = wl
         .add(
             WhitelistType::Email,
-            &strings(&["a@example.com", "b@example.com"]),
+            &owned(&["a@example.com", "b@example.com"]),
         )
         .await
         .unwrap();
     assert_eq!(values(&added), ["a@example.com", "b@example.com"]);
     assert!(added[0].created_at.is_some());
-    wl.add(WhitelistType::Username, &strings(&["ann"]))
+    wl.add(WhitelistType::Username, &owned(&["ann"]))
         .await
         .unwrap();
     // Kinds are separate lists.
@@ -44,7 +40,7 @@ async fn add_list_and_remove_per_kind() {
     assert!(wl.list(WhitelistType::Phone).await.unwrap().is_empty());
 
     let left = wl
-        .remove(WhitelistType::Email, &strings(&["a@example.com"]))
+        .remove(WhitelistType::Email, &owned(&["a@example.com"]))
         .await
         .unwrap();
     assert_eq!(values(&left), ["b@example.com"]);
@@ -84,20 +80,20 @@ async fn bad_input_is_typed_errors() {
     let emu = AuthingEmulator::start().await;
     let m = mgmt_client(&emu);
     let wl = m.white_list();
-    wl.add(WhitelistType::Phone, &strings(&["13800000000"]))
+    wl.add(WhitelistType::Phone, &owned(&["13800000000"]))
         .await
         .unwrap();
     let twice = wl
         .add(
             WhitelistType::Phone,
-            &strings(&["13900000000", "13800000000"]),
+            &owned(&["13900000000", "13800000000"]),
         )
         .await
         .unwrap_err();
     assert_eq!(twice.kind(), ErrorKind::InvalidInput);
     assert_eq!(twice.provider_code(), Some("400"));
     let missing = wl
-        .remove(WhitelistType::Phone, &strings(&["13800000000", "none"]))
+        .remove(WhitelistType::Phone, &owned(&["13800000000", "none"]))
         .await
         .unwrap_err();
     assert_eq!(missing.kind(), ErrorKind::NotFound);
@@ -129,13 +125,13 @@ async fn scenario_an_email_whitelist_from_on_to_off() {
     let wl = m.white_list();
     wl.add(
         WhitelistType::Email,
-        &strings(&["ann@example.com", "ben@example.com"]),
+        &owned(&["ann@example.com", "ben@example.com"]),
     )
     .await
     .unwrap();
     let on = wl.enable(WhitelistType::Email).await.unwrap();
     assert_eq!(on.whitelist.unwrap().email_enabled, Some(true));
-    wl.remove(WhitelistType::Email, &strings(&["ben@example.com"]))
+    wl.remove(WhitelistType::Email, &owned(&["ben@example.com"]))
         .await
         .unwrap();
     assert_eq!(

@@ -2,11 +2,12 @@
 
 use std::time::Duration;
 
+use polyauth_authing::types::{NewResource, ResourceAction, ResourceType};
 use polyauth_authing::{
     AuthenticationClient, AuthenticationClientOptions, AuthingConfig, ManagementClient,
     ManagementClientOptions, VerificationMode,
 };
-use polyauth_core::ClientSecret;
+use polyauth_core::{ClientSecret, Error, ErrorKind};
 use polyauth_testkit::authing::{AuthingEmulator, ENC_PUBLIC_PEM, SeedUser};
 
 pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
@@ -79,4 +80,25 @@ pub fn plain_user(emu: &AuthingEmulator, username: &str) -> String {
 /// Owned strings of `items` (the id and code lists the management calls take).
 pub fn owned(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Asserts `err`'s kind and the provider code Authing answered with.
+pub fn assert_code(err: &Error, kind: ErrorKind, code: &str) {
+    assert_eq!(
+        (err.kind(), err.provider_code()),
+        (kind, Some(code)),
+        "{err:?}"
+    );
+}
+
+/// A data resource `books` with the actions `books:read` and `books:edit`.
+pub fn books() -> NewResource {
+    NewResource::new(
+        "books",
+        ResourceType::Data,
+        vec![
+            ResourceAction::new("books:read", "read a book"),
+            ResourceAction::new("books:edit", "edit a book"),
+        ],
+    )
 }
