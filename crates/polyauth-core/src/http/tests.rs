@@ -86,28 +86,32 @@ async fn rate_limited_once(secs: u64, hits: Arc<AtomicUsize>) -> String {
     .await
 }
 
-#[tokio::test]
-async fn a_retry_waits_the_retry_after_the_server_asks_for() {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let base = rate_limited_once(1, hits.clone()).await;
-    // The random backoff alone would retry within 5 ms.
-    let c = client(HttpConfig {
+/// Two retries; the random backoff stays under 5 ms, `Retry-After` is waited up to 2 s.
+fn retrying_within_2s() -> HttpClient {
+    client(HttpConfig {
         retry: RetryPolicy {
             max_retries: 2,
             initial_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_secs(2),
         },
         ..Default::default()
-    });
-    let started = Instant::now();
-    let r = c
-        .send(
-            "limited",
-            c.reqwest().get(format!("{base}/limited")),
-            Idempotency::Idempotent,
-        )
+    })
+}
+
+async fn get_limited(c: &HttpClient, base: &str) -> HttpResponse {
+    let request = c.reqwest().get(format!("{base}/limited"));
+    c.send("limited", request, Idempotency::Idempotent)
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_retry_waits_the_retry_after_the_server_asks_for() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let base = rate_limited_once(1, hits.clone()).await;
+    let c = retrying_within_2s();
+    let started = Instant::now();
+    let r = get_limited(&c, &base).await;
     assert_eq!(r.status, 200);
     assert_eq!(hits.load(Ordering::SeqCst), 2);
     assert!(
@@ -120,22 +124,8 @@ async fn a_retry_waits_the_retry_after_the_server_asks_for() {
 async fn a_retry_after_longer_than_the_cap_goes_back_to_the_caller() {
     let hits = Arc::new(AtomicUsize::new(0));
     let base = rate_limited_once(30, hits.clone()).await;
-    let c = client(HttpConfig {
-        retry: RetryPolicy {
-            max_retries: 2,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_secs(2),
-        },
-        ..Default::default()
-    });
-    let r = c
-        .send(
-            "limited",
-            c.reqwest().get(format!("{base}/limited")),
-            Idempotency::Idempotent,
-        )
-        .await
-        .unwrap();
+    let c = retrying_within_2s();
+    let r = get_limited(&c, &base).await;
     assert_eq!(r.status, 429);
     assert_eq!(hits.load(Ordering::SeqCst), 1, "not retried");
     let e = r.status_error();
