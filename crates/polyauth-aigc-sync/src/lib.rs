@@ -14,8 +14,8 @@ pub mod sql;
 pub use adapter::{LegacyPage, LegacyPassword, LegacySystemAdapter, LegacyUser, UnreadableRow};
 pub use config::{PasswordMapper, PasswordMapperFn, PasswordMode, SyncConfig, SyncDirection};
 pub use initial::{
-    DEFAULT_MAX_CONSECUTIVE_FAILURES, InitialSyncOptions, InitialSyncReport, ProgressFn,
-    StopReason, SyncProgress, SyncStop, UserSyncError,
+    DEFAULT_MAX_CONSECUTIVE_FAILURES, InitialSyncOptions, InitialSyncReport, MAX_RATE_LIMIT_WAIT,
+    MAX_RATE_LIMIT_WAITS, ProgressFn, StopReason, SyncProgress, SyncStop, UserSyncError,
 };
 pub use mapping::{
     BUILTIN_TRANSFORMS, FieldMapping, FieldMappingSpec, Record, Transform, TransformFn,
