@@ -36,14 +36,20 @@ async fn whoami(CurrentUser(user): CurrentUser) -> axum::Json<Value> {
 }
 
 async fn serve(emu: &AigcEmulator, stats: Option<StatsCollector>) -> String {
-    serve_with(emu, stats, &[]).await
+    serve_with(emu, stats, &[], SHORT_TIMEOUT).await
 }
 
-/// Serves the test app behind `web::auth_layer`, trusting `proxy_headers` for the client IP.
+/// The provider's call timeout of most tests: short, so that the upstream-delay test ends
+/// quickly.
+const SHORT_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Serves the test app behind `web::auth_layer`, trusting `proxy_headers` for the client IP,
+/// with `timeout` for each call to the auth center.
 async fn serve_with(
     emu: &AigcEmulator,
     stats: Option<StatsCollector>,
     proxy_headers: &[&str],
+    timeout: Duration,
 ) -> String {
     let config = AigcConfig::new(
         emu.app_id(),
@@ -51,7 +57,7 @@ async fn serve_with(
         &emu.base_url(),
     )
     .unwrap()
-    .with_timeout(Duration::from_millis(500));
+    .with_timeout(timeout);
     let provider = Arc::new(AigcProvider::new(config).unwrap());
     let app = Router::new()
         .route("/me", get(whoami))
@@ -202,7 +208,9 @@ async fn no_leakage_between_concurrent_requests() {
         emu.add_user(&name, &[], &[]);
         tokens.push((name.clone(), emu.issue_token(&name).unwrap()));
     }
-    let base = serve(&emu, None).await;
+    // 200 requests at once on a loaded machine: a call may take longer than the usual 500 ms,
+    // and this test is about contexts, not timeouts.
+    let base = serve_with(&emu, None, &[], Duration::from_secs(10)).await;
     let tasks: Vec<_> = (0..200)
         .map(|i| {
             let (name, token) = tokens[i % tokens.len()].clone();
@@ -368,7 +376,7 @@ async fn proxy_headers_are_not_trusted_unless_configured() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["client_ip"], "127.0.0.1");
     // Behind your own proxy, opt in by naming its headers.
-    let proxied = serve_with(&emu, None, &["x-forwarded-for", "x-real-ip"]).await;
+    let proxied = serve_with(&emu, None, &["x-forwarded-for", "x-real-ip"], SHORT_TIMEOUT).await;
     let (status, body) = get_json_with(&format!("{proxied}/me"), Some(&token), None, &spoof).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["client_ip"], "203.0.113.66");
