@@ -56,8 +56,14 @@ async fn refresh_secret_changes_it() {
     let apps = m.applications();
     let app = apps.create("Shop", "shop", &[], None).await.unwrap();
     let refreshed = apps.refresh_application_secret(&app.id).await.unwrap();
-    assert!(refreshed.secret.is_some());
+    let secret = refreshed
+        .secret
+        .as_ref()
+        .expect("a refreshed application shows its secret");
+    assert!(!secret.is_empty());
     assert_ne!(refreshed.secret, app.secret);
+    // The application's `Debug` (a log line, a panic message) never shows the secret.
+    assert!(!format!("{refreshed:?}").contains(secret.expose_secret()));
     assert_eq!(
         apps.find_by_id(&app.id).await.unwrap().secret,
         refreshed.secret

@@ -1,5 +1,6 @@
 //! Types of the `applications` module: the pool's applications.
 
+use polyauth_core::ClientSecret;
 use serde::Deserialize;
 
 /// An application of the pool (REST `/api/v2/applications`); every field Authing sends that
@@ -14,8 +15,8 @@ pub struct Application {
     pub name: Option<String>,
     /// Its unique identifier (the second-level domain of its login page).
     pub identifier: Option<String>,
-    /// Its secret (present where Authing shows it, as after a refresh).
-    pub secret: Option<String>,
+    /// Its secret (present where Authing shows it, as after a refresh); `Debug` redacts it.
+    pub secret: Option<ClientSecret>,
     /// The redirect URIs allowed after login.
     #[serde(default)]
     pub redirect_uris: Vec<String>,
