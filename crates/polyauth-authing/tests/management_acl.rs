@@ -606,3 +606,61 @@ async fn the_emulator_refuses_variables_the_schema_refuses() {
         .unwrap();
     assert_eq!(fine.status(), 200);
 }
+
+/// A resource granted to a node itself (acl `authorize_resource`, target type `ORG`) is one
+/// of the node's authorized resources, and its members (not its non-members) may use it, as
+/// they may use the resources of the node's roles; leaving the node takes both away.
+#[tokio::test]
+async fn node_grants_reach_its_resources_and_its_members() {
+    let emu = AuthingEmulator::start().await;
+    let m = mgmt_client(&emu);
+    library(&m).await;
+    let orgs = m.orgs();
+    let org = orgs.create("Acme", Some("acme"), None).await.unwrap();
+    let sales = orgs.create_node(&org.id, None, "Sales", Some("sales"));
+    let sales = sales.await.unwrap().id;
+    let acl = m.acl();
+    let to_sales = target(PolicyTargetType::Org, &sales, &["books:read"]);
+    acl.authorize_resource("library", "books", &[to_sales])
+        .await
+        .unwrap();
+    m.roles()
+        .create("editor", None, None, Some("library"))
+        .await
+        .unwrap();
+    let to_editor = target(PolicyTargetType::Role, "editor", &["books:edit"]);
+    acl.authorize_resource("library", "books", &[to_editor])
+        .await
+        .unwrap();
+    orgs.add_roles(&sales, &owned(&["editor"]), Some("library"))
+        .await
+        .unwrap();
+
+    let listed = orgs
+        .list_authorized_resources(&sales, Some("library"), None)
+        .await
+        .unwrap();
+    assert_eq!(listed.total_count, 1, "one resource, its actions merged");
+    assert_eq!(listed.list[0].code, "books");
+    assert_eq!(listed.list[0].actions, owned(&["books:read", "books:edit"]));
+
+    let (ann, bob) = (plain_user(&emu, "ann"), plain_user(&emu, "bob"));
+    orgs.add_members(&sales, &owned(&[&ann])).await.unwrap();
+    let allowed = |user: String, action: &'static str| {
+        let acl = m.acl();
+        async move {
+            acl.is_allowed(&user, action, "books", "library")
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        allowed(ann.clone(), "books:read").await,
+        "the node's own grant"
+    );
+    assert!(allowed(ann.clone(), "books:edit").await, "the node's role");
+    assert!(!allowed(bob.clone(), "books:read").await, "not a member");
+    orgs.delete_members(&sales, &owned(&[&ann])).await.unwrap();
+    assert!(!allowed(ann.clone(), "books:read").await);
+    assert!(!allowed(ann, "books:edit").await);
+}

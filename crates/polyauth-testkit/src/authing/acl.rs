@@ -6,7 +6,8 @@
 //! ([`GroupRec::resources`](super::rbac::GroupRec)); grants to organization nodes are kept
 //! here. So a role authorized through `authorizeResource` is what
 //! `roles().list_authorized_resources` lists, and `isActionAllowed` follows the user's own
-//! grants, their roles' (in the namespace) and their groups'.
+//! grants, their roles' (in the namespace), their groups', and those of the organization
+//! nodes they are a member of (the node's own grants and its roles').
 //!
 //! Error codes, where Authing documents none: 404 for an unknown namespace, resource,
 //! account, application or policy (2004 for a user, as elsewhere), 400 for a code already
@@ -300,6 +301,21 @@ pub(super) fn is_allowed(
     for code in &u.groups {
         if let Ok(g) = grants_of(db, ns, "GROUP", code) {
             grants.extend(g);
+        }
+    }
+    // The departments the user is a member of: their own grants and their roles' (the
+    // members of a node hold its roles).
+    for m in db.orgs.members.iter().filter(|m| m.user_id == user_id) {
+        grants.extend(grants_of(db, ns, "ORG", &m.node_id)?);
+        let Some(n) = super::orgs::node_idx(db, &m.node_id) else {
+            continue;
+        };
+        for (role_ns, code) in &db.orgs.nodes[n].roles {
+            if role_ns == ns
+                && let Ok(g) = grants_of(db, ns, "ROLE", code)
+            {
+                grants.extend(g);
+            }
         }
     }
     Ok(grants.iter().any(|(c, _, actions)| {

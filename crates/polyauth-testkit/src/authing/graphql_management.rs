@@ -89,6 +89,7 @@ fn delete_users(_: &Shared, db: &mut Db, call: &Call<'_, '_>) -> Result<Value, F
         call.list("ids")
     };
     db.users.retain(|u| !ids.contains(&u.id));
+    db.orgs.members.retain(|m| !ids.contains(&m.user_id));
     Ok(message_ok("删除成功"))
 }
 

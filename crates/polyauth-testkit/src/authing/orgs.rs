@@ -1,7 +1,8 @@
 //! Organizations of the emulated pool: each a tree of nodes (departments) under one root
 //! node, the members of the nodes (with each user's main department), and the roles granted
 //! to a node. The users module reads the same records (a user's departments and organization
-//! paths), and a node's authorized resources are those of its roles.
+//! paths), a node's authorized resources are its own grants and those of its roles, and
+//! `isActionAllowed` follows both for the node's members.
 //!
 //! Where Authing documents no code, the emulator answers 404 for an unknown organization or
 //! node, 400 for a code taken in the organization or an impossible move or deletion, and 2004
@@ -279,6 +280,7 @@ pub(super) fn update_node(
 fn remove_nodes(db: &mut Db, ids: &[String]) {
     db.orgs.nodes.retain(|n| !ids.contains(&n.id));
     db.orgs.members.retain(|m| !ids.contains(&m.node_id));
+    db.acl.org_grants.retain(|(node, ..)| !ids.contains(node));
     for id in ids {
         rbac::retarget_assignments(db, "ORG", id, None);
     }
@@ -522,38 +524,48 @@ pub(super) fn node_roles(db: &Db, n: &NodeRec, ns: Option<&str>, pool: &str) -> 
         .collect()
 }
 
-/// The resources a node is authorized for: those of its roles, merged by (code, type).
+/// The resources a node is authorized for: those granted to the node itself (`acl`'s
+/// `authorizeResource` with target type `ORG`) and those of its roles, merged by (code, type).
 pub(super) fn node_resources(
     db: &Db,
     n: &NodeRec,
     ns: Option<&str>,
     kind: Option<&str>,
 ) -> Vec<Value> {
+    let direct = db
+        .acl
+        .org_grants
+        .iter()
+        .filter(|(node, g_ns, ..)| node == &n.id && ns.is_none_or(|x| x == g_ns))
+        .map(|(_, _, c, t, acts)| (c, t, acts));
+    let of_roles = n
+        .roles
+        .iter()
+        .filter(|(r_ns, _)| ns.is_none_or(|x| x == r_ns))
+        .filter_map(|(r_ns, code)| rbac::role_idx(db, r_ns, code))
+        .flat_map(|r| {
+            db.roles[r]
+                .resources
+                .iter()
+                .map(|(c, t, acts)| (c, t, acts))
+        });
     let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
-    for (r_ns, code) in &n.roles {
-        if ns.is_some_and(|x| x != r_ns) {
+    for (c, t, acts) in direct.chain(of_roles) {
+        if kind.is_some_and(|k| k != t) {
             continue;
         }
-        let Some(r) = rbac::role_idx(db, r_ns, code) else {
-            continue;
-        };
-        for (c, t, acts) in &db.roles[r].resources {
-            if kind.is_some_and(|k| k != t) {
-                continue;
-            }
-            match out
-                .iter_mut()
-                .find(|(have_code, have_type, _)| have_code == c && have_type == t)
-            {
-                Some((_, _, have)) => {
-                    for a in acts {
-                        if !have.contains(a) {
-                            have.push(a.clone());
-                        }
+        match out
+            .iter_mut()
+            .find(|(have_code, have_type, _)| have_code == c && have_type == t)
+        {
+            Some((_, _, have)) => {
+                for a in acts {
+                    if !have.contains(a) {
+                        have.push(a.clone());
                     }
                 }
-                None => out.push((c.clone(), t.clone(), acts.clone())),
             }
+            None => out.push((c.clone(), t.clone(), acts.clone())),
         }
     }
     out.into_iter()
