@@ -63,16 +63,6 @@ impl<'a> Acl<'a> {
         self.client.url(&all)
     }
 
-    pub(super) async fn rest<T: serde::de::DeserializeOwned>(
-        &self,
-        op: &'static str,
-        method: Method,
-        url: url::Url,
-        body: Option<Value>,
-    ) -> Result<T> {
-        self.client.rest(op, method, url, body).await
-    }
-
     /// A REST call whose answer's `data` means nothing (a flag, null).
     pub(super) async fn rest_unit(
         &self,
@@ -81,7 +71,7 @@ impl<'a> Acl<'a> {
         url: url::Url,
         body: Option<Value>,
     ) -> Result<()> {
-        let _: Value = self.rest(op, method, url, body).await?;
+        let _: Value = self.client.rest(op, method, url, body).await?;
         Ok(())
     }
 
@@ -144,7 +134,7 @@ impl<'a> Acl<'a> {
         required(OP, "the namespace name", name)?;
         let url = self.url(&["resource-namespace", &self.client.inner.user_pool_id])?;
         let body = json!({"name": name, "code": code, "description": description});
-        self.rest(OP, Method::POST, url, Some(body)).await
+        self.client.rest(OP, Method::POST, url, Some(body)).await
     }
 
     /// Changes a permission group (REST `PUT /api/v2/resource-namespace/{userPoolId}/{id}`
@@ -166,7 +156,7 @@ impl<'a> Acl<'a> {
         let body = json!({
             "name": update.name, "code": update.code, "description": update.description,
         });
-        self.rest(OP, Method::PUT, url, Some(body)).await
+        self.client.rest(OP, Method::PUT, url, Some(body)).await
     }
 
     /// One page of the pool's permission groups (REST
@@ -185,7 +175,7 @@ impl<'a> Acl<'a> {
         url.query_pairs_mut()
             .append_pair("page", &page.to_string())
             .append_pair("limit", &limit.to_string());
-        self.rest(OP, Method::GET, url, None).await
+        self.client.rest(OP, Method::GET, url, None).await
     }
 
     /// Every permission group, as a stream walking [`list_namespaces`](Self::list_namespaces)
@@ -230,7 +220,7 @@ impl<'a> Acl<'a> {
             "namespace": namespace, "description": resource.description,
             "apiIdentifier": resource.api_identifier,
         });
-        self.rest(OP, Method::POST, url, Some(body)).await
+        self.client.rest(OP, Method::POST, url, Some(body)).await
     }
 
     /// Changes a resource of a namespace (REST `POST /api/v2/resources/{code}` with
@@ -261,7 +251,8 @@ impl<'a> Acl<'a> {
             body.insert("apiIdentifier".into(), json!(a));
         }
         let url = self.url(&["resources", code])?;
-        self.rest(OP, Method::POST, url, Some(Value::Object(body)))
+        self.client
+            .rest(OP, Method::POST, url, Some(Value::Object(body)))
             .await
     }
 
@@ -291,7 +282,7 @@ impl<'a> Acl<'a> {
                 .append_pair("page", &page.to_string())
                 .append_pair("limit", &limit.to_string());
         }
-        self.rest(OP, Method::GET, url, None).await
+        self.client.rest(OP, Method::GET, url, None).await
     }
 
     /// Every resource of a namespace, as a stream walking
@@ -412,7 +403,7 @@ impl<'a> Acl<'a> {
         required(OP, "the resource id", id)?;
         let mut url = self.url(&["resources", "detail"])?;
         url.query_pairs_mut().append_pair("id", id);
-        self.rest(OP, Method::GET, url, None).await
+        self.client.rest(OP, Method::GET, url, None).await
     }
 
     /// One resource by namespace and code (REST
@@ -427,7 +418,7 @@ impl<'a> Acl<'a> {
         url.query_pairs_mut()
             .append_pair("namespace", namespace)
             .append_pair("code", code);
-        self.rest(OP, Method::GET, url, None).await
+        self.client.rest(OP, Method::GET, url, None).await
     }
 }
 

@@ -77,7 +77,7 @@ impl<'a> Acl<'a> {
         url.query_pairs_mut()
             .append_pair("limit", &limit.to_string())
             .append_pair("page", &page.to_string());
-        self.rest(OP, Method::GET, url, None).await
+        self.client.rest(OP, Method::GET, url, None).await
     }
 
     /// Every programmatic access account of an application, as a stream walking
@@ -119,7 +119,7 @@ impl<'a> Acl<'a> {
         if let (Some(remark), Value::Object(map)) = (remark.filter(|r| !r.is_empty()), &mut body) {
             map.insert("remark".into(), json!(remark));
         }
-        self.rest(OP, Method::POST, url, Some(body)).await
+        self.client.rest(OP, Method::POST, url, Some(body)).await
     }
 
     /// Stops an account from getting tokens (REST
@@ -186,7 +186,7 @@ impl<'a> Acl<'a> {
         let id = body.get("id").and_then(Value::as_str).unwrap_or_default();
         required(op, "the account id", id)?;
         let url = self.url(&["applications", "programmatic-access-accounts"])?;
-        self.rest(op, Method::PATCH, url, Some(body)).await
+        self.client.rest(op, Method::PATCH, url, Some(body)).await
     }
 
     /// Deletes a programmatic access account (REST
@@ -307,7 +307,7 @@ impl<'a> Acl<'a> {
         required(OP, "the application id", app_id)?;
         let url = self.url(&["applications", app_id])?;
         let body = json!({"permissionStrategy": {"defaultStrategy": strategy}});
-        self.rest(OP, Method::POST, url, Some(body)).await
+        self.client.rest(OP, Method::POST, url, Some(body)).await
     }
 }
 

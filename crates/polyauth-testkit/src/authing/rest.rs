@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::store::{
-    Db, Principal, Shared, bearer, find_idx, now, principal, str_field, str_list, user_json,
+    Db, Fail, Principal, Shared, bearer, find_idx, now, principal, str_field, str_list, user_json,
 };
 
 pub(super) fn envelope_ok(data: Value) -> Response {
@@ -50,6 +50,19 @@ pub(super) fn with_management(
         Principal::Expired => envelope_error(2206, "登录信息已过期"),
         _ => envelope_error(2020, "尚未登录"),
     }
+}
+
+/// [`with_management`] for a handler that answers a store result: `Ok` becomes the success
+/// envelope around the value, `Err((code, message))` the error envelope.
+pub(super) fn managed(
+    s: &Shared,
+    headers: &HeaderMap,
+    f: impl FnOnce(&mut Db) -> Result<Value, Fail>,
+) -> Response {
+    with_management(s, headers, |db| match f(db) {
+        Ok(v) => envelope_ok(v),
+        Err((code, message)) => envelope_error(code, &message),
+    })
 }
 
 pub(super) async fn rest_me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {

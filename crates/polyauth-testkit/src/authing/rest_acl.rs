@@ -18,7 +18,7 @@ use super::acl::{
     namespace_json, resource_idx, resource_json,
 };
 use super::graphql::paged;
-use super::rest::{envelope_error, envelope_ok, with_management};
+use super::rest::managed;
 use super::rest_acl_apps as apps;
 use super::store::{Db, Fail, Shared, str_field, str_list};
 
@@ -66,14 +66,6 @@ pub(super) fn routes(router: Router<Arc<Shared>>) -> Router<Arc<Shared>> {
         )
 }
 
-/// An envelope of a store answer.
-pub(super) fn answer(result: Result<Value, Fail>) -> Response {
-    match result {
-        Ok(v) => envelope_ok(v),
-        Err((code, message)) => envelope_error(code, &message),
-    }
-}
-
 /// `page` and `limit` of a query (10 a page by default). Errors: 400 for 0 or garbage.
 pub(super) fn page_query(q: &HashMap<String, String>) -> Result<(Option<i64>, Option<i64>), Fail> {
     let number = |k: &str| q.get(k).map(|v| v.parse::<i64>().unwrap_or(0));
@@ -107,29 +99,27 @@ async fn create_namespace(
     Path(pool): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            check_pool(&s, &pool)?;
-            let (code, name) = (
-                str_field(&body, "code").unwrap_or(""),
-                str_field(&body, "name").unwrap_or(""),
-            );
-            if code.is_empty() || name.is_empty() {
-                return Err((400, "权限分组 code 和名称不能为空".into()));
-            }
-            if namespace_code_taken(db, code, None) || namespace_exists(&s, db, code) {
-                return Err((400, "权限分组 code 已存在".into()));
-            }
-            db.next_id += 1;
-            let rec = NamespaceRec {
-                id: db.next_id as i64,
-                code: code.to_owned(),
-                name: name.to_owned(),
-                description: str_field(&body, "description").map(str::to_owned),
-            };
-            db.acl.namespaces.push(rec.clone());
-            Ok(namespace_json(&rec, &pool))
-        })())
+    managed(&s, &headers, |db| {
+        check_pool(&s, &pool)?;
+        let (code, name) = (
+            str_field(&body, "code").unwrap_or(""),
+            str_field(&body, "name").unwrap_or(""),
+        );
+        if code.is_empty() || name.is_empty() {
+            return Err((400, "权限分组 code 和名称不能为空".into()));
+        }
+        if namespace_code_taken(db, code, None) || namespace_exists(&s, db, code) {
+            return Err((400, "权限分组 code 已存在".into()));
+        }
+        db.next_id += 1;
+        let rec = NamespaceRec {
+            id: db.next_id as i64,
+            code: code.to_owned(),
+            name: name.to_owned(),
+            description: str_field(&body, "description").map(str::to_owned),
+        };
+        db.acl.namespaces.push(rec.clone());
+        Ok(namespace_json(&rec, &pool))
     })
 }
 
@@ -150,27 +140,25 @@ async fn update_namespace(
     Path((pool, id)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            check_pool(&s, &pool)?;
-            let i = namespace_position(db, &id)?;
-            let own = db.acl.namespaces[i].id;
-            if let Some(code) = str_field(&body, "code") {
-                if code.is_empty() || namespace_code_taken(db, code, Some(own)) {
-                    return Err((400, "权限分组 code 已存在".into()));
-                }
-                let old = std::mem::replace(&mut db.acl.namespaces[i].code, code.to_owned());
-                rename_namespace(db, &old, code);
+    managed(&s, &headers, |db| {
+        check_pool(&s, &pool)?;
+        let i = namespace_position(db, &id)?;
+        let own = db.acl.namespaces[i].id;
+        if let Some(code) = str_field(&body, "code") {
+            if code.is_empty() || namespace_code_taken(db, code, Some(own)) {
+                return Err((400, "权限分组 code 已存在".into()));
             }
-            let n = &mut db.acl.namespaces[i];
-            if let Some(name) = str_field(&body, "name") {
-                n.name = name.to_owned();
-            }
-            if let Some(d) = str_field(&body, "description") {
-                n.description = Some(d.to_owned());
-            }
-            Ok(namespace_json(n, &pool))
-        })())
+            let old = std::mem::replace(&mut db.acl.namespaces[i].code, code.to_owned());
+            rename_namespace(db, &old, code);
+        }
+        let n = &mut db.acl.namespaces[i];
+        if let Some(name) = str_field(&body, "name") {
+            n.name = name.to_owned();
+        }
+        if let Some(d) = str_field(&body, "description") {
+            n.description = Some(d.to_owned());
+        }
+        Ok(namespace_json(n, &pool))
     })
 }
 
@@ -203,18 +191,16 @@ async fn list_namespaces(
     Path(pool): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            check_pool(&s, &pool)?;
-            let (page, limit) = page_query(&q)?;
-            let list = db
-                .acl
-                .namespaces
-                .iter()
-                .map(|n| namespace_json(n, &pool))
-                .collect();
-            Ok(paged(list, page, limit))
-        })())
+    managed(&s, &headers, |db| {
+        check_pool(&s, &pool)?;
+        let (page, limit) = page_query(&q)?;
+        let list = db
+            .acl
+            .namespaces
+            .iter()
+            .map(|n| namespace_json(n, &pool))
+            .collect();
+        Ok(paged(list, page, limit))
     })
 }
 
@@ -225,15 +211,13 @@ async fn delete_namespace(
     headers: HeaderMap,
     Path((pool, id)): Path<(String, String)>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            check_pool(&s, &pool)?;
-            let i = namespace_position(db, &id)?;
-            let code = db.acl.namespaces.remove(i).code;
-            db.acl.resources.retain(|r| r.namespace != code);
-            drop_grants(db, &code, None);
-            Ok(Value::Null)
-        })())
+    managed(&s, &headers, |db| {
+        check_pool(&s, &pool)?;
+        let i = namespace_position(db, &id)?;
+        let code = db.acl.namespaces.remove(i).code;
+        db.acl.resources.retain(|r| r.namespace != code);
+        drop_grants(db, &code, None);
+        Ok(Value::Null)
     })
 }
 
@@ -266,34 +250,32 @@ async fn create_resource(
     Json(body): Json<Value>,
 ) -> Response {
     let pool = s.options.user_pool_id.clone();
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let ns = str_field(&body, "namespace").unwrap_or("");
-            let code = str_field(&body, "code").unwrap_or("");
-            if !namespace_exists(&s, db, ns) {
-                return Err(super::acl::namespace_not_found());
-            }
-            let kind = resource_type_of(&body)?.ok_or((400, "资源类型不能为空".to_owned()))?;
-            let actions = actions_of(&body)?;
-            if code.is_empty() || code.contains(':') {
-                return Err((400, "资源 code 不合法".into()));
-            }
-            if resource_idx(db, ns, code).is_some() {
-                return Err((400, "资源 code 已存在".into()));
-            }
-            db.next_id += 1;
-            let rec = ResourceRec {
-                id: format!("res{:06}", db.next_id),
-                namespace: ns.to_owned(),
-                code: code.to_owned(),
-                kind,
-                actions,
-                description: str_field(&body, "description").map(str::to_owned),
-                api_identifier: str_field(&body, "apiIdentifier").map(str::to_owned),
-            };
-            db.acl.resources.push(rec.clone());
-            Ok(resource_json(&rec, &pool))
-        })())
+    managed(&s, &headers, |db| {
+        let ns = str_field(&body, "namespace").unwrap_or("");
+        let code = str_field(&body, "code").unwrap_or("");
+        if !namespace_exists(&s, db, ns) {
+            return Err(super::acl::namespace_not_found());
+        }
+        let kind = resource_type_of(&body)?.ok_or((400, "资源类型不能为空".to_owned()))?;
+        let actions = actions_of(&body)?;
+        if code.is_empty() || code.contains(':') {
+            return Err((400, "资源 code 不合法".into()));
+        }
+        if resource_idx(db, ns, code).is_some() {
+            return Err((400, "资源 code 已存在".into()));
+        }
+        db.next_id += 1;
+        let rec = ResourceRec {
+            id: format!("res{:06}", db.next_id),
+            namespace: ns.to_owned(),
+            code: code.to_owned(),
+            kind,
+            actions,
+            description: str_field(&body, "description").map(str::to_owned),
+            api_identifier: str_field(&body, "apiIdentifier").map(str::to_owned),
+        };
+        db.acl.resources.push(rec.clone());
+        Ok(resource_json(&rec, &pool))
     })
 }
 
@@ -306,27 +288,25 @@ async fn update_resource(
     Json(body): Json<Value>,
 ) -> Response {
     let pool = s.options.user_pool_id.clone();
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let ns = str_field(&body, "namespace").unwrap_or("");
-            let i = resource_idx(db, ns, &code).ok_or_else(super::acl::resource_not_found)?;
-            let kind = resource_type_of(&body)?;
-            let actions = body.get("actions").map(|_| actions_of(&body)).transpose()?;
-            let r = &mut db.acl.resources[i];
-            if let Some(kind) = kind {
-                r.kind = kind;
-            }
-            if let Some(actions) = actions {
-                r.actions = actions;
-            }
-            if let Some(d) = str_field(&body, "description") {
-                r.description = Some(d.to_owned());
-            }
-            if let Some(a) = str_field(&body, "apiIdentifier") {
-                r.api_identifier = Some(a.to_owned());
-            }
-            Ok(resource_json(r, &pool))
-        })())
+    managed(&s, &headers, |db| {
+        let ns = str_field(&body, "namespace").unwrap_or("");
+        let i = resource_idx(db, ns, &code).ok_or_else(super::acl::resource_not_found)?;
+        let kind = resource_type_of(&body)?;
+        let actions = body.get("actions").map(|_| actions_of(&body)).transpose()?;
+        let r = &mut db.acl.resources[i];
+        if let Some(kind) = kind {
+            r.kind = kind;
+        }
+        if let Some(actions) = actions {
+            r.actions = actions;
+        }
+        if let Some(d) = str_field(&body, "description") {
+            r.description = Some(d.to_owned());
+        }
+        if let Some(a) = str_field(&body, "apiIdentifier") {
+            r.api_identifier = Some(a.to_owned());
+        }
+        Ok(resource_json(r, &pool))
     })
 }
 
@@ -338,25 +318,23 @@ async fn list_resources(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let pool = s.options.user_pool_id.clone();
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let (page, limit) = page_query(&q)?;
-            let ns = q
-                .get("namespace")
-                .ok_or((400, "namespace 不能为空".to_owned()))?;
-            if !namespace_exists(&s, db, ns) {
-                return Err(super::acl::namespace_not_found());
-            }
-            let kind = q.get("type");
-            let list = db
-                .acl
-                .resources
-                .iter()
-                .filter(|r| &r.namespace == ns && kind.is_none_or(|k| k == &r.kind))
-                .map(|r| resource_json(r, &pool))
-                .collect();
-            Ok(paged(list, page, limit))
-        })())
+    managed(&s, &headers, |db| {
+        let (page, limit) = page_query(&q)?;
+        let ns = q
+            .get("namespace")
+            .ok_or((400, "namespace 不能为空".to_owned()))?;
+        if !namespace_exists(&s, db, ns) {
+            return Err(super::acl::namespace_not_found());
+        }
+        let kind = q.get("type");
+        let list = db
+            .acl
+            .resources
+            .iter()
+            .filter(|r| &r.namespace == ns && kind.is_none_or(|k| k == &r.kind))
+            .map(|r| resource_json(r, &pool))
+            .collect();
+        Ok(paged(list, page, limit))
     })
 }
 
@@ -368,14 +346,12 @@ async fn delete_resource(
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let ns = q.get("namespace").map_or("", String::as_str);
-            let i = resource_idx(db, ns, &code).ok_or_else(super::acl::resource_not_found)?;
-            db.acl.resources.remove(i);
-            drop_grants(db, ns, Some(&code));
-            Ok(Value::Null)
-        })())
+    managed(&s, &headers, |db| {
+        let ns = q.get("namespace").map_or("", String::as_str);
+        let i = resource_idx(db, ns, &code).ok_or_else(super::acl::resource_not_found)?;
+        db.acl.resources.remove(i);
+        drop_grants(db, ns, Some(&code));
+        Ok(Value::Null)
     })
 }
 
@@ -386,7 +362,7 @@ async fn resource_detail(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let pool = s.options.user_pool_id.clone();
-    with_management(&s, &headers, |db| {
+    managed(&s, &headers, |db| {
         let found = match q.get("id") {
             Some(id) => db.acl.resources.iter().find(|r| &r.id == id),
             None => {
@@ -397,11 +373,9 @@ async fn resource_detail(
                     .find(|r| Some(&r.namespace) == ns && Some(&r.code) == code)
             }
         };
-        answer(
-            found
-                .map(|r| resource_json(r, &pool))
-                .ok_or_else(super::acl::resource_not_found),
-        )
+        found
+            .map(|r| resource_json(r, &pool))
+            .ok_or_else(super::acl::resource_not_found)
     })
 }
 
@@ -413,33 +387,31 @@ async fn revoke_resource(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let ns = str_field(&body, "namespace").unwrap_or(super::rbac::DEFAULT_NAMESPACE);
-            let resource = str_field(&body, "resource").unwrap_or("");
-            let opts = body
-                .get("opts")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if opts.is_empty() {
-                return Err((400, "opts 不能为空".into()));
-            }
-            for opt in &opts {
-                let (t, id) = (
-                    str_field(opt, "targetType").unwrap_or(""),
-                    str_field(opt, "targetIdentifier").unwrap_or(""),
-                );
-                let gone = str_list(opt.get("actions"));
-                change_grant(db, ns, t, id, resource, "DATA", |held| {
-                    if gone.is_empty() {
-                        Vec::new()
-                    } else {
-                        held.into_iter().filter(|a| !gone.contains(a)).collect()
-                    }
-                })?;
-            }
-            Ok(json!(true))
-        })())
+    managed(&s, &headers, |db| {
+        let ns = str_field(&body, "namespace").unwrap_or(super::rbac::DEFAULT_NAMESPACE);
+        let resource = str_field(&body, "resource").unwrap_or("");
+        let opts = body
+            .get("opts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if opts.is_empty() {
+            return Err((400, "opts 不能为空".into()));
+        }
+        for opt in &opts {
+            let (t, id) = (
+                str_field(opt, "targetType").unwrap_or(""),
+                str_field(opt, "targetIdentifier").unwrap_or(""),
+            );
+            let gone = str_list(opt.get("actions"));
+            change_grant(db, ns, t, id, resource, "DATA", |held| {
+                if gone.is_empty() {
+                    Vec::new()
+                } else {
+                    held.into_iter().filter(|a| !gone.contains(a)).collect()
+                }
+            })?;
+        }
+        Ok(json!(true))
     })
 }

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use super::acl::{AccountRec, AppPolicyRec, STAMP, TARGET_TYPES};
 use super::graphql::paged;
-use super::rest::with_management;
-use super::rest_acl::{answer, page_query};
+use super::rest::managed;
+use super::rest_acl::page_query;
 use super::rest_apps::apps;
 use super::store::{Db, Fail, Shared, now, random_hex, str_field, str_list, user_json};
 
@@ -47,19 +47,17 @@ pub(super) async fn list_accounts(
     Path(app): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            app_exists(&s, db, &app)?;
-            let (page, limit) = page_query(&q)?;
-            let list = db
-                .acl
-                .accounts
-                .iter()
-                .filter(|a| a.app_id == app)
-                .map(account_json)
-                .collect();
-            Ok(paged(list, page, limit))
-        })())
+    managed(&s, &headers, |db| {
+        app_exists(&s, db, &app)?;
+        let (page, limit) = page_query(&q)?;
+        let list = db
+            .acl
+            .accounts
+            .iter()
+            .filter(|a| a.app_id == app)
+            .map(account_json)
+            .collect();
+        Ok(paged(list, page, limit))
     })
 }
 
@@ -71,28 +69,26 @@ pub(super) async fn create_account(
     Path(app): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            app_exists(&s, db, &app)?;
-            let lifetime = body
-                .get("tokenLifetime")
-                .and_then(Value::as_i64)
-                .unwrap_or(600);
-            if lifetime < 1 {
-                return Err((400, "tokenLifetime 须大于 0".into()));
-            }
-            db.next_id += 1;
-            let rec = AccountRec {
-                id: format!("pa{:06}{}", db.next_id, random_hex(4)),
-                app_id: app.clone(),
-                secret: random_hex(16),
-                token_lifetime: lifetime,
-                remark: str_field(&body, "remark").map(str::to_owned),
-                enabled: true,
-            };
-            db.acl.accounts.push(rec.clone());
-            Ok(account_json(&rec))
-        })())
+    managed(&s, &headers, |db| {
+        app_exists(&s, db, &app)?;
+        let lifetime = body
+            .get("tokenLifetime")
+            .and_then(Value::as_i64)
+            .unwrap_or(600);
+        if lifetime < 1 {
+            return Err((400, "tokenLifetime 须大于 0".into()));
+        }
+        db.next_id += 1;
+        let rec = AccountRec {
+            id: format!("pa{:06}{}", db.next_id, random_hex(4)),
+            app_id: app.clone(),
+            secret: random_hex(16),
+            token_lifetime: lifetime,
+            remark: str_field(&body, "remark").map(str::to_owned),
+            enabled: true,
+        };
+        db.acl.accounts.push(rec.clone());
+        Ok(account_json(&rec))
     })
 }
 
@@ -103,26 +99,24 @@ pub(super) async fn patch_account(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let id = str_field(&body, "id").unwrap_or("");
-            let a = db
-                .acl
-                .accounts
-                .iter_mut()
-                .find(|a| a.id == id)
-                .ok_or_else(account_not_found)?;
-            if let Some(enabled) = body.get("enabled").and_then(Value::as_bool) {
-                a.enabled = enabled;
+    managed(&s, &headers, |db| {
+        let id = str_field(&body, "id").unwrap_or("");
+        let a = db
+            .acl
+            .accounts
+            .iter_mut()
+            .find(|a| a.id == id)
+            .ok_or_else(account_not_found)?;
+        if let Some(enabled) = body.get("enabled").and_then(Value::as_bool) {
+            a.enabled = enabled;
+        }
+        if let Some(secret) = str_field(&body, "secret") {
+            if secret.is_empty() {
+                return Err((400, "secret 不能为空".into()));
             }
-            if let Some(secret) = str_field(&body, "secret") {
-                if secret.is_empty() {
-                    return Err((400, "secret 不能为空".into()));
-                }
-                a.secret = secret.to_owned();
-            }
-            Ok(account_json(a))
-        })())
+            a.secret = secret.to_owned();
+        }
+        Ok(account_json(a))
     })
 }
 
@@ -132,16 +126,14 @@ pub(super) async fn delete_account(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            let id = q.get("id").map_or("", String::as_str);
-            let before = db.acl.accounts.len();
-            db.acl.accounts.retain(|a| a.id != id);
-            if db.acl.accounts.len() == before {
-                return Err(account_not_found());
-            }
-            Ok(json!(true))
-        })())
+    managed(&s, &headers, |db| {
+        let id = q.get("id").map_or("", String::as_str);
+        let before = db.acl.accounts.len();
+        db.acl.accounts.retain(|a| a.id != id);
+        if db.acl.accounts.len() == before {
+            return Err(account_not_found());
+        }
+        Ok(json!(true))
     })
 }
 
@@ -160,19 +152,17 @@ pub(super) async fn policy_records(
     Path(app): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            app_exists(&s, db, &app)?;
-            let (page, limit) = page_query(&q)?;
-            let list = db
-                .acl
-                .app_policies
-                .iter()
-                .filter(|p| p.app_id == app)
-                .map(policy_json)
-                .collect();
-            Ok(paged(list, page, limit))
-        })())
+    managed(&s, &headers, |db| {
+        app_exists(&s, db, &app)?;
+        let (page, limit) = page_query(&q)?;
+        let list = db
+            .acl
+            .app_policies
+            .iter()
+            .filter(|p| p.app_id == app)
+            .map(policy_json)
+            .collect();
+        Ok(paged(list, page, limit))
     })
 }
 
@@ -186,58 +176,56 @@ pub(super) async fn change_policies(
     Path((app, action)): Path<(String, String)>,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            app_exists(&s, db, &app)?;
-            let target_type = str_field(&body, "targetType").unwrap_or("");
-            if !TARGET_TYPES.contains(&target_type) {
-                return Err((400, "不支持的主体类型".into()));
-            }
-            let targets = str_list(body.get("targetIdentifiers"));
-            if targets.is_empty() {
-                return Err((400, "targetIdentifiers 不能为空".into()));
-            }
-            let policies = &mut db.acl.app_policies;
-            let of = |p: &AppPolicyRec, t: &str| {
-                p.app_id == app && p.target_type == target_type && p.target == t
-            };
-            let effect = match action.as_str() {
-                "allow" => "ALLOW",
-                "deny" => "DENY",
-                "enable-effect" | "disable-effect" | "revoke" => {
-                    if let Some(t) = targets.iter().find(|t| !policies.iter().any(|p| of(p, t))) {
-                        return Err((404, format!("{t} 没有访问策略")));
-                    }
-                    for p in policies
-                        .iter_mut()
-                        .filter(|p| targets.iter().any(|t| of(p, t)))
-                    {
-                        p.enabled = action == "enable-effect";
-                    }
-                    if action == "revoke" {
-                        policies.retain(|p| !targets.iter().any(|t| of(p, t)));
-                    }
-                    return Ok(json!(true));
+    managed(&s, &headers, |db| {
+        app_exists(&s, db, &app)?;
+        let target_type = str_field(&body, "targetType").unwrap_or("");
+        if !TARGET_TYPES.contains(&target_type) {
+            return Err((400, "不支持的主体类型".into()));
+        }
+        let targets = str_list(body.get("targetIdentifiers"));
+        if targets.is_empty() {
+            return Err((400, "targetIdentifiers 不能为空".into()));
+        }
+        let policies = &mut db.acl.app_policies;
+        let of = |p: &AppPolicyRec, t: &str| {
+            p.app_id == app && p.target_type == target_type && p.target == t
+        };
+        let effect = match action.as_str() {
+            "allow" => "ALLOW",
+            "deny" => "DENY",
+            "enable-effect" | "disable-effect" | "revoke" => {
+                if let Some(t) = targets.iter().find(|t| !policies.iter().any(|p| of(p, t))) {
+                    return Err((404, format!("{t} 没有访问策略")));
                 }
-                _ => return Err((404, "not found".into())),
-            };
-            policies.retain(|p| !targets.iter().any(|t| of(p, t)));
-            for t in targets {
-                policies.push(AppPolicyRec {
-                    app_id: app.clone(),
-                    target_type: target_type.to_owned(),
-                    target: t,
-                    effect: effect.to_owned(),
-                    enabled: true,
-                    namespace: str_field(&body, "namespace").map(str::to_owned),
-                    inherit_by_children: body
-                        .get("inheritByChildren")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                });
+                for p in policies
+                    .iter_mut()
+                    .filter(|p| targets.iter().any(|t| of(p, t)))
+                {
+                    p.enabled = action == "enable-effect";
+                }
+                if action == "revoke" {
+                    policies.retain(|p| !targets.iter().any(|t| of(p, t)));
+                }
+                return Ok(json!(true));
             }
-            Ok(json!(true))
-        })())
+            _ => return Err((404, "not found".into())),
+        };
+        policies.retain(|p| !targets.iter().any(|t| of(p, t)));
+        for t in targets {
+            policies.push(AppPolicyRec {
+                app_id: app.clone(),
+                target_type: target_type.to_owned(),
+                target: t,
+                effect: effect.to_owned(),
+                enabled: true,
+                namespace: str_field(&body, "namespace").map(str::to_owned),
+                inherit_by_children: body
+                    .get("inheritByChildren")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            });
+        }
+        Ok(json!(true))
     })
 }
 
@@ -249,25 +237,23 @@ pub(super) async fn default_strategy(
     Path(app): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            app_exists(&s, db, &app)?;
-            let strategy = body
-                .pointer("/permissionStrategy/defaultStrategy")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if !["ALLOW_ALL", "DENY_ALL"].contains(&strategy) {
-                return Err((400, "defaultStrategy 须为 ALLOW_ALL 或 DENY_ALL".into()));
-            }
-            let found = apps(&s, db)
-                .iter_mut()
-                .find(|a| str_field(a, "id") == Some(app.as_str()));
-            let Some(found) = found else {
-                return Err((404, "应用不存在".into()));
-            };
-            found["permissionStrategy"] = json!({"defaultStrategy": strategy});
-            Ok(found.clone())
-        })())
+    managed(&s, &headers, |db| {
+        app_exists(&s, db, &app)?;
+        let strategy = body
+            .pointer("/permissionStrategy/defaultStrategy")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !["ALLOW_ALL", "DENY_ALL"].contains(&strategy) {
+            return Err((400, "defaultStrategy 须为 ALLOW_ALL 或 DENY_ALL".into()));
+        }
+        let found = apps(&s, db)
+            .iter_mut()
+            .find(|a| str_field(a, "id") == Some(app.as_str()));
+        let Some(found) = found else {
+            return Err((404, "应用不存在".into()));
+        };
+        found["permissionStrategy"] = json!({"defaultStrategy": strategy});
+        Ok(found.clone())
     })
 }
 
@@ -279,27 +265,25 @@ pub(super) async fn active_users(
     Path(app): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    with_management(&s, &headers, |db| {
-        answer((|| {
-            app_exists(&s, db, &app)?;
-            let (page, limit) = page_query(&q)?;
-            let t = now();
-            let mut ids: Vec<&String> = db
-                .sessions
-                .values()
-                .filter(|(_, exp)| *exp > t && app == s.options.app_id)
-                .map(|(id, _)| id)
-                .collect();
-            ids.sort();
-            ids.dedup();
-            let pool = &s.options.user_pool_id;
-            let list = db
-                .users
-                .iter()
-                .filter(|u| !u.archived && ids.contains(&&u.id))
-                .map(|u| user_json(u, None, pool))
-                .collect();
-            Ok(paged(list, page, limit))
-        })())
+    managed(&s, &headers, |db| {
+        app_exists(&s, db, &app)?;
+        let (page, limit) = page_query(&q)?;
+        let t = now();
+        let mut ids: Vec<&String> = db
+            .sessions
+            .values()
+            .filter(|(_, exp)| *exp > t && app == s.options.app_id)
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let pool = &s.options.user_pool_id;
+        let list = db
+            .users
+            .iter()
+            .filter(|u| !u.archived && ids.contains(&&u.id))
+            .map(|u| user_json(u, None, pool))
+            .collect();
+        Ok(paged(list, page, limit))
     })
 }
