@@ -19,27 +19,21 @@ fn instances(n: usize) -> (Arc<MemorySharedTier>, Vec<VerifyCache<VerifiedToken>
     (tier, caches)
 }
 
+/// A miss for `token` answered by the provider with subject `u`.
+async fn verify_as_u(c: &VerifyCache<VerifiedToken>, token: &AccessToken) {
+    let v = c
+        .get_or_verify(token, || async { Ok(VerifiedToken::new("u")) })
+        .await
+        .unwrap();
+    assert_eq!(v.subject, "u");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_share_one_upstream_call_per_new_token() {
     let (_, caches) = instances(3);
-    let calls = Arc::new(AtomicUsize::new(0));
     let token = AccessToken::new("new-token");
-    let mut tasks = Vec::new();
-    for i in 0..300 {
-        let (c, calls, token) = (caches[i % 3].clone(), calls.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            c.get_or_verify(&token, || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                Ok(VerifiedToken::new("u"))
-            })
-            .await
-        }));
-    }
-    for t in tasks {
-        assert_eq!(t.await.unwrap().unwrap().subject, "u");
-    }
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let calls = super::tests::upstream_calls_for_concurrent_misses(&caches, 300, &token).await;
+    assert_eq!(calls, 1);
     for c in &caches {
         assert!(
             c.get(&token).await.is_some(),
@@ -214,11 +208,7 @@ async fn a_failing_shared_tier_degrades_to_the_provider() {
     let c: VerifyCache<VerifiedToken> =
         VerifyCache::shared(CacheConfig::default(), &shared, "test:verify");
     let token = AccessToken::new("t");
-    let v = c
-        .get_or_verify(&token, || async { Ok(VerifiedToken::new("u")) })
-        .await
-        .unwrap();
-    assert_eq!(v.subject, "u");
+    verify_as_u(&c, &token).await;
     assert!(shared.failures() >= 1);
     // Still cached in process: the next request does not touch the tier.
     let lookups = tier.0.load(Ordering::SeqCst);
@@ -276,11 +266,7 @@ async fn a_ttl_too_large_for_the_clock_is_kept_in_process_not_a_panic() {
     };
     let c: VerifyCache<VerifiedToken> = VerifyCache::shared(config, &hub(tier.clone()), "huge");
     let token = AccessToken::new("t");
-    let v = c
-        .get_or_verify(&token, || async { Ok(VerifiedToken::new("u")) })
-        .await
-        .unwrap();
-    assert_eq!(v.subject, "u");
+    verify_as_u(&c, &token).await;
     let id = c.key(&token);
     assert_eq!(
         tier.lookup("huge", &id).await.unwrap().value,

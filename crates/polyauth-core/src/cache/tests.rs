@@ -9,14 +9,19 @@ fn cache(config: CacheConfig) -> VerifyCache<VerifiedToken> {
     VerifyCache::new(config)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_misses_make_one_call() {
-    let c = cache(CacheConfig::default());
+/// Sends `requests` concurrent misses for `token`, spread round-robin over `caches`, each
+/// verified by a 50 ms upstream call that answers subject `u`; checks every answer and
+/// returns how many upstream calls were made.
+pub(super) async fn upstream_calls_for_concurrent_misses(
+    caches: &[VerifyCache<VerifiedToken>],
+    requests: usize,
+    token: &AccessToken,
+) -> usize {
     let calls = Arc::new(AtomicUsize::new(0));
-    let token = AccessToken::new("shared");
     let mut tasks = Vec::new();
-    for _ in 0..200 {
-        let (c, calls, token) = (c.clone(), calls.clone(), token.clone());
+    for i in 0..requests {
+        let (c, calls) = (caches[i % caches.len()].clone(), calls.clone());
+        let token = token.clone();
         tasks.push(tokio::spawn(async move {
             c.get_or_verify(&token, || async {
                 calls.fetch_add(1, Ordering::SeqCst);
@@ -29,7 +34,17 @@ async fn concurrent_misses_make_one_call() {
     for t in tasks {
         assert_eq!(t.await.unwrap().unwrap().subject, "u");
     }
-    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    calls.load(Ordering::SeqCst)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_misses_make_one_call() {
+    let c = cache(CacheConfig::default());
+    let token = AccessToken::new("shared");
+    assert_eq!(
+        upstream_calls_for_concurrent_misses(&[c], 200, &token).await,
+        1
+    );
 }
 
 /// The TTL a success was cached with (not racing the clock: read the entry's own TTL).
