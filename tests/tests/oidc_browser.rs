@@ -65,11 +65,15 @@ async fn a_browser_logs_in_and_out_through_the_providers_pages() {
         }),
     )
     .await;
-    let config = OidcConfig::new(&issuer, client.id.clone())
+    let mut config = OidcConfig::new(&issuer, client.id.clone())
         .with_client_secret(client.secret.clone().expect("a confidential client"))
         .with_redirect_uri(url::Url::parse(&format!("{base}{CALLBACK_PATH}")).unwrap())
         .with_scopes(["openid", "profile", "email", "roles"])
         .with_token_mode(TokenMode::Userinfo);
+    // The app's back-channel calls (token, UserInfo) share two cores with the browser, node
+    // and the rest of the test run: give them 30 s instead of the default 10 s, so that a
+    // loaded machine is not reported as an unavailable provider.
+    config.timeout_seconds = 30;
 
     // The example app's own router, served in-process.
     let app = LoginApp::discover(config).await.unwrap();
