@@ -28,11 +28,10 @@
 //! assert!(check_binding(None, Some(&binding)).is_err()); // state started unbound
 //! ```
 
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::secret::{Secret, constant_time_eq};
+use crate::secret::{Secret, constant_time_eq, random_base64url};
 
 /// Bytes of CSPRNG output in a binding (base64url without padding: 43 characters, 256 bits).
 pub const BINDING_BYTES: usize = 32;
@@ -44,8 +43,7 @@ pub const MAX_BINDING_LEN: usize = 512;
 /// A fresh user-agent binding: [`BINDING_BYTES`] bytes of the thread-local CSPRNG (ChaCha,
 /// seeded from the operating system), base64url without padding.
 pub fn new_binding() -> Secret {
-    let bytes: [u8; BINDING_BYTES] = rand::random();
-    Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    Secret::new(random_base64url(BINDING_BYTES))
 }
 
 /// What a provider stores of a binding: its SHA-256, lowercase hex (64 characters).

@@ -10,6 +10,7 @@
 //! Equality compares in constant time (through SHA-256 digests), so comparing a presented
 //! secret with a stored one leaks no timing.
 
+use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
@@ -105,6 +106,17 @@ secret_type!(
     Secret
 );
 
+/// `bytes` fresh random bytes, base64url without padding (43 characters for 32 bytes): the
+/// one generator of every random value polyauth hands out or compares later (OAuth `state`,
+/// `nonce` and PKCE verifier, user-agent bindings, development signing secrets, assertion
+/// `jti`s). The bytes come from rand's thread-local CSPRNG (ChaCha, seeded and reseeded
+/// from the operating system).
+pub fn random_base64url(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(&mut buf[..]);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
 /// Compares two strings without an early exit on the first differing byte.
 ///
 /// Both sides are hashed with SHA-256 first, so neither the position of the first difference
@@ -120,6 +132,19 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_values_have_the_length_of_their_bytes_and_differ() {
+        for (bytes, chars) in [(16, 22), (32, 43), (0, 0)] {
+            let v = random_base64url(bytes);
+            assert_eq!(v.len(), chars);
+            assert!(
+                v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            );
+        }
+        assert_ne!(random_base64url(32), random_base64url(32));
+    }
 
     macro_rules! redaction_test {
         ($test:ident, $ty:ident) => {

@@ -2,7 +2,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use polyauth_core::{AccessToken, Error, Result, Secret};
 use serde_json::{Map, Value};
@@ -226,6 +225,5 @@ impl TokenIssuer {
 /// A fresh random secret for HS256 development keys: 32 bytes from a CSPRNG (rand's thread
 /// RNG, seeded by the operating system), base64url-encoded (43 characters).
 pub fn generate_secret() -> Secret {
-    let bytes: [u8; 32] = rand::random();
-    Secret::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    Secret::new(polyauth_core::secret::random_base64url(32))
 }

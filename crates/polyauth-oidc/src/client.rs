@@ -9,6 +9,7 @@ use base64::Engine as _;
 use jsonwebtoken::Algorithm;
 use polyauth_core::binding::{binding_digest, check_binding, new_binding};
 use polyauth_core::http::HttpClient;
+use polyauth_core::secret::random_base64url;
 use polyauth_core::telemetry;
 use polyauth_core::{
     AuthorizationCallback, AuthorizationRequest, AuthorizationStart, Error, ErrorKind, Result,
@@ -414,7 +415,7 @@ impl OAuthClient {
         } else {
             request.scopes.join(" ")
         };
-        let state = random_value(RANDOM_BYTES);
+        let state = random_base64url(RANDOM_BYTES);
         let mut record = StateRecord {
             binding_sha256: binding.map(binding_digest),
             redirect_uri: redirect_uri.clone(),
@@ -427,12 +428,12 @@ impl OAuthClient {
             .ok_or_else(|| ctx(Error::config("no redirect_uri is configured or requested")))?;
         let mut params = AuthorizationParams::new(state.clone(), redirect_uri, scope.clone());
         if scope.split(' ').any(|s| s == "openid") {
-            let nonce = random_value(RANDOM_BYTES);
+            let nonce = random_base64url(RANDOM_BYTES);
             params.nonce = Some(nonce.clone());
             record.nonce = Some(nonce);
         }
         if self.uses_pkce() {
-            let verifier = random_value(RANDOM_BYTES);
+            let verifier = random_base64url(RANDOM_BYTES);
             params.code_challenge = Some(pkce_challenge(&verifier));
             record.pkce_verifier = Some(verifier);
         }
@@ -670,12 +671,5 @@ pub fn pkce_challenge(verifier: &str) -> String {
 /// A fresh `state`, `nonce` or PKCE verifier: 32 bytes of the thread-local CSPRNG, base64url
 /// without padding (43 characters).
 pub fn random_token() -> String {
-    random_value(RANDOM_BYTES)
-}
-
-/// `len` bytes of the thread-local CSPRNG (ChaCha, seeded from the OS), base64url without
-/// padding.
-pub(crate) fn random_value(len: usize) -> String {
-    let bytes: Vec<u8> = (0..len).map(|_| rand::random::<u8>()).collect();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    random_base64url(RANDOM_BYTES)
 }

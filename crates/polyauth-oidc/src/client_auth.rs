@@ -101,7 +101,7 @@ impl PrivateKeyJwt {
             iss: client_id,
             sub: client_id,
             aud: audience,
-            jti: crate::random_value(16),
+            jti: polyauth_core::secret::random_base64url(16),
             iat: now,
             exp: now + ASSERTION_LIFETIME_SECONDS,
         };

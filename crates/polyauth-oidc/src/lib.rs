@@ -11,7 +11,6 @@ mod metadata;
 mod provider;
 mod token;
 
-pub(crate) use client::random_value;
 pub use client::{
     AuthorizationParams, Authorized, Expect, IdTokenKeys, MAX_STATE_LEN, OAuthClient,
     OAuthClientConfig, pkce_challenge, random_token,
