@@ -214,8 +214,8 @@ impl Transport {
     ///
     /// Errors: `Unavailable`/`RateLimited` (temporary, status kept) for HTTP 408, 429 and 5xx
     /// whatever the body; the first `errors[].message` (`{code, message}` or a plain string)
-    /// through [`error_from_code`]; `Protocol` for a body that is not GraphQL JSON (an HTML error page)
-    /// or an answer of another shape; transport errors from the shared client. Every error
+    /// through [`error_from_code`]; `Protocol` for a body that is not GraphQL JSON (an HTML error
+    /// page) or an answer of another shape; transport errors from the shared client. Every error
     /// names the operation; none carries the variables (which hold passwords and tokens).
     pub(crate) async fn graphql<T: DeserializeOwned>(
         &self,
@@ -278,7 +278,7 @@ impl Transport {
     /// whatever the body; an RFC 6749 error body (`{error, error_description}`):
     /// `invalid_grant` is `InvalidToken`, `invalid_client`/`unauthorized_client`
     /// `PermissionDenied`, `server_error`/`temporarily_unavailable` `Unavailable`, others
-    /// `Provider{code: error}`; other non-2xx answers by HTTP status.
+    /// `Provider` (its `provider_code()` the `error`); other non-2xx answers by HTTP status.
     pub(crate) async fn form(
         &self,
         operation: &'static str,

@@ -165,9 +165,9 @@ pub trait IdentityProvider: Send + Sync + Debug + 'static {
 
     /// Logs a user in with credentials. Default: `Unsupported`.
     ///
-    /// Errors: `Unauthenticated` for wrong credentials, `Provider{code,..}` for the provider's
-    /// own refusals (captcha required, account locked), `Unsupported` for credential kinds the
-    /// provider lacks.
+    /// Errors: `Unauthenticated` for wrong credentials, `Provider` (with
+    /// [`Error::provider_code`](crate::Error::provider_code)) for the provider's own refusals
+    /// (captcha required, account locked), `Unsupported` for credential kinds the provider lacks.
     async fn login(&self, credentials: Credentials) -> Result<Session> {
         let _ = credentials;
         Err(Error::unsupported(self.name(), "login"))

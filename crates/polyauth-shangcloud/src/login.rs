@@ -100,8 +100,8 @@ impl ShangCloudClient {
 
     /// Starts a login with the configured redirect URI and scope: returns
     /// `{base_url}/oauth/authorize?response_type=code&client_id=..&state=..&redirect_uri=..&scope=..`
-    /// (plus `code_challenge` and `code_challenge_method=S256` with PKCE) and the `state` in
-    /// it (stored for the configured TTL).
+    /// (plus `code_challenge` and `code_challenge_method=S256` with PKCE) and the `state` in it
+    /// (stored for the configured TTL).
     ///
     /// The state is **not** bound to the user agent: the application must do that itself
     /// (RFC 6749 §10.12), or use [`authorization_url_bound`](Self::authorization_url_bound)
@@ -159,14 +159,14 @@ impl ShangCloudClient {
     /// [`authorization_url_bound`](Self::authorization_url_bound) is refused here
     /// (`InvalidState`).
     ///
-    /// Errors: `InvalidState`; `InvalidInput` for an empty code; for an OAuth error answer
-    /// (also one sent with status 200), by its `error` code, which the message keeps:
-    /// `invalid_grant` (a used, expired or unknown code) → `InvalidToken` (log in again),
-    /// `invalid_client` / `unauthorized_client` (our credentials are wrong) → `ConfigInvalid`,
-    /// `server_error` / `temporarily_unavailable` → `Unavailable`, any other →
-    /// `Provider{code, message}`; `Unavailable` for 5xx, timeouts and connection failures;
-    /// `RateLimited` for 429; `Protocol` for a non-JSON answer or one without
-    /// `access_token`/`token_type`; errors of the state store.
+    /// Errors: `InvalidState`; `InvalidInput` for an empty code; for an OAuth error answer (also
+    /// one sent with status 200), by its `error` code, which the message keeps: `invalid_grant` (a
+    /// used, expired or unknown code) → `InvalidToken` (log in again), `invalid_client` /
+    /// `unauthorized_client` (our credentials are wrong) → `ConfigInvalid`, `server_error` /
+    /// `temporarily_unavailable` → `Unavailable`, any other → `Provider` (the `error` as
+    /// `provider_code()`, its description as `provider_message()`); `Unavailable` for 5xx, timeouts
+    /// and connection failures; `RateLimited` for 429; `Protocol` for a non-JSON answer or one
+    /// without `access_token`/`token_type`; errors of the state store.
     pub async fn exchange_code(&self, code: &str, state: &str) -> Result<UserSession> {
         self.finish(code, state, Expect::Unbound).await
     }

@@ -224,9 +224,9 @@ impl UserSession {
     /// Reads a user variable: `POST /api/varibles` with `{"key", "action": "read", "value": ""}`
     /// (needs scope `var:io`). A variable never written reads as `""`, as in the SDK.
     ///
-    /// Errors: `InvalidInput` for an empty key; `Provider{code: "variable_error", message}`
-    /// when the server answers `{"error": ..}`; `PermissionDenied` (403, e.g. scope missing);
-    /// as [`basic_info`](Self::basic_info).
+    /// Errors: `InvalidInput` for an empty key; `Provider` with `provider_code()`
+    /// `"variable_error"` when the server answers `{"error": ..}`; `PermissionDenied` (403, e.g.
+    /// scope missing); as [`basic_info`](Self::basic_info).
     pub async fn get_variable(&self, key: &str) -> Result<String> {
         self.variable(VARIABLE_READ, key, "").await
     }

@@ -122,8 +122,8 @@ impl AuthenticationClient {
     /// Logs in with e-mail and password (GraphQL `loginByEmail`; password encrypted). The
     /// returned user carries `token`; [`User::session`] makes the session handle.
     ///
-    /// Errors: `Unauthenticated` (wrong password 2333), `NotFound` (2004),
-    /// `Provider{code: "2000"}` when a captcha is required, `InvalidInput` for a password over
+    /// Errors: `Unauthenticated` (wrong password 2333), `NotFound` (2004), `Provider` with
+    /// `provider_code()` `"2000"` when a captcha is required, `InvalidInput` for a password over
     /// 117 bytes.
     pub async fn login_by_email(
         &self,
