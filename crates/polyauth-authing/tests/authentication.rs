@@ -9,7 +9,9 @@ use polyauth_authing::{
     AuthenticationClient, AuthorizeParams, EmailScene, LoginOptions, Protocol, RegisterOptions,
     TokenEndpointAuthMethod, UserSession, code_challenge_s256,
 };
-use polyauth_core::{AccessToken, ClientSecret, ErrorKind, Password, VerificationCode};
+use polyauth_core::{
+    AccessToken, ClientSecret, ErrorKind, IdToken, Password, RefreshToken, VerificationCode,
+};
 use polyauth_testkit::authing::{AuthingEmulator, CAPTCHA_ANSWER};
 use polyauth_testkit::server::{Fault, FaultKind};
 use serde_json::{Map, Value, json};
@@ -482,6 +484,21 @@ async fn authorize(emu: &AuthingEmulator, url: &url::Url, user: &str) -> (String
     (get("code"), get("state"))
 }
 
+/// The kinds of token each RFC call does not take are refused before anything is sent.
+#[tokio::test]
+async fn revoke_and_validate_refuse_the_wrong_kind_of_token() {
+    let emu = AuthingEmulator::start().await;
+    let c = AuthenticationClient::new(auth_options(&emu)).unwrap();
+    let sent = emu.received().len();
+    let id_token = IdToken::new("an-id-token");
+    let e = c.revoke_token(&id_token).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let refresh = RefreshToken::new("a-refresh-token");
+    let e = c.validate_token(&refresh).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(emu.received().len(), sent, "nothing is sent");
+}
+
 #[tokio::test]
 async fn oauth_protocol_calls_the_oauth_endpoints() {
     let emu = AuthingEmulator::start().await;
@@ -508,9 +525,7 @@ async fn oauth_protocol_calls_the_oauth_endpoints() {
     assert_eq!(intro["active"], true);
     let rt = tokens.refresh_token.clone().unwrap();
     let again = c.get_new_access_token_by_refresh_token(&rt).await.unwrap();
-    c.revoke_token(again.access_token.expose_secret())
-        .await
-        .unwrap();
+    c.revoke_token(&again.access_token).await.unwrap();
     let options = emu.options();
     c.get_access_token_by_client_credentials(
         "read",
@@ -587,15 +602,10 @@ async fn oidc_helpers_with_every_client_auth_method() {
         }
         let again = c.get_new_access_token_by_refresh_token(&rt).await.unwrap();
         assert!(again.refresh_token.is_some());
-        let v = c
-            .validate_token(again.access_token.expose_secret(), false)
-            .await
-            .unwrap();
+        let v = c.validate_token(&again.access_token).await.unwrap();
         assert!(v.get("sub").is_some());
         if method != TokenEndpointAuthMethod::None {
-            c.revoke_token(again.access_token.expose_secret())
-                .await
-                .unwrap();
+            c.revoke_token(&again.access_token).await.unwrap();
             let intro = c.introspect_token(&again.access_token).await.unwrap();
             assert_eq!(intro["active"], false);
         }

@@ -365,6 +365,7 @@ async fn requests_match_the_reference_sdk() {
         })
         .await;
     let access = AccessToken::new("wire-access-token");
+    let id_token = IdToken::new("wire-id-token");
     check
         .run("introspect_token", || c.introspect_token(&access))
         .await;
@@ -385,23 +386,17 @@ async fn requests_match_the_reference_sdk() {
             introspect_oauth.introspect_token(&access)
         })
         .await;
-    check
-        .run("revoke_token", || c.revoke_token("wire-access-token"))
-        .await;
+    check.run("revoke_token", || c.revoke_token(&access)).await;
     let revoke_none = with(&|o| o.revocation_endpoint_auth_method = TokenEndpointAuthMethod::None);
     check
-        .run("revoke_token_none", || {
-            revoke_none.revoke_token("wire-refresh-token")
-        })
+        .run("revoke_token_none", || revoke_none.revoke_token(&refresh))
         .await;
     let revoke_oauth = with(&|o| {
         o.protocol = Protocol::OAuth;
         o.revocation_endpoint_auth_method = TokenEndpointAuthMethod::ClientSecretBasic;
     });
     check
-        .run("revoke_token_oauth", || {
-            revoke_oauth.revoke_token("wire-access-token")
-        })
+        .run("revoke_token_oauth", || revoke_oauth.revoke_token(&access))
         .await;
     check
         .run("get_user_info_by_access_token", || {
@@ -414,12 +409,10 @@ async fn requests_match_the_reference_sdk() {
         })
         .await;
     check
-        .run("validate_token", || c.validate_token("wire-id-token", true))
+        .run("validate_token", || c.validate_token(&id_token))
         .await;
     check
-        .run("validate_token_access_token", || {
-            c.validate_token("wire-access-token", false)
-        })
+        .run("validate_token_access_token", || c.validate_token(&access))
         .await;
 
     // URL builders: the recorded request is a GET of the built URL.
@@ -460,7 +453,6 @@ async fn requests_match_the_reference_sdk() {
             visit(c.build_logout_url(Some(REDIRECT), None).unwrap())
         })
         .await;
-    let id_token = IdToken::new("wire-id-token");
     check
         .run("build_logout_url_expert", || {
             visit(c.build_logout_url(Some(REDIRECT), Some(&id_token)).unwrap())

@@ -32,7 +32,7 @@ pub use model::{
 pub use provider::{Capabilities, DirectoryCapabilities, IdentityProvider, UserDirectory};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, Password, RefreshToken, Secret,
-    VerificationCode,
+    TokenRef, VerificationCode,
 };
 pub use session::{MemorySessionStore, SessionPersistence};
 pub use state::{MemoryStateStore, StateStore};

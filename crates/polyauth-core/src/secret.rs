@@ -106,6 +106,60 @@ secret_type!(
     Secret
 );
 
+/// A borrowed token of one of the OAuth 2.0 / OpenID Connect kinds, for the calls that take
+/// several kinds (revocation, online validation): the kind travels with the value, so such a
+/// call knows what it holds (`token_type_hint`, `id_token=` or `access_token=`) without a
+/// separate flag that could contradict it. Made from `&AccessToken`, `&RefreshToken` or
+/// `&IdToken` by `From`; `Debug` redacts the value as the token types do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenRef<'a> {
+    /// An access token.
+    Access(&'a AccessToken),
+    /// A refresh token.
+    Refresh(&'a RefreshToken),
+    /// An OpenID Connect id token.
+    Id(&'a IdToken),
+}
+
+impl<'a> TokenRef<'a> {
+    /// The token text; as [`AccessToken::expose_secret`], send it where it belongs only.
+    pub fn expose_secret(&self) -> &'a str {
+        match self {
+            TokenRef::Access(t) => t.expose_secret(),
+            TokenRef::Refresh(t) => t.expose_secret(),
+            TokenRef::Id(t) => t.expose_secret(),
+        }
+    }
+
+    /// The kind's name in OAuth 2.0 parameters (`token_type_hint`, RFC 7009 §2.1, and the
+    /// token-exchange type names): `access_token`, `refresh_token` or `id_token`.
+    pub fn type_hint(&self) -> &'static str {
+        match self {
+            TokenRef::Access(_) => "access_token",
+            TokenRef::Refresh(_) => "refresh_token",
+            TokenRef::Id(_) => "id_token",
+        }
+    }
+}
+
+impl<'a> From<&'a AccessToken> for TokenRef<'a> {
+    fn from(token: &'a AccessToken) -> Self {
+        TokenRef::Access(token)
+    }
+}
+
+impl<'a> From<&'a RefreshToken> for TokenRef<'a> {
+    fn from(token: &'a RefreshToken) -> Self {
+        TokenRef::Refresh(token)
+    }
+}
+
+impl<'a> From<&'a IdToken> for TokenRef<'a> {
+    fn from(token: &'a IdToken) -> Self {
+        TokenRef::Id(token)
+    }
+}
+
 /// `bytes` fresh random bytes, base64url without padding (43 characters for 32 bytes): the
 /// one generator of every random value polyauth hands out or compares later (OAuth `state`,
 /// `nonce` and PKCE verifier, user-agent bindings, development signing secrets, assertion
@@ -132,6 +186,23 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_ref_knows_its_kind_and_hides_its_value() {
+        let (a, r, i) = (
+            AccessToken::new("at-hunter2"),
+            RefreshToken::new("rt-hunter2"),
+            IdToken::new("id-hunter2"),
+        );
+        let refs = [TokenRef::from(&a), TokenRef::from(&r), TokenRef::from(&i)];
+        let hints = refs.map(|t| t.type_hint());
+        assert_eq!(hints, ["access_token", "refresh_token", "id_token"]);
+        let texts = refs.map(|t| t.expose_secret());
+        assert_eq!(texts, ["at-hunter2", "rt-hunter2", "id-hunter2"]);
+        for t in refs {
+            assert!(!format!("{t:?}").contains("hunter2"));
+        }
+    }
 
     #[test]
     fn random_values_have_the_length_of_their_bytes_and_differ() {

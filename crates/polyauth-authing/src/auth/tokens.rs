@@ -2,7 +2,7 @@
 //! helpers (authorization URL, code, refresh and client-credentials grants, introspection,
 //! revocation, user info, logout URL), CAS ticket validation and the WeChat mobile callback.
 
-use polyauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Result, Secret};
+use polyauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Result, Secret, TokenRef};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -239,12 +239,24 @@ impl AuthenticationClient {
             .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
 
-    /// RFC 7009 revocation: `POST {host}/{oidc|oauth}/token/revocation` with the configured
-    /// revocation client authentication.
-    pub async fn revoke_token(&self, token: &str) -> Result<()> {
+    /// RFC 7009 revocation of an access or refresh token (`&AccessToken` or `&RefreshToken`):
+    /// `POST {host}/{oidc|oauth}/token/revocation` with `token` (no `token_type_hint`, as the
+    /// reference) and the configured revocation client authentication.
+    ///
+    /// Errors: `InvalidInput` for an id token (RFC 7009 revokes access and refresh tokens;
+    /// nothing is sent); `ConfigInvalid` without the OAuth settings; as the shared OAuth engine's
+    /// `revoke` otherwise.
+    pub async fn revoke_token<'t>(&self, token: impl Into<TokenRef<'t>>) -> Result<()> {
         const OP: &str = "revoke_token";
+        let token = token.into();
+        if let TokenRef::Id(_) = token {
+            return Err(
+                Error::invalid_input("an id token cannot be revoked (RFC 7009)")
+                    .with_context(PROVIDER, OP),
+            );
+        }
         self.oauth(OP)?
-            .revoke(token, None)
+            .revoke(token.expose_secret(), None)
             .await
             .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
@@ -269,21 +281,27 @@ impl AuthenticationClient {
         }
     }
 
-    /// Online token validation: `GET {app_host}/api/v2/oidc/validate_token?id_token=` (or
-    /// `access_token=` when `is_id_token` is false). Raw answer.
-    pub async fn validate_token(&self, token: &str, is_id_token: bool) -> Result<Value> {
+    /// Online validation of an id token or an access token (`&IdToken` or `&AccessToken`):
+    /// `GET {app_host}/api/v2/oidc/validate_token?id_token=` or `?access_token=`, by the
+    /// token's kind. Raw answer (the token's claims when valid).
+    ///
+    /// Errors: `InvalidInput` for a refresh token (the endpoint validates id and access
+    /// tokens; nothing is sent); `ConfigInvalid` without `app_host`; `InvalidToken` /
+    /// `Unauthenticated` for a token Authing refuses.
+    pub async fn validate_token<'t>(&self, token: impl Into<TokenRef<'t>>) -> Result<Value> {
         const OP: &str = "validate_token";
+        let token = token.into();
+        if let TokenRef::Refresh(_) = token {
+            return Err(Error::invalid_input(
+                "validate_token takes an id token or an access token",
+            )
+            .with_context(PROVIDER, OP));
+        }
         let mut url = self
             .app_base(OP)?
             .url(&["api", "v2", "oidc", "validate_token"])?;
-        url.query_pairs_mut().append_pair(
-            if is_id_token {
-                "id_token"
-            } else {
-                "access_token"
-            },
-            token,
-        );
+        url.query_pairs_mut()
+            .append_pair(token.type_hint(), token.expose_secret());
         self.transport
             .get_oauth(OP, url, Auth::None, Method::GET)
             .await
