@@ -8,13 +8,18 @@ mod common;
 
 use common::*;
 use futures::TryStreamExt;
-use polyauth_authing::ManagementClient;
 use polyauth_authing::types::{
     ActionsFilter, ActionsOperator, AllowSubject, AuthorizationTarget, NamespaceUpdate,
     NewResource, PolicyTargetType, ResourceAction, ResourceType, ResourceUpdate,
 };
+use polyauth_authing::{Acl, ManagementClient};
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;
+
+/// `acl.is_allowed(user, action, resource, namespace)`, unwrapped.
+async fn allowed(acl: &Acl<'_>, user: &str, action: &str, resource: &str, ns: &str) -> bool {
+    acl.is_allowed(user, action, resource, ns).await.unwrap()
+}
 
 fn target(kind: PolicyTargetType, id: &str, actions: &[&str]) -> AuthorizationTarget {
     AuthorizationTarget::new(kind, id, owned(actions))
@@ -35,11 +40,7 @@ async fn allow_lets_a_user_and_a_role_act() {
     let m = mgmt_client(&emu);
     let (ann, ben) = (plain_user(&emu, "ann"), plain_user(&emu, "ben"));
     let acl = m.acl();
-    assert!(
-        !acl.is_allowed(&ann, "books:read", "books:1", "default")
-            .await
-            .unwrap()
-    );
+    assert!(!allowed(&acl, &ann, "books:read", "books:1", "default").await);
     let said = acl
         .allow(
             "books:1",
@@ -50,26 +51,10 @@ async fn allow_lets_a_user_and_a_role_act() {
         .await
         .unwrap();
     assert_eq!(said.code, Some(200));
-    assert!(
-        acl.is_allowed(&ann, "books:read", "books:1", "default")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acl.is_allowed(&ann, "books:edit", "books:1", "default")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acl.is_allowed(&ann, "books:read", "books:2", "default")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acl.is_allowed(&ann, "books:read", "books:1", "other")
-            .await
-            .unwrap()
-    );
+    assert!(allowed(&acl, &ann, "books:read", "books:1", "default").await);
+    assert!(!allowed(&acl, &ann, "books:edit", "books:1", "default").await);
+    assert!(!allowed(&acl, &ann, "books:read", "books:2", "default").await);
+    assert!(!allowed(&acl, &ann, "books:read", "books:1", "other").await);
     m.roles().create("editor", None, None, None).await.unwrap();
     acl.allow(
         "books:*",
@@ -79,20 +64,12 @@ async fn allow_lets_a_user_and_a_role_act() {
     )
     .await
     .unwrap();
-    assert!(
-        !acl.is_allowed(&ben, "books:edit", "books:9", "default")
-            .await
-            .unwrap()
-    );
+    assert!(!allowed(&acl, &ben, "books:edit", "books:9", "default").await);
     m.roles()
         .add_users("editor", std::slice::from_ref(&ben), None)
         .await
         .unwrap();
-    assert!(
-        acl.is_allowed(&ben, "books:edit", "books:9", "default")
-            .await
-            .unwrap()
-    );
+    assert!(allowed(&acl, &ben, "books:edit", "books:9", "default").await);
     let unknown = acl
         .allow(
             "books:1",
@@ -386,11 +363,7 @@ async fn authorizations_are_listed_per_target_and_per_resource() {
     assert_eq!(groups.list[0].target_type, PolicyTargetType::Group);
     assert_eq!(groups.list[0].target_identifier, "staff");
     // ann holds the action herself and through her group.
-    assert!(
-        acl.is_allowed(&ann, "books:edit", "books", "library")
-            .await
-            .unwrap()
-    );
+    assert!(allowed(&acl, &ann, "books:edit", "books", "library").await);
 }
 
 #[tokio::test]
@@ -412,16 +385,8 @@ async fn revoke_takes_actions_then_the_resource() {
     acl.revoke_resource("library", "books", &edit)
         .await
         .unwrap();
-    assert!(
-        acl.is_allowed(&ann, "books:read", "books", "library")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acl.is_allowed(&ann, "books:edit", "books", "library")
-            .await
-            .unwrap()
-    );
+    assert!(allowed(&acl, &ann, "books:read", "books", "library").await);
+    assert!(!allowed(&acl, &ann, "books:edit", "books", "library").await);
     let read = [target(PolicyTargetType::User, &ann, &["books:read"])];
     acl.revoke_resource("library", "books", &read)
         .await
@@ -515,33 +480,17 @@ async fn scenario_a_role_authorized_then_revoked() {
         .await
         .unwrap();
     let ann = plain_user(&emu, "ann");
-    assert!(
-        !acl.is_allowed(&ann, "books:edit", "books", "library")
-            .await
-            .unwrap()
-    );
+    assert!(!allowed(&acl, &ann, "books:edit", "books", "library").await);
     m.roles()
         .add_users("librarian", std::slice::from_ref(&ann), Some("library"))
         .await
         .unwrap();
-    assert!(
-        acl.is_allowed(&ann, "books:edit", "books", "library")
-            .await
-            .unwrap()
-    );
-    assert!(
-        !acl.is_allowed(&ann, "loans:create", "loans", "library")
-            .await
-            .unwrap()
-    );
+    assert!(allowed(&acl, &ann, "books:edit", "books", "library").await);
+    assert!(!allowed(&acl, &ann, "loans:create", "loans", "library").await);
     acl.revoke_resource("library", "books", &grant)
         .await
         .unwrap();
-    assert!(
-        !acl.is_allowed(&ann, "books:edit", "books", "library")
-            .await
-            .unwrap()
-    );
+    assert!(!allowed(&acl, &ann, "books:edit", "books", "library").await);
     let held = acl
         .list_authorized_resources("library", PolicyTargetType::Role, "librarian", None)
         .await
@@ -646,21 +595,19 @@ async fn node_grants_reach_its_resources_and_its_members() {
 
     let (ann, bob) = (plain_user(&emu, "ann"), plain_user(&emu, "bob"));
     orgs.add_members(&sales, &owned(&[&ann])).await.unwrap();
-    let allowed = |user: String, action: &'static str| {
-        let acl = m.acl();
-        async move {
-            acl.is_allowed(&user, action, "books", "library")
-                .await
-                .unwrap()
-        }
-    };
     assert!(
-        allowed(ann.clone(), "books:read").await,
+        allowed(&acl, &ann, "books:read", "books", "library").await,
         "the node's own grant"
     );
-    assert!(allowed(ann.clone(), "books:edit").await, "the node's role");
-    assert!(!allowed(bob.clone(), "books:read").await, "not a member");
+    assert!(
+        allowed(&acl, &ann, "books:edit", "books", "library").await,
+        "the node's role"
+    );
+    assert!(
+        !allowed(&acl, &bob, "books:read", "books", "library").await,
+        "not a member"
+    );
     orgs.delete_members(&sales, &owned(&[&ann])).await.unwrap();
-    assert!(!allowed(ann.clone(), "books:read").await);
-    assert!(!allowed(ann, "books:edit").await);
+    assert!(!allowed(&acl, &ann, "books:read", "books", "library").await);
+    assert!(!allowed(&acl, &ann, "books:edit", "books", "library").await);
 }
