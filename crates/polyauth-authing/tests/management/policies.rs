@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The policies module of the ManagementClient over the emulator: every method, its bad input
 //! (unknown codes and targets, duplicate codes, empty lists, pages past the end) and a
 //! scenario; assignments are shared with the users and roles modules.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::{PolicyCondition, PolicyEffect, PolicyStatement, PolicyTargetType};
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE};

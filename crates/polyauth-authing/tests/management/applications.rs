@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The applications module of the ManagementClient over the emulator (the methods
 //! implemented so far: list, create, find_by_id, delete, refresh_application_secret), their
 //! bad input and a scenario.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;

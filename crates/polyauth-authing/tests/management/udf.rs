@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The udf module of the ManagementClient over the emulator: field definitions per target
 //! type, the values of users and roles through it, its bad input and a scenario; the values
 //! are the ones the users and roles modules read.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polyauth_authing::types::{UdfDataType, UdfTargetType};
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;

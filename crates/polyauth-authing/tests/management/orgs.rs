@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The orgs module of the ManagementClient over the emulator: every method, its bad input
 //! (unknown ids, duplicate codes, empty lists, pages past the end, moving a node under its
 //! own descendant) and a scenario; memberships are shared with the users module.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_authing::ManagementClient;
 use polyauth_authing::types::{NewNode, NodeTree, Org, ResourceType, SyncProvider};

@@ -1,12 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The acl module of the ManagementClient over the emulator (namespaces, resources,
 //! authorizations, `allow`/`is_allowed`): a test per method, bad input as typed errors with
 //! Authing's code kept, and the scenario namespace → resources → role → authorization →
-//! member → allowed → revoked. The application side is in `management_acl_access.rs`.
+//! member → allowed → revoked. The application side is in `acl_access.rs`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::{
     ActionsFilter, ActionsOperator, AllowSubject, AuthorizationTarget, NamespaceUpdate,

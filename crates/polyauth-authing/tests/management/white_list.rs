@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The white_list module of the ManagementClient over the emulator: the whitelists of each
 //! kind, their switches (the pool's settings, as the user_pool module reads them), bad input
 //! and a scenario.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polyauth_authing::types::WhitelistType;
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The groups module of the ManagementClient over the emulator: every method, its bad input
 //! (unknown codes and ids, duplicate codes, empty lists, pages past the end) and a scenario;
 //! memberships are shared with the users module.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE, SearchOptions};

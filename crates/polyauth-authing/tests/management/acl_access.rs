@@ -1,12 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The application side of the acl module over the emulator (programmatic access accounts,
 //! application access policies and the default strategy) and the applications module's
 //! access calls (resources of its namespace, access policies, active users): a test per
 //! method, bad input as typed errors with Authing's code kept.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::{
     AccessPolicyTargets, DefaultAccessStrategy, PolicyTargetType, ResourceAction, ResourceType,

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The roles module of the ManagementClient over the emulator: every method, its bad input
 //! (unknown codes and ids, duplicate codes, empty lists, pages past the end) and a scenario;
 //! the emulator's state is shared with the users module.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::{StreamExt, TryStreamExt};
 use polyauth_authing::types::{PolicyStatement, ResourceType};
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE};

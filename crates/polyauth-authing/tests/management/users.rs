@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every ManagementClient users-module method over loopback, and the management token cache.
-
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 use polyauth_authing::types::{PolicyStatement, ResourceType};
 use polyauth_authing::{EmailScene, ManagementClient, QueryField, SearchOptions, UserLookup};
 use polyauth_core::{AccessToken, ErrorKind, Password};

@@ -1,10 +1,7 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The applications module's login agreements over the emulator: add, list, change, delete,
 //! order, their bad input and a scenario.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polyauth_authing::ManagementClient;
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The user_pool module of the ManagementClient over the emulator: the pool's settings (read
 //! over REST, changed over GraphQL, one state) and its environment variables, their bad
 //! input and a scenario.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polyauth_authing::types::{FrequencyCheck, UserpoolUpdate, WhitelistSwitches};
 use polyauth_core::ErrorKind;
 use polyauth_testkit::authing::AuthingEmulator;

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The audit_log and principal_authentication modules of the ManagementClient over the
 //! emulator: every method, bad input (unknown users, authenticating twice, empty fields,
 //! pages past the end) and a scenario each; authenticating a user shows in the audit log.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use polyauth_authing::types::{AuditLogFilter, PrincipalType};
 use polyauth_core::ErrorKind;
