@@ -306,18 +306,30 @@ impl Transport {
 }
 
 /// The `{code, message, data}` envelope: `data` as `T` when `code` is 200, the code's error
-/// otherwise.
+/// otherwise. An outage status wins over any body; another non-2xx answer that is not an
+/// envelope is its HTTP status error.
 fn parse_envelope<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
-    let envelope = json_body(response)?;
-    match envelope.get("code").and_then(Value::as_i64) {
-        Some(200) => {
-            let data = envelope.get("data").cloned().unwrap_or(Value::Null);
-            serde_json::from_value(data).map_err(|e| {
-                Error::protocol("the envelope's data has an unexpected shape").with_source(e)
-            })
-        }
-        Some(code) => Err(error_from_code(code, &message_of(&envelope))),
-        None => Err(Error::protocol("the answer has no `code` field")),
+    if is_outage(response) {
+        return Err(response.status_error());
+    }
+    let envelope = match response.envelope() {
+        Ok(envelope) => envelope,
+        Err(_) if !response.is_success() => return Err(response.status_error()),
+        Err(e) => return Err(e),
+    };
+    match envelope.code.as_i64() {
+        Some(200) => serde_json::from_value(envelope.data.unwrap_or(Value::Null)).map_err(|e| {
+            Error::protocol("the envelope's data has an unexpected shape").with_source(e)
+        }),
+        Some(code) => Err(error_from_code(
+            code,
+            envelope.message.as_deref().unwrap_or_default(),
+        )),
+        None => Err(Error::protocol(format!(
+            "the answer's code {} is not a number",
+            envelope.code
+        ))
+        .with_status(response.status)),
     }
 }
 

@@ -28,6 +28,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::secret::AccessToken;
 use crate::telemetry;
 
+mod envelope;
+
+pub use envelope::{Envelope, EnvelopeCode};
+
 /// Retry settings for idempotent calls.
 ///
 /// A retried answer (429, 502, 503, 504) that carries `Retry-After` is believed: the retry

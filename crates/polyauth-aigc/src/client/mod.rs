@@ -7,7 +7,9 @@ use std::sync::Arc;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use polyauth_core::cache::CacheSetup;
 use polyauth_core::env::Env;
-use polyauth_core::http::{HttpClient, HttpConfig, Idempotency, RetryPolicy, sensitive_header};
+use polyauth_core::http::{
+    EnvelopeCode, HttpClient, HttpConfig, Idempotency, RetryPolicy, sensitive_header,
+};
 use polyauth_core::{
     AccessToken, BatchLookup, Error, ErrorKind, Page, PageRequest, Result, Secret, UserProfile,
     VerifiedToken, VerifyCache, context,
@@ -234,41 +236,22 @@ impl AigcClient {
         if !response.is_success() {
             // Core's one HTTP-status rule; an envelope in the body adds the auth center's code.
             let mut e = response.status_error();
-            if let Ok(Value::Object(envelope)) = response.json::<Value>()
-                && let Some(code) = envelope.get("code")
-            {
-                let message = text(&envelope, &["message"]).unwrap_or_default();
-                e = e.with_provider_code(code_text(code), message);
+            if let Ok(envelope) = response.envelope() {
+                let message = envelope.message.unwrap_or_default();
+                e = e.with_provider_code(envelope.code.to_string(), message);
             }
             return Err(e.with_context(PROVIDER, operation));
         }
-        let envelope: Value = response
-            .json()
+        // A 200 that is not an envelope with a numeric or text `code` is a Protocol error (502
+        // through the middleware), never a provider business error (500).
+        let envelope = response
+            .envelope()
             .map_err(|e| e.with_context(PROVIDER, operation))?;
-        let Value::Object(mut envelope) = envelope else {
-            return Err(
-                Error::protocol("the answer is not a {code, message, data} envelope")
-                    .with_status(response.status)
-                    .with_context(PROVIDER, operation),
-            );
-        };
-        // A 200 without a usable `code` is not the auth center's envelope: a Protocol error
-        // (502 through the middleware), never a provider business error (500).
-        let code = match envelope.get("code") {
-            Some(code @ (Value::Number(_) | Value::String(_))) => code.clone(),
-            _ => {
-                return Err(Error::protocol(
-                    "the answer has no numeric or text `code`: not a {code, message, data} envelope",
-                )
-                .with_status(response.status)
-                .with_context(PROVIDER, operation));
-            }
-        };
-        if code.as_i64() == Some(0) {
-            return Ok(envelope.remove("data").unwrap_or_else(|| json!({})));
+        if envelope.code.as_i64() == Some(0) {
+            return Ok(envelope.data.unwrap_or_else(|| json!({})));
         }
-        let message = text(&envelope, &["message"]).unwrap_or_else(|| "未知错误".to_owned());
-        Err(envelope_error(&code, message).with_context(PROVIDER, operation))
+        let message = envelope.message.unwrap_or_else(|| "未知错误".to_owned());
+        Err(envelope_error(&envelope.code, message).with_context(PROVIDER, operation))
     }
 
     /// [`call`](Self::call), requiring `data` to be an object.
@@ -536,7 +519,7 @@ fn is_placeholder(user: &UserProfile) -> bool {
 /// outage (temporary, 503 from the middleware, not a business refusal), anything else
 /// `ErrorKind::Provider`. The code and message are kept on every kind
 /// ([`Error::provider_code`]).
-fn envelope_error(code: &Value, message: String) -> Error {
+fn envelope_error(code: &EnvelopeCode, message: String) -> Error {
     let error = match code.as_i64() {
         Some(401) => Error::new(ErrorKind::Unauthenticated, message.clone()),
         Some(403) => Error::new(ErrorKind::PermissionDenied, message.clone()),
@@ -544,15 +527,7 @@ fn envelope_error(code: &Value, message: String) -> Error {
         Some(code @ 500..=599) => {
             Error::unavailable(format!("the auth center answered code {code}: {message}"))
         }
-        _ => return Error::provider_error(code_text(code), message),
+        _ => return Error::provider_error(code.to_string(), message),
     };
-    error.with_provider_code(code_text(code), message)
-}
-
-/// An envelope `code` as text (`403`, or a string code verbatim).
-fn code_text(code: &Value) -> String {
-    match code {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
+    error.with_provider_code(code.to_string(), message)
 }
