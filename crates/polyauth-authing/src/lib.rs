@@ -30,6 +30,9 @@ pub use management::{
     STREAM_PAGE_SIZE, SearchOptions, Udf, UserLookup, UserPool, Users, WhiteList,
 };
 pub use observer::ErrorObserver;
+/// The typed RFC 7662 answer of [`AuthenticationClient::introspect_token`], from the shared
+/// OAuth 2.0 engine.
+pub use polyauth_oidc::TokenIntrospection;
 pub use provider::{AuthingDirectory, AuthingProvider, MAX_TOKEN_BYTES, profile_from_user};
 pub use types::{EmailScene, ResourceType, User, UserSession};
 

@@ -522,7 +522,7 @@ async fn oauth_protocol_calls_the_oauth_endpoints() {
         .unwrap();
     assert_eq!(info["preferred_username"], "alice");
     let intro = c.introspect_token(&tokens.access_token).await.unwrap();
-    assert_eq!(intro["active"], true);
+    assert!(intro.active);
     let rt = tokens.refresh_token.clone().unwrap();
     let again = c.get_new_access_token_by_refresh_token(&rt).await.unwrap();
     c.revoke_token(&again.access_token).await.unwrap();
@@ -598,7 +598,7 @@ async fn oidc_helpers_with_every_client_auth_method() {
         assert_eq!(info["preferred_username"], "alice");
         if method != TokenEndpointAuthMethod::None {
             let intro = c.introspect_token(&tokens.access_token).await.unwrap();
-            assert_eq!(intro["active"], true);
+            assert!(intro.active);
         }
         let again = c.get_new_access_token_by_refresh_token(&rt).await.unwrap();
         assert!(again.refresh_token.is_some());
@@ -607,7 +607,7 @@ async fn oidc_helpers_with_every_client_auth_method() {
         if method != TokenEndpointAuthMethod::None {
             c.revoke_token(&again.access_token).await.unwrap();
             let intro = c.introspect_token(&again.access_token).await.unwrap();
-            assert_eq!(intro["active"], false);
+            assert!(!intro.active);
         }
         let bad = c
             .get_user_info_by_access_token(&AccessToken::new("nope"))

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 
 use polyauth_core::http::{HttpResponse, Idempotency, bearer_header};
-use polyauth_core::{AccessToken, Error, IdToken, RefreshToken, Result, TokenSet};
+use polyauth_core::{AccessToken, Error, IdToken, RefreshToken, Result, TokenRef, TokenSet};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::client::OAuthClient;
 use crate::client_auth::ClientAuth;
+use crate::introspection::TokenIntrospection;
 use crate::token::{json_object, token_set};
 
 impl OAuthClient {
@@ -241,20 +242,31 @@ impl OAuthClient {
             .unwrap_or_else(|| response.status_error())))
     }
 
-    /// Introspects a token (RFC 7662) at `POST {introspection_endpoint}`: the server's answer,
-    /// whose `active` says whether the token is valid.
+    /// Introspects an access or refresh token (RFC 7662) at `POST {introspection_endpoint}`,
+    /// authenticating with `introspection_auth` when configured (else the token endpoint's).
+    /// The form carries `token` alone, no `token_type_hint`.
     ///
-    /// Errors: `Unsupported` without an introspection endpoint; `Protocol` for an answer
-    /// without a boolean `active`; as [`refresh`](Self::refresh) otherwise.
-    pub async fn introspect(&self, token: &str) -> Result<Map<String, Value>> {
+    /// Errors: `InvalidInput` for an id token (RFC 7662 introspects access and refresh
+    /// tokens; nothing is sent); `Unsupported` without an introspection endpoint; `Protocol`
+    /// for an answer without a boolean `active`; as [`refresh`](Self::refresh) otherwise.
+    pub async fn introspect<'t>(
+        &self,
+        token: impl Into<TokenRef<'t>>,
+    ) -> Result<TokenIntrospection> {
         let inner = &self.inner;
         let ctx = |e: Error| e.with_context(inner.provider, "introspect");
+        let token = token.into();
+        if let TokenRef::Id(_) = token {
+            return Err(ctx(Error::invalid_input(
+                "an id token cannot be introspected (RFC 7662)",
+            )));
+        }
         let endpoint = inner
             .server
             .introspection_endpoint
             .as_ref()
             .ok_or_else(|| Error::unsupported(inner.provider, "introspect"))?;
-        let form = vec![("token", token.to_owned())];
+        let form = vec![("token", token.expose_secret().to_owned())];
         let auth = inner
             .config
             .introspection_auth
@@ -264,13 +276,8 @@ impl OAuthClient {
             .post_form_as("introspect", endpoint, form, &auth)
             .await
             .map_err(ctx)?;
-        let map = json_object(&response, "introspection response").map_err(ctx)?;
-        if !matches!(map.get("active"), Some(Value::Bool(_))) {
-            return Err(ctx(Error::protocol(
-                "the introspection response has no boolean `active`",
-            )));
-        }
-        Ok(map)
+        let claims = json_object(&response, "introspection response").map_err(ctx)?;
+        TokenIntrospection::from_claims(claims).map_err(ctx)
     }
 
     /// The UserInfo claims of `access_token` (OIDC Core §5.3) from `GET {userinfo_endpoint}`.

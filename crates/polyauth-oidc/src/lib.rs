@@ -7,6 +7,7 @@ mod client_auth;
 mod config;
 mod grants;
 mod id_token;
+mod introspection;
 mod metadata;
 mod provider;
 mod token;
@@ -17,6 +18,7 @@ pub use client::{
 };
 pub use client_auth::{BasicEncoding, ClientAuth, PrivateKeyJwt};
 pub use config::{ENV_KEYS, OidcConfig, TokenMode};
+pub use introspection::TokenIntrospection;
 pub use metadata::{DISCOVERY_PATH, ServerMetadata};
 pub use provider::{OidcFactory, OidcProvider, PROVIDER};
 

@@ -222,18 +222,17 @@ impl OidcProvider {
     async fn verify_remote(&self, mode: TokenMode, token: &AccessToken) -> Result<VerifiedUser> {
         let claims = match mode {
             TokenMode::Introspection => {
-                let answer = self.client().introspect(token.expose_secret()).await?;
-                if answer.get("active") != Some(&Value::Bool(true)) {
+                let answer = self.client().introspect(token).await?;
+                if !answer.active {
                     return Err(Error::invalid_token(
                         "the token is not active (introspection)",
                     ));
                 }
-                if !self.config.audience.is_empty()
-                    && !audience_matches(&answer, &self.config.audience)
-                {
+                let accepted = &self.config.audience;
+                if !accepted.is_empty() && !answer.audience.iter().any(|a| accepted.contains(a)) {
                     return Err(Error::invalid_token("the token's audience is not accepted"));
                 }
-                answer
+                answer.claims
             }
             _ => self.client().userinfo(token).await?,
         };
@@ -349,17 +348,6 @@ impl Discovered {
             keys,
         )?;
         Ok(Discovered { client, access })
-    }
-}
-
-fn audience_matches(claims: &Map<String, Value>, accepted: &[String]) -> bool {
-    match claims.get("aud") {
-        Some(Value::String(aud)) => accepted.iter().any(|a| a == aud),
-        Some(Value::Array(auds)) => auds
-            .iter()
-            .filter_map(Value::as_str)
-            .any(|aud| accepted.iter().any(|a| a == aud)),
-        _ => false,
     }
 }
 

@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use base64::Engine as _;
 use polyauth_core::http::{HttpClient, HttpConfig};
-use polyauth_core::{ClientSecret, ErrorKind, MemoryStateStore};
+use polyauth_core::{AccessToken, ClientSecret, ErrorKind, IdToken, MemoryStateStore};
 use polyauth_oidc::{ClientAuth, IdTokenKeys, OAuthClient, OAuthClientConfig, ServerMetadata};
 use polyauth_testkit::server::Emulator;
 use serde_json::json;
@@ -118,8 +118,8 @@ async fn revocation_uses_its_own_client_auth_and_introspection_falls_back() {
     let client = client(&server, config, true);
 
     client.revoke("rt-1", Some("refresh_token")).await.unwrap();
-    let answer = client.introspect("at-1").await.unwrap();
-    assert_eq!(answer["active"], json!(true));
+    let answer = client.introspect(&AccessToken::new("at-1")).await.unwrap();
+    assert!(answer.active);
 
     let seen = log.lock().unwrap().clone();
     assert_eq!(seen.len(), 2, "{seen:?}");
@@ -160,8 +160,12 @@ async fn introspection_uses_its_own_client_auth_and_revocation_falls_back() {
     config.introspection_auth = Some(ClientAuth::basic(ClientSecret::new("rs-secret")));
     let client = client(&server, config, true);
 
-    client.introspect("at-2").await.unwrap();
+    client.introspect(&AccessToken::new("at-2")).await.unwrap();
     client.revoke("at-2", None).await.unwrap();
+    // RFC 7662 introspects access and refresh tokens: an id token is refused unsent.
+    let id_token = client.introspect(&IdToken::new("h.p.s")).await.unwrap_err();
+    assert_eq!(id_token.kind(), ErrorKind::InvalidInput);
+    assert_eq!(log.lock().unwrap().len(), 2, "nothing more was sent");
 
     let seen = log.lock().unwrap().clone();
     assert_eq!(

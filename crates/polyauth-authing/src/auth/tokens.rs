@@ -6,7 +6,7 @@ use polyauth_core::{AccessToken, ClientSecret, Error, RefreshToken, Result, Secr
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use polyauth_oidc::{AuthorizationParams, pkce_challenge, random_token};
+use polyauth_oidc::{AuthorizationParams, TokenIntrospection, pkce_challenge, random_token};
 
 use super::{AuthenticationClient, AuthorizeParams, AuthorizeUrl, Protocol};
 use crate::documents as doc;
@@ -227,15 +227,18 @@ impl AuthenticationClient {
         tokens_from(v, OP)
     }
 
-    /// RFC 7662 introspection: `POST {host}/{oidc|oauth}/token/introspection` with the
-    /// configured introspection client authentication (raw answer; `active: false` for a
-    /// dead token).
-    pub async fn introspect_token(&self, token: &AccessToken) -> Result<Value> {
+    /// RFC 7662 introspection: `POST {host}/{oidc|oauth}/token/introspection` with `token`
+    /// and the configured introspection client authentication. The answer's `active` is
+    /// `false` for a dead token; its claims are kept whole in
+    /// [`TokenIntrospection::claims`].
+    ///
+    /// Errors: `ConfigInvalid` without the OAuth settings; `Protocol` for an answer without a
+    /// boolean `active`; as the shared OAuth engine's `introspect` otherwise.
+    pub async fn introspect_token(&self, token: &AccessToken) -> Result<TokenIntrospection> {
         const OP: &str = "introspect_token";
         self.oauth(OP)?
-            .introspect(token.expose_secret())
+            .introspect(token)
             .await
-            .map(Value::Object)
             .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
 
