@@ -3,6 +3,7 @@
 //! loopback emulator.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use polyauth_authing::CustomData;
 use polyauth_authing::{
     AuthingConfig, AuthingProvider, ManagementClient, ManagementClientOptions, VerificationMode,
 };
@@ -65,12 +66,13 @@ fn bench(c: &mut Criterion) {
     );
     m.host = emu.base_url();
     let mgmt = ManagementClient::new(m).unwrap();
-    rt.block_on(mgmt.users().list(1, 10, false)).unwrap();
+    rt.block_on(mgmt.users().list(1, 10, CustomData::Omit))
+        .unwrap();
     let before = emu.emulator().calls("/graphql/v2");
     let mut g = c.benchmark_group("authing_management");
     g.bench_function("users_list_warm_token", |b| {
         b.to_async(&rt)
-            .iter(|| async { mgmt.users().list(1, 10, false).await.unwrap() })
+            .iter(|| async { mgmt.users().list(1, 10, CustomData::Omit).await.unwrap() })
     });
     g.finish();
     let fetches = emu.op_calls("accessToken");

@@ -24,9 +24,9 @@ pub use crypto::{DEFAULT_ENC_PUBLIC_KEY, PasswordEncryptor};
 pub use error::error_from_code;
 pub use factory::{AuthingFactory, factory};
 pub use management::{
-    Acl, Applications, AuditLog, DEFAULT_PROGRAMMATIC_TOKEN_LIFETIME, Groups, MAX_BATCH_IDS,
-    MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions, Orgs,
-    PROGRAMMATIC_SECRET_LEN, Policies, PrincipalAuthentication, QueryField, Roles,
+    Acl, Applications, AuditLog, CustomData, DEFAULT_PROGRAMMATIC_TOKEN_LIFETIME, Groups,
+    MAX_BATCH_IDS, MAX_MANAGEMENT_TOKEN_LIFETIME, ManagementClient, ManagementClientOptions, Orgs,
+    PROGRAMMATIC_SECRET_LEN, PasswordStorage, Policies, PrincipalAuthentication, QueryField, Roles,
     STREAM_PAGE_SIZE, SearchOptions, Udf, UserLookup, UserPool, Users, WhiteList,
 };
 pub use observer::ErrorObserver;

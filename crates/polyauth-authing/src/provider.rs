@@ -24,7 +24,8 @@ use crate::auth::{
 use crate::config::{AuthingConfig, VerificationMode};
 use crate::error::{error_from_code, is_token_rejection};
 use crate::management::{
-    MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, QueryField, SearchOptions,
+    CustomData, MAX_BATCH_IDS, ManagementClient, ManagementClientOptions, PasswordStorage,
+    QueryField, SearchOptions,
 };
 use crate::types::{User, UserSession};
 
@@ -566,7 +567,12 @@ impl AuthingDirectory {
     async fn batch(&self, asked: &[String], field: QueryField) -> Result<BatchLookup> {
         let mut users = Vec::new();
         for chunk in asked.chunks(MAX_BATCH_IDS) {
-            users.extend(self.client.users().batch_get(chunk, field, false).await?);
+            users.extend(
+                self.client
+                    .users()
+                    .batch_get(chunk, field, CustomData::Omit)
+                    .await?,
+            );
         }
         let key = |u: &User| match field {
             QueryField::Username => u.username.clone(),
@@ -622,12 +628,16 @@ impl UserDirectory for AuthingDirectory {
             user.password.as_ref(),
             &user.extra,
         );
-        let u = self.client.users().create(&m, false, None).await?;
+        let u = self
+            .client
+            .users()
+            .create(&m, PasswordStorage::Hash, None)
+            .await?;
         Ok(profile_from_user(&u))
     }
 
     async fn get_user(&self, id: &str) -> Result<UserProfile> {
-        match self.client.users().detail(id, false).await? {
+        match self.client.users().detail(id, CustomData::Omit).await? {
             Some(u) => Ok(profile_from_user(&u)),
             None => Err(Self::not_found(id, "get_user")),
         }
@@ -675,7 +685,7 @@ impl UserDirectory for AuthingDirectory {
                 )
                 .await?
         } else {
-            users.list(page, per_page, false).await?
+            users.list(page, per_page, CustomData::Omit).await?
         };
         Ok(Page::new(
             result.list.iter().map(profile_from_user).collect(),

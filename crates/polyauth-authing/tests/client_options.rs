@@ -8,6 +8,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
+use polyauth_authing::CustomData;
 use polyauth_authing::{
     AuthenticationClient, ErrorObserver, LoginOptions, ManagementClient, ManagementClientOptions,
     RegisterOptions,
@@ -96,7 +97,11 @@ async fn on_error_sees_the_management_clients_errors_too() {
     o.enc_public_key = Some(ENC_PUBLIC_PEM.to_owned());
     o.on_error = Some(observer);
     let m = ManagementClient::new(o).unwrap();
-    let e = m.users().detail("nobody", false).await.unwrap_err();
+    let e = m
+        .users()
+        .detail("nobody", CustomData::Omit)
+        .await
+        .unwrap_err();
     let seen = seen.lock().unwrap().clone();
     assert!(!seen.is_empty(), "the failed token query is reported");
     assert_eq!(
@@ -146,7 +151,7 @@ async fn lang_is_sent_as_the_reference_sends_it() {
 
     // The management client shares the transport: its GraphQL token query has no header.
     let m = mgmt_client(&emu);
-    m.users().detail("nobody", false).await.unwrap();
+    m.users().detail("nobody", CustomData::Omit).await.unwrap();
     let graphql = to(&emu, "/graphql/v2");
     assert!(graphql[2..].iter().all(|r| lang_of(r).is_none()));
 }

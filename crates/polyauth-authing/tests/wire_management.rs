@@ -24,6 +24,7 @@ mod modules;
 mod orgs;
 
 use polyauth_authing::types::ResourceType;
+use polyauth_authing::{CustomData, PasswordStorage};
 use polyauth_authing::{
     EmailScene, ManagementClient, ManagementClientOptions, QueryField, SearchOptions, UserLookup,
 };
@@ -79,7 +80,7 @@ async fn requests_match_the_reference_sdk() {
     check
         .run("management_token_reused", || async {
             let m = fresh();
-            let _ = m.users().list(1, 10, false).await;
+            let _ = m.users().list(1, 10, CustomData::Omit).await;
             m.users().delete(USER_ID).await
         })
         .await;
@@ -109,7 +110,10 @@ async fn requests_match_the_reference_sdk() {
     );
     check
         .run("users.create", || async {
-            fresh().users().create(&alice, false, None).await
+            fresh()
+                .users()
+                .create(&alice, PasswordStorage::Hash, None)
+                .await
         })
         .await;
     let alice_short = object(json!({"username": "alice", "password": "Wire-pass-1"}));
@@ -118,7 +122,7 @@ async fn requests_match_the_reference_sdk() {
         .run("users.create_with_custom_data", || async {
             fresh()
                 .users()
-                .create(&alice_short, true, Some(&custom))
+                .create(&alice_short, PasswordStorage::AsGiven, Some(&custom))
                 .await
         })
         .await;
@@ -126,7 +130,10 @@ async fn requests_match_the_reference_sdk() {
     let nothing = Map::new();
     check
         .run("users.create_with_empty_custom_data", || async {
-            fresh().users().create(&bob, false, Some(&nothing)).await
+            fresh()
+                .users()
+                .create(&bob, PasswordStorage::Hash, Some(&nothing))
+                .await
         })
         .await;
     let updates = object(json!({"nickname": "Alice B", "password": "Wire-pass-2"}));
@@ -137,17 +144,17 @@ async fn requests_match_the_reference_sdk() {
         .await;
     check
         .run("users.detail", || async {
-            fresh().users().detail(USER_ID, true).await
+            fresh().users().detail(USER_ID, CustomData::Include).await
         })
         .await;
     check
         .run("users.detail_without_custom_data", || async {
-            fresh().users().detail(USER_ID, false).await
+            fresh().users().detail(USER_ID, CustomData::Omit).await
         })
         .await;
     check
         .run("users.detail_lang", || async {
-            with_lang().users().detail(USER_ID, false).await
+            with_lang().users().detail(USER_ID, CustomData::Omit).await
         })
         .await;
     check
@@ -165,29 +172,32 @@ async fn requests_match_the_reference_sdk() {
         .run("users.batch_get", || async {
             fresh()
                 .users()
-                .batch_get(&names, QueryField::Username, false)
+                .batch_get(&names, QueryField::Username, CustomData::Omit)
                 .await
         })
         .await;
     let one = strings(&[USER_ID]);
     check
         .run("users.batch_get_with_custom_data", || async {
-            fresh().users().batch_get(&one, QueryField::Id, true).await
+            fresh()
+                .users()
+                .batch_get(&one, QueryField::Id, CustomData::Include)
+                .await
         })
         .await;
     check
         .run("users.list", || async {
-            fresh().users().list(2, 5, false).await
+            fresh().users().list(2, 5, CustomData::Omit).await
         })
         .await;
     check
         .run("users.list_lang", || async {
-            with_lang().users().list(1, 10, false).await
+            with_lang().users().list(1, 10, CustomData::Omit).await
         })
         .await;
     check
         .run("users.list_with_custom_data", || async {
-            fresh().users().list(1, 10, true).await
+            fresh().users().list(1, 10, CustomData::Include).await
         })
         .await;
     check
@@ -206,14 +216,14 @@ async fn requests_match_the_reference_sdk() {
     };
     check
         .run("users.find", || async {
-            fresh().users().find(&by_email, false).await
+            fresh().users().find(&by_email, CustomData::Omit).await
         })
         .await;
     check
         .run("users.find_with_custom_data", || async {
             fresh()
                 .users()
-                .find(&UserLookup::username("alice"), true)
+                .find(&UserLookup::username("alice"), CustomData::Include)
                 .await
         })
         .await;
@@ -232,7 +242,7 @@ async fn requests_match_the_reference_sdk() {
             (None, "admin".into()),
             (Some("billing".into()), "viewer".into()),
         ],
-        with_custom_data: true,
+        custom_data: CustomData::Include,
     };
     check
         .run("users.search_with_options", || async {

@@ -5,9 +5,9 @@ use futures::Stream;
 use polyauth_core::Result;
 use serde_json::json;
 
-use super::ManagementClient;
 use super::paging::{self, STREAM_PAGE_SIZE};
 use super::roles::non_empty;
+use super::{CustomData, ManagementClient};
 use crate::documents::{self as doc, GqlOp};
 use crate::types::{
     AuthorizedResource, CommonMessage, Group, Paginated, ResourceType, User, paged_users,
@@ -92,7 +92,7 @@ impl<'a> Groups<'a> {
     }
 
     /// One page of the group's members (GraphQL `groupWithUsers`, or
-    /// `groupWithUsersWithCustomData` with `with_custom_data`, which fills
+    /// `groupWithUsersWithCustomData` with [`CustomData::Include`], which fills
     /// [`User::custom_data`]; variables `code`, `page`, `limit`).
     ///
     /// Errors: `NotFound` for an unknown group (the server answers a null group);
@@ -102,13 +102,12 @@ impl<'a> Groups<'a> {
         code: &str,
         page: u32,
         limit: u32,
-        with_custom_data: bool,
+        custom_data: CustomData,
     ) -> Result<Paginated<User>> {
-        let op = if with_custom_data {
-            &doc::GROUP_WITH_USERS_WITH_CUSTOM_DATA
-        } else {
-            &doc::GROUP_WITH_USERS
-        };
+        let op = custom_data.pick(
+            &doc::GROUP_WITH_USERS_WITH_CUSTOM_DATA,
+            &doc::GROUP_WITH_USERS,
+        );
         paging::check_page(op, page, limit)?;
         let vars = json!({"code": code, "page": page, "limit": limit});
         paged_users(self.client.gql(op, vars).await?)
@@ -118,12 +117,12 @@ impl<'a> Groups<'a> {
     pub fn list_users_stream(
         &self,
         code: &'a str,
-        with_custom_data: bool,
+        custom_data: CustomData,
     ) -> impl Stream<Item = Result<User>> + 'a {
         let groups = *self;
         paging::items(STREAM_PAGE_SIZE, move |page| async move {
             groups
-                .list_users(code, page, STREAM_PAGE_SIZE, with_custom_data)
+                .list_users(code, page, STREAM_PAGE_SIZE, custom_data)
                 .await
         })
     }

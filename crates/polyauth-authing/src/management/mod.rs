@@ -352,6 +352,39 @@ impl QueryField {
     }
 }
 
+/// Whether a read of users selects their custom data (`customData`, filling
+/// [`User::custom_data`](crate::User::custom_data)) too: the reference's `with_custom_data`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CustomData {
+    /// Select it: the `*WithCustomData` GraphQL operation, or `with_custom_data=1` over REST.
+    Include,
+    /// Leave it out (the default): the plain operation, or `with_custom_data=0`.
+    #[default]
+    Omit,
+}
+
+impl CustomData {
+    /// `with` when custom data is asked for, `without` otherwise.
+    pub(crate) fn pick(self, with: &'static GqlOp, without: &'static GqlOp) -> &'static GqlOp {
+        match self {
+            Self::Include => with,
+            Self::Omit => without,
+        }
+    }
+}
+
+/// How [`Users::create`] stores the `password` it is given: the reference's `keep_password`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasswordStorage {
+    /// Authing hashes the password (sent RSA-encrypted, as every password): the default.
+    #[default]
+    Hash,
+    /// Authing stores it as given, without hashing it again (`keepPassword: true`): for users
+    /// migrated with an already hashed password, which a custom password function of the user
+    /// pool checks at login.
+    AsGiven,
+}
+
 /// Filters of [`Users::search`]. An empty list is no filter: it is sent as `null`, as the
 /// reference sends a filter it was not given.
 #[derive(Clone, Debug, Default)]
@@ -364,8 +397,8 @@ pub struct SearchOptions {
     /// `(namespace, role code)` pairs, sent as `roleOpts`: `{"code"}` for a bare code (no
     /// namespace: the server's default), `{"namespace", "code"}` otherwise.
     pub roles: Vec<(Option<String>, String)>,
-    /// Select `customData` too.
-    pub with_custom_data: bool,
+    /// Whether to select `customData` too (`searchUserWithCustomData`).
+    pub custom_data: CustomData,
 }
 
 impl SearchOptions {

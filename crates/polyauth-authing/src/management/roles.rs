@@ -9,9 +9,10 @@ use futures::Stream;
 use polyauth_core::{Error, Result};
 use serde_json::{Map, Value, json};
 
+use super::CustomData;
 use super::ManagementClient;
 use super::paging::{self, STREAM_PAGE_SIZE};
-use super::udf::CustomData;
+use super::udf::UdfValues;
 use crate::documents::{self as doc, GqlOp};
 use crate::transport::PROVIDER;
 use crate::types::{
@@ -42,8 +43,8 @@ pub(super) fn non_empty(op: &GqlOp, what: &str, items: &[String]) -> Result<()> 
 }
 
 impl<'a> Roles<'a> {
-    fn custom_data(&self) -> CustomData<'a> {
-        CustomData {
+    fn custom_data(&self) -> UdfValues<'a> {
+        UdfValues {
             client: self.client,
             target_type: "ROLE",
         }
@@ -147,7 +148,7 @@ impl<'a> Roles<'a> {
     }
 
     /// One page of the role's members (GraphQL `roleWithUsers`, or
-    /// `roleWithUsersWithCustomData` with `with_custom_data`, which fills
+    /// `roleWithUsersWithCustomData` with [`CustomData::Include`], which fills
     /// [`User::custom_data`]; variables `code`, `namespace`, `page`, `limit`).
     ///
     /// Errors: `NotFound` for an unknown role (the server answers a null role);
@@ -158,13 +159,12 @@ impl<'a> Roles<'a> {
         page: u32,
         limit: u32,
         namespace: Option<&str>,
-        with_custom_data: bool,
+        custom_data: CustomData,
     ) -> Result<Paginated<User>> {
-        let op = if with_custom_data {
-            &doc::ROLE_WITH_USERS_WITH_CUSTOM_DATA
-        } else {
-            &doc::ROLE_WITH_USERS
-        };
+        let op = custom_data.pick(
+            &doc::ROLE_WITH_USERS_WITH_CUSTOM_DATA,
+            &doc::ROLE_WITH_USERS,
+        );
         paging::check_page(op, page, limit)?;
         let vars = json!({"code": code, "namespace": namespace, "page": page, "limit": limit});
         paged_users(self.client.gql(op, vars).await?)
@@ -175,12 +175,12 @@ impl<'a> Roles<'a> {
         &self,
         code: &'a str,
         namespace: Option<&'a str>,
-        with_custom_data: bool,
+        custom_data: CustomData,
     ) -> impl Stream<Item = Result<User>> + 'a {
         let roles = *self;
         paging::items(STREAM_PAGE_SIZE, move |page| async move {
             roles
-                .list_users(code, page, STREAM_PAGE_SIZE, namespace, with_custom_data)
+                .list_users(code, page, STREAM_PAGE_SIZE, namespace, custom_data)
                 .await
         })
     }

@@ -1,5 +1,5 @@
 //! Custom data (user-defined values, `udv`; values travel JSON-encoded) of any target Authing
-//! keeps them for: [`CustomData`] does the work for a target type, the users' and roles'
+//! keeps them for: [`UdfValues`] does the work for a target type, the users' and roles'
 //! methods name their target, and the `udf` module ([`Udf`]: field definitions, reference
 //! `authing/v2/management/udf.py`) takes the target type as an argument.
 
@@ -19,13 +19,13 @@ use polyauth_core::pyjson;
 
 /// The custom-data operations for one `UDFTargetType` (`USER`, `ROLE`).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct CustomData<'a> {
+pub(super) struct UdfValues<'a> {
     pub(super) client: &'a ManagementClient,
     /// The `targetType` sent.
     pub(super) target_type: &'static str,
 }
 
-impl CustomData<'_> {
+impl UdfValues<'_> {
     /// GraphQL `udv`: the target's values as a typed list.
     pub(super) async fn list(&self, target_id: &str) -> Result<Vec<UdvItem>> {
         let vars = json!({"targetType": self.target_type, "targetId": target_id});
@@ -107,8 +107,8 @@ impl CustomData<'_> {
 }
 
 impl Users<'_> {
-    fn custom_data(&self) -> CustomData<'_> {
-        CustomData {
+    fn custom_data(&self) -> UdfValues<'_> {
+        UdfValues {
             client: self.client,
             target_type: "USER",
         }
@@ -207,8 +207,8 @@ pub struct Udf<'a> {
 }
 
 impl Udf<'_> {
-    fn values(&self, target_type: UdfTargetType) -> CustomData<'_> {
-        CustomData {
+    fn values(&self, target_type: UdfTargetType) -> UdfValues<'_> {
+        UdfValues {
             client: self.client,
             target_type: target_type.as_str(),
         }

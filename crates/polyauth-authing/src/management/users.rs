@@ -4,44 +4,38 @@ use polyauth_core::{Error, ErrorKind, Result};
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::{MAX_BATCH_IDS, QueryField, SearchOptions, UserLookup, Users};
-use crate::documents::{self as doc, GqlOp, custom_data_params};
+use super::{
+    CustomData, MAX_BATCH_IDS, PasswordStorage, QueryField, SearchOptions, UserLookup, Users,
+};
+use crate::documents::{self as doc, custom_data_params};
 use crate::transport::PROVIDER;
 use crate::types::{CommonMessage, Paginated, RefreshedToken, User, paged_users};
-
-/// `with` when custom data is asked for, `without` otherwise.
-fn selecting_custom_data(
-    custom_data: bool,
-    with: &'static GqlOp,
-    without: &'static GqlOp,
-) -> &'static GqlOp {
-    if custom_data { with } else { without }
-}
 
 impl Users<'_> {
     /// Creates a user (GraphQL `createUser`, or `createUserWithCustomData` when custom data is
     /// given). `user_info` holds `CreateUserInput` fields (`username`, `email`, `phone`,
     /// `password`, `nickname`, ...); a `password` is RSA-encrypted before sending (the
     /// caller's map is not changed; an empty one is sent as it is, as the reference does).
-    /// `keep_password` keeps an imported password hash. `custom_data` goes as `params` (the
+    /// `password_storage` says whether Authing hashes the password or keeps it as given
+    /// (`keepPassword`, for imported hashes). `custom_data` goes as `params` (the
     /// reference's `json.dumps` of `[{"key", "value"}]`); an empty map counts as none.
     ///
     /// Errors: `InvalidInput` (user exists 2026; password over 117 bytes), `Provider`.
     pub async fn create(
         &self,
         user_info: &Map<String, Value>,
-        keep_password: bool,
+        password_storage: PasswordStorage,
         custom_data: Option<&Map<String, Value>>,
     ) -> Result<User> {
         // An empty map is no custom data (the reference tests the dict's truth).
-        let op = selecting_custom_data(
-            custom_data.is_some_and(|m| !m.is_empty()),
-            &doc::CREATE_USER_WITH_CUSTOM_DATA,
-            &doc::CREATE_USER,
-        );
+        let op = if custom_data.is_some_and(|m| !m.is_empty()) {
+            &doc::CREATE_USER_WITH_CUSTOM_DATA
+        } else {
+            &doc::CREATE_USER
+        };
         let vars = json!({
             "userInfo": self.client.encrypt_password(user_info, op)?,
-            "keepPassword": keep_password,
+            "keepPassword": password_storage == PasswordStorage::AsGiven,
             "params": custom_data_params(custom_data),
         });
         self.client.gql(op, vars).await
@@ -59,10 +53,15 @@ impl Users<'_> {
 
     /// One user: `GET {host}/api/v2/users/{id}?with_custom_data=1|0`. `None` for an unknown or
     /// deleted user.
-    pub async fn detail(&self, user_id: &str, with_custom_data: bool) -> Result<Option<User>> {
+    pub async fn detail(&self, user_id: &str, custom_data: CustomData) -> Result<Option<User>> {
         let mut url = self.client.url(&["api", "v2", "users", user_id])?;
-        url.query_pairs_mut()
-            .append_pair("with_custom_data", if with_custom_data { "1" } else { "0" });
+        url.query_pairs_mut().append_pair(
+            "with_custom_data",
+            match custom_data {
+                CustomData::Include => "1",
+                CustomData::Omit => "0",
+            },
+        );
         match self
             .client
             .rest::<Option<User>>("user_detail", Method::GET, url, None)
@@ -95,13 +94,9 @@ impl Users<'_> {
         &self,
         identifiers: &[String],
         query_field: QueryField,
-        with_custom_data: bool,
+        custom_data: CustomData,
     ) -> Result<Vec<User>> {
-        let op = selecting_custom_data(
-            with_custom_data,
-            &doc::USER_BATCH_WITH_CUSTOM_DATA,
-            &doc::USER_BATCH,
-        );
+        let op = custom_data.pick(&doc::USER_BATCH_WITH_CUSTOM_DATA, &doc::USER_BATCH);
         if identifiers.len() > MAX_BATCH_IDS {
             return Err(Error::invalid_input(format!(
                 "batch_get takes at most {MAX_BATCH_IDS} identifiers per call, got {}",
@@ -121,9 +116,9 @@ impl Users<'_> {
         &self,
         page: u32,
         limit: u32,
-        with_custom_data: bool,
+        custom_data: CustomData,
     ) -> Result<Paginated<User>> {
-        let op = selecting_custom_data(with_custom_data, &doc::USERS_WITH_CUSTOM_DATA, &doc::USERS);
+        let op = custom_data.pick(&doc::USERS_WITH_CUSTOM_DATA, &doc::USERS);
         paged_users(
             self.client
                 .gql(op, json!({"page": page, "limit": limit}))
@@ -146,17 +141,13 @@ impl Users<'_> {
     }
 
     /// Finds a user (GraphQL `findUser`); `None` when nobody matches.
-    pub async fn find(&self, lookup: &UserLookup, with_custom_data: bool) -> Result<Option<User>> {
-        let op = selecting_custom_data(
-            with_custom_data,
-            &doc::FIND_USER_WITH_CUSTOM_DATA,
-            &doc::FIND_USER,
-        );
+    pub async fn find(&self, lookup: &UserLookup, custom_data: CustomData) -> Result<Option<User>> {
+        let op = custom_data.pick(&doc::FIND_USER_WITH_CUSTOM_DATA, &doc::FIND_USER);
         self.client.gql(op, lookup.variables(op)?).await
     }
 
     /// Searches users by text with department, group and role filters (GraphQL `searchUser`;
-    /// `searchUserWithCustomData` with `options.with_custom_data`). The filters travel as the
+    /// `searchUserWithCustomData` with `options.custom_data`). The filters travel as the
     /// reference sends them: `departmentOpts` `[{departmentId, includeChildrenDepartments}]`,
     /// `groupOpts` `[{code}]`, `roleOpts` `[{code}]` or `[{namespace, code}]`, each `null` when
     /// empty (see [`SearchOptions`]). Page from 1.
@@ -169,11 +160,9 @@ impl Users<'_> {
         limit: u32,
         options: &SearchOptions,
     ) -> Result<Paginated<User>> {
-        let op = selecting_custom_data(
-            options.with_custom_data,
-            &doc::SEARCH_USER_WITH_CUSTOM_DATA,
-            &doc::SEARCH_USER,
-        );
+        let op = options
+            .custom_data
+            .pick(&doc::SEARCH_USER_WITH_CUSTOM_DATA, &doc::SEARCH_USER);
         let vars = json!({
             "query": query, "page": page, "limit": limit,
             "departmentOpts": options.department_opts(),

@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use futures::TryStreamExt;
+use polyauth_authing::CustomData;
 use polyauth_authing::types::ResourceType;
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE, SearchOptions};
 use polyauth_core::ErrorKind;
@@ -161,17 +162,23 @@ async fn members_are_the_users_modules_groups() {
         .await
         .unwrap();
     assert_eq!(group_codes(&m, &ann).await, ["staff"], "joined once");
-    let members = groups.list_users("staff", 1, 10, false).await.unwrap();
+    let members = groups
+        .list_users("staff", 1, 10, CustomData::Omit)
+        .await
+        .unwrap();
     assert_eq!(members.total_count, 2);
     assert!(members.list[0].custom_data.is_none());
     emu.set_custom_data(&ben, "team", &json!("blue"));
-    let second = groups.list_users("staff", 2, 1, true).await.unwrap();
+    let second = groups
+        .list_users("staff", 2, 1, CustomData::Include)
+        .await
+        .unwrap();
     assert_eq!(second.list[0].id, ben);
     assert_eq!(second.list[0].custom_data.as_ref().unwrap()["team"], "blue");
     assert_eq!(emu.op_calls("groupWithUsersWithCustomData"), 1);
     assert!(
         groups
-            .list_users("staff", 3, 10, false)
+            .list_users("staff", 3, 10, CustomData::Omit)
             .await
             .unwrap()
             .list
@@ -179,14 +186,14 @@ async fn members_are_the_users_modules_groups() {
     );
     assert_eq!(
         groups
-            .list_users("ghost", 1, 10, false)
+            .list_users("ghost", 1, 10, CustomData::Omit)
             .await
             .unwrap_err()
             .kind(),
         ErrorKind::NotFound
     );
     let streamed: Vec<_> = groups
-        .list_users_stream("staff", false)
+        .list_users_stream("staff", CustomData::Omit)
         .map_ok(|u| u.id)
         .try_collect()
         .await
@@ -201,7 +208,7 @@ async fn members_are_the_users_modules_groups() {
     m.users().add_group(&ann, "staff").await.unwrap();
     assert_eq!(
         groups
-            .list_users("staff", 1, 10, false)
+            .list_users("staff", 1, 10, CustomData::Omit)
             .await
             .unwrap()
             .total_count,
@@ -235,7 +242,10 @@ async fn members_are_the_users_modules_groups() {
     for e in [
         groups.add_users("crew", &[]).await.unwrap_err(),
         groups.remove_users("crew", &[]).await.unwrap_err(),
-        groups.list_users("crew", 0, 10, false).await.unwrap_err(),
+        groups
+            .list_users("crew", 0, 10, CustomData::Omit)
+            .await
+            .unwrap_err(),
     ] {
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
@@ -332,7 +342,10 @@ async fn scenario_teams() {
     groups.delete("mobile").await.unwrap();
     assert_eq!(group_codes(&m, &eve).await, ["apps"]);
     assert_eq!(group_codes(&m, &seeded).await, ["staff", "apps"]);
-    let apps = groups.list_users("apps", 1, 10, false).await.unwrap();
+    let apps = groups
+        .list_users("apps", 1, 10, CustomData::Omit)
+        .await
+        .unwrap();
     assert_eq!(apps.total_count, 3);
     assert_eq!(groups.detail("mobile").await.unwrap(), None);
 }

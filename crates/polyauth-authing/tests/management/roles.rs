@@ -4,6 +4,7 @@
 
 use crate::common::*;
 use futures::{StreamExt, TryStreamExt};
+use polyauth_authing::CustomData;
 use polyauth_authing::types::{PolicyStatement, ResourceType};
 use polyauth_authing::{ManagementClient, STREAM_PAGE_SIZE};
 use polyauth_core::ErrorKind;
@@ -242,29 +243,32 @@ async fn members_are_the_users_modules_roles() {
     );
 
     let members = roles
-        .list_users("editor", 1, 10, None, false)
+        .list_users("editor", 1, 10, None, CustomData::Omit)
         .await
         .unwrap();
     assert_eq!(members.total_count, 2);
     assert_eq!(members.list[0].username.as_deref(), Some("ann"));
     assert!(members.list[0].custom_data.is_none());
     emu.set_custom_data(&ann, "level", &json!(3));
-    let with_data = roles.list_users("editor", 1, 1, None, true).await.unwrap();
+    let with_data = roles
+        .list_users("editor", 1, 1, None, CustomData::Include)
+        .await
+        .unwrap();
     assert_eq!(with_data.list.len(), 1);
     assert_eq!(with_data.list[0].custom_data.as_ref().unwrap()["level"], 3);
     assert_eq!(emu.op_calls("roleWithUsersWithCustomData"), 1);
     let cms = roles
-        .list_users("editor", 1, 10, Some("cms"), false)
+        .list_users("editor", 1, 10, Some("cms"), CustomData::Omit)
         .await
         .unwrap();
     assert_eq!(cms.total_count, 1);
     let past = roles
-        .list_users("editor", 5, 10, None, false)
+        .list_users("editor", 5, 10, None, CustomData::Omit)
         .await
         .unwrap();
     assert!(past.list.is_empty());
     let ghost = roles
-        .list_users("ghost", 1, 10, None, false)
+        .list_users("ghost", 1, 10, None, CustomData::Omit)
         .await
         .unwrap_err();
     assert_eq!(ghost.kind(), ErrorKind::NotFound);
@@ -281,7 +285,7 @@ async fn members_are_the_users_modules_roles() {
         .unwrap();
     assert_eq!(
         roles
-            .list_users("editor", 1, 10, None, false)
+            .list_users("editor", 1, 10, None, CustomData::Omit)
             .await
             .unwrap()
             .total_count,
@@ -329,7 +333,7 @@ async fn members_stream_walks_every_page() {
         .collect();
     roles.add_users("crowd", &ids, None).await.unwrap();
     let members: Vec<_> = roles
-        .list_users_stream("crowd", None, false)
+        .list_users_stream("crowd", None, CustomData::Omit)
         .try_collect()
         .await
         .unwrap();
@@ -337,7 +341,7 @@ async fn members_stream_walks_every_page() {
     assert_eq!(got, ids);
     assert_eq!(emu.op_calls("roleWithUsers"), 2);
     let err = roles
-        .list_users_stream("ghost", None, false)
+        .list_users_stream("ghost", None, CustomData::Omit)
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
@@ -586,7 +590,10 @@ async fn scenario_a_shops_roles() {
             .kind(),
         ErrorKind::NotFound
     );
-    let clerks = roles.list_users("clerk", 1, 10, ns, false).await.unwrap();
+    let clerks = roles
+        .list_users("clerk", 1, 10, ns, CustomData::Omit)
+        .await
+        .unwrap();
     assert_eq!(clerks.total_count, 2);
     // The seeded user's default-namespace roles are untouched.
     assert_eq!(role_codes(&m, &alice, None).await.len(), 3);

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::common::*;
 use polyauth_authing::types::{PolicyStatement, ResourceType};
+use polyauth_authing::{CustomData, PasswordStorage};
 use polyauth_authing::{EmailScene, ManagementClient, QueryField, SearchOptions, UserLookup};
 use polyauth_core::{AccessToken, ErrorKind, Password};
 use polyauth_testkit::authing::{AuthingEmulator, EmulatorOptions};
@@ -25,7 +26,10 @@ async fn crud_batch_list_search() {
     let original = info("dave", "Dave-pass-1");
     let mut cd = Map::new();
     cd.insert("level".into(), json!(3));
-    let dave = users.create(&original, false, Some(&cd)).await.unwrap();
+    let dave = users
+        .create(&original, PasswordStorage::Hash, Some(&cd))
+        .await
+        .unwrap();
     assert_eq!(
         original["password"], "Dave-pass-1",
         "the caller's map is not mutated"
@@ -44,11 +48,11 @@ async fn crud_batch_list_search() {
         "password encrypted on the wire"
     );
     let erin = users
-        .create(&info("erin", "Erin-pass-1"), true, None)
+        .create(&info("erin", "Erin-pass-1"), PasswordStorage::AsGiven, None)
         .await
         .unwrap();
     let dup = users
-        .create(&info("erin", "x"), false, None)
+        .create(&info("erin", "x"), PasswordStorage::Hash, None)
         .await
         .unwrap_err();
     assert_eq!(dup.kind(), ErrorKind::InvalidInput);
@@ -74,38 +78,58 @@ async fn crud_batch_list_search() {
         ErrorKind::NotFound
     );
 
-    let d = users.detail(&dave.id, true).await.unwrap().unwrap();
+    let d = users
+        .detail(&dave.id, CustomData::Include)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.custom_data.unwrap()["level"], json!(3));
     assert!(
         users
-            .detail(&dave.id, false)
+            .detail(&dave.id, CustomData::Omit)
             .await
             .unwrap()
             .unwrap()
             .custom_data
             .is_none()
     );
-    assert!(users.detail("missing", false).await.unwrap().is_none());
+    assert!(
+        users
+            .detail("missing", CustomData::Omit)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let ids = vec![dave.id.clone(), erin.id.clone(), "ghost".to_owned()];
-    let got = users.batch_get(&ids, QueryField::Id, false).await.unwrap();
+    let got = users
+        .batch_get(&ids, QueryField::Id, CustomData::Omit)
+        .await
+        .unwrap();
     assert_eq!(got.len(), 2);
     let by_name = users
-        .batch_get(&["erin".to_owned()], QueryField::Username, true)
+        .batch_get(
+            &["erin".to_owned()],
+            QueryField::Username,
+            CustomData::Include,
+        )
         .await
         .unwrap();
     assert_eq!(by_name[0].id, erin.id);
     let too_many: Vec<String> = (0..81).map(|i| i.to_string()).collect();
     let e = users
-        .batch_get(&too_many, QueryField::Id, false)
+        .batch_get(&too_many, QueryField::Id, CustomData::Omit)
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.message().contains("80"));
 
-    let page = users.list(1, 1, false).await.unwrap();
+    let page = users.list(1, 1, CustomData::Omit).await.unwrap();
     assert_eq!((page.total_count, page.list.len()), (2, 1));
-    assert_eq!(users.list(2, 1, true).await.unwrap().list[0].id, erin.id);
+    assert_eq!(
+        users.list(2, 1, CustomData::Include).await.unwrap().list[0].id,
+        erin.id
+    );
     assert_eq!(
         users.list_archived_users(1, 10).await.unwrap().total_count,
         0
@@ -115,7 +139,7 @@ async fn crud_batch_list_search() {
     assert!(users.exists(&UserLookup::default()).await.is_err());
     assert_eq!(
         users
-            .find(&UserLookup::username("erin"), false)
+            .find(&UserLookup::username("erin"), CustomData::Omit)
             .await
             .unwrap()
             .unwrap()
@@ -124,7 +148,7 @@ async fn crud_batch_list_search() {
     );
     assert!(
         users
-            .find(&UserLookup::username("zed"), true)
+            .find(&UserLookup::username("zed"), CustomData::Include)
             .await
             .unwrap()
             .is_none()
@@ -158,7 +182,7 @@ async fn crud_batch_list_search() {
         groups: vec!["ops".into()],
         roles: vec![(None, "auditor".into())],
         departments: vec![(root.clone(), true)],
-        with_custom_data: true,
+        custom_data: CustomData::Include,
     };
     assert_eq!(
         users.search("", 1, 10, &opts).await.unwrap().list[0].id,
@@ -185,7 +209,14 @@ async fn crud_batch_list_search() {
         .delete_many(std::slice::from_ref(&dave.id))
         .await
         .unwrap();
-    assert_eq!(users.list(1, 10, false).await.unwrap().total_count, 0);
+    assert_eq!(
+        users
+            .list(1, 10, CustomData::Omit)
+            .await
+            .unwrap()
+            .total_count,
+        0
+    );
 }
 
 #[tokio::test]
@@ -585,7 +616,10 @@ async fn management_token_is_single_flight_cached_and_refetched_once() {
     for _ in 0..32 {
         let m = m.clone();
         tasks.push(tokio::spawn(async move {
-            m.users().list(1, 10, false).await.map(|p| p.total_count)
+            m.users()
+                .list(1, 10, CustomData::Omit)
+                .await
+                .map(|p| p.total_count)
         }));
     }
     for t in tasks {
@@ -597,12 +631,12 @@ async fn management_token_is_single_flight_cached_and_refetched_once() {
         "one token fetch for 32 concurrent callers"
     );
     assert_eq!(emu.op_calls("users"), 32);
-    m.users().list(1, 10, false).await.unwrap();
+    m.users().list(1, 10, CustomData::Omit).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 1, "cached");
 
     // The pool forgets the token: one failed call, one refetch, one retry.
     emu.expire_management_tokens();
-    m.users().list(1, 10, false).await.unwrap();
+    m.users().list(1, 10, CustomData::Omit).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 2);
     assert_eq!(emu.op_calls("users"), 35);
     assert_eq!(m.token_fetch_count(), 2);
@@ -619,15 +653,15 @@ async fn short_lived_tokens_are_refreshed_before_expiry_and_bad_secrets_fail() {
     })
     .await;
     let m = mgmt_client(&emu);
-    m.users().list(1, 1, false).await.unwrap();
-    m.users().list(1, 1, false).await.unwrap();
+    m.users().list(1, 1, CustomData::Omit).await.unwrap();
+    m.users().list(1, 1, CustomData::Omit).await.unwrap();
     assert_eq!(
         emu.op_calls("accessToken"),
         1,
         "reused within half its lifetime"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    m.users().list(1, 1, false).await.unwrap();
+    m.users().list(1, 1, CustomData::Omit).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 2, "refetched before expiry");
 
     let mut o = polyauth_authing::ManagementClientOptions::new(
@@ -636,7 +670,7 @@ async fn short_lived_tokens_are_refreshed_before_expiry_and_bad_secrets_fail() {
     );
     o.host = emu.base_url();
     let bad = ManagementClient::new(o).unwrap();
-    let e = bad.users().list(1, 1, false).await.unwrap_err();
+    let e = bad.users().list(1, 1, CustomData::Omit).await.unwrap_err();
     assert_eq!(e.operation(), Some("accessToken"));
     assert!(!format!("{e:?}").contains("wrong-secret"));
 }
@@ -648,8 +682,8 @@ async fn server_provided_exp_is_untrusted_arithmetic() {
     // A far-future exp: no overflow, reused (capped at 24 h), not refetched.
     emu.set_management_token_exp(Some(i64::MAX));
     let m = mgmt_client(&emu);
-    m.users().list(1, 1, false).await.unwrap();
-    m.users().list(1, 1, false).await.unwrap();
+    m.users().list(1, 1, CustomData::Omit).await.unwrap();
+    m.users().list(1, 1, CustomData::Omit).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 1);
     assert!(polyauth_authing::MAX_MANAGEMENT_TOKEN_LIFETIME.as_secs() <= 24 * 3600);
 
@@ -658,8 +692,8 @@ async fn server_provided_exp_is_untrusted_arithmetic() {
         emu.set_management_token_exp(Some(exp));
         let before = emu.op_calls("accessToken");
         let m = mgmt_client(&emu);
-        m.users().list(1, 1, false).await.unwrap();
-        m.users().list(1, 1, false).await.unwrap();
+        m.users().list(1, 1, CustomData::Omit).await.unwrap();
+        m.users().list(1, 1, CustomData::Omit).await.unwrap();
         assert_eq!(emu.op_calls("accessToken"), before + 2, "exp {exp}");
     }
 }
@@ -669,7 +703,7 @@ async fn concurrent_refetch_after_auth_failure_is_single_flight() {
     let emu = AuthingEmulator::start().await;
     seed(&emu, "jack", "Jack-pass");
     let m = mgmt_client(&emu);
-    m.users().list(1, 1, false).await.unwrap();
+    m.users().list(1, 1, CustomData::Omit).await.unwrap();
     assert_eq!(emu.op_calls("accessToken"), 1);
     // The pool forgets the token while 16 callers use it: each fails once, and they share
     // one refetch.
@@ -677,9 +711,9 @@ async fn concurrent_refetch_after_auth_failure_is_single_flight() {
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let m = m.clone();
-        tasks.push(tokio::spawn(
-            async move { m.users().list(1, 1, false).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            m.users().list(1, 1, CustomData::Omit).await
+        }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();

@@ -1,6 +1,7 @@
 //! The roles, groups and policies modules of the wire check (`wire_management.rs`): each
 //! reference call recorded in `ops_authing_management.py`, made with the same inputs.
 
+use polyauth_authing::CustomData;
 use polyauth_authing::ManagementClient;
 use polyauth_authing::types::{
     PolicyCondition, PolicyEffect, PolicyStatement, PolicyTargetType, ResourceType,
@@ -75,13 +76,16 @@ pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient)
         .run("roles.list_users", || async {
             fresh()
                 .roles()
-                .list_users("admin", 2, 20, Some("cms"), false)
+                .list_users("admin", 2, 20, Some("cms"), CustomData::Omit)
                 .await
         })
         .await;
     check
         .run("roles.list_users_with_custom_data", || async {
-            fresh().roles().list_users("admin", 1, 10, None, true).await
+            fresh()
+                .roles()
+                .list_users("admin", 1, 10, None, CustomData::Include)
+                .await
         })
         .await;
     check
@@ -218,13 +222,16 @@ pub async fn drive(check: &mut WireCheck, fresh: &impl Fn() -> ManagementClient)
         .run("groups.list_users", || async {
             fresh()
                 .groups()
-                .list_users("developers", 2, 20, false)
+                .list_users("developers", 2, 20, CustomData::Omit)
                 .await
         })
         .await;
     check
         .run("groups.list_users_with_custom_data", || async {
-            fresh().groups().list_users("developers", 1, 10, true).await
+            fresh()
+                .groups()
+                .list_users("developers", 1, 10, CustomData::Include)
+                .await
         })
         .await;
     check
