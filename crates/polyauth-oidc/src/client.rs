@@ -63,6 +63,10 @@ pub struct OAuthClientConfig {
     pub introspection_auth: Option<ClientAuth>,
     /// The client authentication at the revocation endpoint, when it differs.
     pub revocation_auth: Option<ClientAuth>,
+    /// Whether a revocation sends `token_type_hint` (RFC 7009 §2.1: `access_token` or
+    /// `refresh_token`, from the token's kind). Default: true. Off for a provider whose
+    /// reference client sends none (Authing).
+    pub token_type_hint: bool,
     /// The scopes asked for by default (space-joined in requests). With `openid` the flow is
     /// OpenID Connect: a `nonce` is sent and the ID token validated.
     pub scopes: Vec<String>,
@@ -93,6 +97,7 @@ impl OAuthClientConfig {
             headers: http::HeaderMap::new(),
             introspection_auth: None,
             revocation_auth: None,
+            token_type_hint: true,
             scopes: Vec::new(),
             pkce: true,
             par: false,

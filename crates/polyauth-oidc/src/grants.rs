@@ -206,24 +206,33 @@ impl OAuthClient {
         }
     }
 
-    /// Revokes a token (RFC 7009) at `POST {revocation_endpoint}`, authenticating with
-    /// `revocation_auth` when configured (else the token endpoint's); `token_type_hint` is
-    /// `access_token` or `refresh_token` when known. A token the server does not know counts
+    /// Revokes an access or refresh token (`&AccessToken` or `&RefreshToken`; RFC 7009) at
+    /// `POST {revocation_endpoint}`, authenticating with `revocation_auth` when configured
+    /// (else the token endpoint's). The form carries `token` and, unless
+    /// [`OAuthClientConfig::token_type_hint`](crate::OAuthClientConfig::token_type_hint) is
+    /// off, `token_type_hint` from the token's kind. A token the server does not know counts
     /// as revoked (the server answers 200).
     ///
-    /// Errors: `Unsupported` when the server has no revocation endpoint; as
+    /// Errors: `InvalidInput` for an id token (RFC 7009 revokes access and refresh tokens;
+    /// nothing is sent); `Unsupported` when the server has no revocation endpoint; as
     /// [`refresh`](Self::refresh) otherwise.
-    pub async fn revoke(&self, token: &str, token_type_hint: Option<&str>) -> Result<()> {
+    pub async fn revoke<'t>(&self, token: impl Into<TokenRef<'t>>) -> Result<()> {
         let inner = &self.inner;
         let ctx = |e: Error| e.with_context(inner.provider, "revoke");
+        let token = token.into();
+        if let TokenRef::Id(_) = token {
+            return Err(ctx(Error::invalid_input(
+                "an id token cannot be revoked (RFC 7009)",
+            )));
+        }
         let endpoint = inner
             .server
             .revocation_endpoint
             .as_ref()
             .ok_or_else(|| Error::unsupported(inner.provider, "revoke"))?;
-        let mut form = vec![("token", token.to_owned())];
-        if let Some(hint) = token_type_hint {
-            form.push(("token_type_hint", hint.to_owned()));
+        let mut form = vec![("token", token.expose_secret().to_owned())];
+        if inner.config.token_type_hint {
+            form.push(("token_type_hint", token.type_hint().to_owned()));
         }
         let auth = inner
             .config

@@ -441,10 +441,7 @@ impl IdentityProvider for OidcProvider {
     /// [`OAuthClient::revoke`].
     async fn logout(&self, token: &AccessToken) -> Result<()> {
         let current = self.current.load_full();
-        current
-            .client
-            .revoke(token.expose_secret(), Some("access_token"))
-            .await?;
+        current.client.revoke(token).await?;
         self.invalidate_token(token).await
     }
 

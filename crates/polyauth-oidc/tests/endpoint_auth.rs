@@ -14,7 +14,9 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use base64::Engine as _;
 use polyauth_core::http::{HttpClient, HttpConfig};
-use polyauth_core::{AccessToken, ClientSecret, ErrorKind, IdToken, MemoryStateStore};
+use polyauth_core::{
+    AccessToken, ClientSecret, ErrorKind, IdToken, MemoryStateStore, RefreshToken,
+};
 use polyauth_oidc::{ClientAuth, IdTokenKeys, OAuthClient, OAuthClientConfig, ServerMetadata};
 use polyauth_testkit::server::Emulator;
 use serde_json::json;
@@ -117,7 +119,7 @@ async fn revocation_uses_its_own_client_auth_and_introspection_falls_back() {
     )));
     let client = client(&server, config, true);
 
-    client.revoke("rt-1", Some("refresh_token")).await.unwrap();
+    client.revoke(&RefreshToken::new("rt-1")).await.unwrap();
     let answer = client.introspect(&AccessToken::new("at-1")).await.unwrap();
     assert!(answer.active);
 
@@ -158,13 +160,19 @@ async fn introspection_uses_its_own_client_auth_and_revocation_falls_back() {
     let server = recording_server(log.clone()).await;
     let mut config = OAuthClientConfig::new(CLIENT, token_auth());
     config.introspection_auth = Some(ClientAuth::basic(ClientSecret::new("rs-secret")));
+    config.token_type_hint = false;
     let client = client(&server, config, true);
 
     client.introspect(&AccessToken::new("at-2")).await.unwrap();
-    client.revoke("at-2", None).await.unwrap();
-    // RFC 7662 introspects access and refresh tokens: an id token is refused unsent.
-    let id_token = client.introspect(&IdToken::new("h.p.s")).await.unwrap_err();
-    assert_eq!(id_token.kind(), ErrorKind::InvalidInput);
+    client.revoke(&AccessToken::new("at-2")).await.unwrap();
+    // RFC 7662 and RFC 7009 take access and refresh tokens: an id token is refused unsent.
+    let id_token = IdToken::new("h.p.s");
+    let e = client.introspect(&id_token).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        client.revoke(&id_token).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
     assert_eq!(log.lock().unwrap().len(), 2, "nothing more was sent");
 
     let seen = log.lock().unwrap().clone();
@@ -176,7 +184,7 @@ async fn introspection_uses_its_own_client_auth_and_revocation_falls_back() {
         seen[1].authorization.as_deref(),
         Some(basic(CLIENT, "token-secret").as_str())
     );
-    // No hint given, none sent.
+    // Hints turned off: none sent.
     assert!(!seen[1].form.contains_key("token_type_hint"));
 }
 
@@ -186,7 +194,10 @@ async fn a_refused_revocation_keeps_the_servers_error_code() {
     let server = recording_server(log.clone()).await;
     let client = client(&server, OAuthClientConfig::new(CLIENT, token_auth()), true);
 
-    let err = client.revoke("refuse-me", None).await.unwrap_err();
+    let err = client
+        .revoke(&AccessToken::new("refuse-me"))
+        .await
+        .unwrap_err();
     assert_eq!(err.provider_code(), Some("unsupported_token_type"));
     assert_ne!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert_eq!(log.lock().unwrap().len(), 1);
@@ -198,7 +209,7 @@ async fn revocation_without_an_endpoint_is_unsupported_and_sends_nothing() {
     let server = recording_server(log.clone()).await;
     let client = client(&server, OAuthClientConfig::new(CLIENT, token_auth()), false);
 
-    let err = client.revoke("rt-1", None).await.unwrap_err();
+    let err = client.revoke(&RefreshToken::new("rt-1")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert!(log.lock().unwrap().is_empty());
 }

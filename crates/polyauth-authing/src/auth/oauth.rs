@@ -40,6 +40,8 @@ pub(crate) fn oauth_client(
         .with_headers(transport.headers().clone());
     config.introspection_auth = Some(auth(options.introspection_endpoint_auth_method)?);
     config.revocation_auth = Some(auth(options.revocation_endpoint_auth_method)?);
+    // The reference sends no token_type_hint.
+    config.token_type_hint = false;
     if let Some(uri) = &options.redirect_uri {
         let uri = url::Url::parse(uri)
             .map_err(|_| Error::config("the Authing redirect_uri is not a valid URL"))?;

@@ -251,15 +251,8 @@ impl AuthenticationClient {
     /// `revoke` otherwise.
     pub async fn revoke_token<'t>(&self, token: impl Into<TokenRef<'t>>) -> Result<()> {
         const OP: &str = "revoke_token";
-        let token = token.into();
-        if let TokenRef::Id(_) = token {
-            return Err(
-                Error::invalid_input("an id token cannot be revoked (RFC 7009)")
-                    .with_context(PROVIDER, OP),
-            );
-        }
         self.oauth(OP)?
-            .revoke(token.expose_secret(), None)
+            .revoke(token)
             .await
             .map_err(|e| self.transport.observed(e.with_context(PROVIDER, OP)))
     }
