@@ -326,7 +326,7 @@ fn parse_envelope<T: DeserializeOwned>(response: &HttpResponse) -> Result<T> {
             envelope.message.as_deref().unwrap_or_default(),
         )),
         None => Err(Error::protocol(format!(
-            "the answer's code {} is not a number",
+            "the answer's code {} is not an integer",
             envelope.code
         ))
         .with_status(response.status)),
