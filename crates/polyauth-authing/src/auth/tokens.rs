@@ -279,12 +279,16 @@ impl AuthenticationClient {
 
     /// Online validation of an id token or an access token (`&IdToken` or `&AccessToken`):
     /// `GET {app_host}/api/v2/oidc/validate_token?id_token=` or `?access_token=`, by the
-    /// token's kind. Raw answer (the token's claims when valid).
+    /// token's kind. The token's claims (`sub`, `exp`, ...), as Authing answers them.
     ///
     /// Errors: `InvalidInput` for a refresh token (the endpoint validates id and access
     /// tokens; nothing is sent); `ConfigInvalid` without `app_host`; `InvalidToken` /
-    /// `Unauthenticated` for a token Authing refuses.
-    pub async fn validate_token<'t>(&self, token: impl Into<TokenRef<'t>>) -> Result<Value> {
+    /// `Unauthenticated` for a token Authing refuses; `Protocol` for an answer that is not a
+    /// JSON object.
+    pub async fn validate_token<'t>(
+        &self,
+        token: impl Into<TokenRef<'t>>,
+    ) -> Result<Map<String, Value>> {
         const OP: &str = "validate_token";
         let token = token.into();
         if let TokenRef::Refresh(_) = token {
@@ -298,9 +302,17 @@ impl AuthenticationClient {
             .url(&["api", "v2", "oidc", "validate_token"])?;
         url.query_pairs_mut()
             .append_pair(token.type_hint(), token.expose_secret());
-        self.transport
+        match self
+            .transport
             .get_oauth(OP, url, Auth::None, Method::GET)
-            .await
+            .await?
+        {
+            Value::Object(claims) => Ok(claims),
+            _ => Err(
+                Error::protocol("the validation answer is not a JSON object")
+                    .with_context(PROVIDER, OP),
+            ),
+        }
     }
 
     /// The logout URL. Not expert: `{app_host}/login/profile/logout[?redirect_uri=]`. Expert
