@@ -107,9 +107,9 @@ secret_type!(
 );
 
 /// A borrowed token of one of the OAuth 2.0 / OpenID Connect kinds, for the calls that take
-/// several kinds (revocation, online validation): the kind travels with the value, so such a
-/// call knows what it holds (`token_type_hint`, `id_token=` or `access_token=`) without a
-/// separate flag that could contradict it. Made from `&AccessToken`, `&RefreshToken` or
+/// several kinds (revocation, introspection, online validation): the kind travels with the
+/// value, so such a call knows what it holds (`token_type_hint`, `id_token=` or
+/// `access_token=`) without a separate flag that could contradict it. Made from `&AccessToken`, `&RefreshToken` or
 /// `&IdToken` by `From`; `Debug` redacts the value as the token types do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenRef<'a> {

@@ -220,17 +220,13 @@ impl OAuthClient {
         let inner = &self.inner;
         let ctx = |e: Error| e.with_context(inner.provider, "revoke");
         let token = token.into();
-        if let TokenRef::Id(_) = token {
-            return Err(ctx(Error::invalid_input(
-                "an id token cannot be revoked (RFC 7009)",
-            )));
-        }
+        let text = access_or_refresh(token, "revoked (RFC 7009)").map_err(ctx)?;
         let endpoint = inner
             .server
             .revocation_endpoint
             .as_ref()
             .ok_or_else(|| Error::unsupported(inner.provider, "revoke"))?;
-        let mut form = vec![("token", token.expose_secret().to_owned())];
+        let mut form = vec![("token", text.to_owned())];
         if inner.config.token_type_hint {
             form.push(("token_type_hint", token.type_hint().to_owned()));
         }
@@ -265,17 +261,13 @@ impl OAuthClient {
         let inner = &self.inner;
         let ctx = |e: Error| e.with_context(inner.provider, "introspect");
         let token = token.into();
-        if let TokenRef::Id(_) = token {
-            return Err(ctx(Error::invalid_input(
-                "an id token cannot be introspected (RFC 7662)",
-            )));
-        }
+        let text = access_or_refresh(token, "introspected (RFC 7662)").map_err(ctx)?;
         let endpoint = inner
             .server
             .introspection_endpoint
             .as_ref()
             .ok_or_else(|| Error::unsupported(inner.provider, "introspect"))?;
-        let form = vec![("token", token.expose_secret().to_owned())];
+        let form = vec![("token", text.to_owned())];
         let auth = inner
             .config
             .introspection_auth
@@ -359,5 +351,17 @@ impl OAuthClient {
             }
         }
         Ok(url)
+    }
+}
+
+/// The text of an access or refresh token, the two kinds RFC 7009 revocation and RFC 7662
+/// introspection take. Errors: `InvalidInput` for an id token ("an id token cannot be
+/// {done}"), before anything is sent.
+fn access_or_refresh<'t>(token: TokenRef<'t>, done: &str) -> Result<&'t str> {
+    match token {
+        TokenRef::Id(_) => Err(Error::invalid_input(format!(
+            "an id token cannot be {done}"
+        ))),
+        other => Ok(other.expose_secret()),
     }
 }
